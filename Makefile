@@ -1,0 +1,111 @@
+# gort: Makefile. One file, sources found by wildcard; local overrides in
+# config.mak (not tracked), e.g. `CXX = clang++` or `OPT = -O0`.
+#
+#   make              build the runtime, the crt, gort-c++ and the demo into build/
+#   make test         install missing Debian packages, build, run every test
+#   make bench        benchmarks side by side with Go and Boost.Fiber (bench/)
+#   make install PREFIX=/usr/local
+#   make demo         build and run examples/hello through the crt
+
+CXX      ?= g++
+O        ?= build
+PREFIX   ?= /usr/local
+OPT      ?= -O2
+-include config.mak
+
+# Our code: warnings are errors. The runtime core is freestanding in spirit:
+# no exceptions, no RTTI, no stack protector (it runs before TLS is checked),
+# no thread-safe-statics guards (they would call libstdc++).
+WARN        = -Wall -Wextra -Werror
+RT_CXXFLAGS = -std=c++20 $(OPT) -g -fno-omit-frame-pointer $(WARN) -fPIE \
+              -fno-exceptions -fno-rtti -fno-stack-protector -fno-threadsafe-statics \
+              -fasynchronous-unwind-tables
+ASFLAGS     = -g -fPIE -Wa,--noexecstack $(WARN)
+
+RT_SRCS   := $(wildcard runtime/*.cpp)
+ARCH_SRCS := $(wildcard arch/amd64/*.S)
+RT_OBJS   := $(RT_SRCS:%.cpp=$(O)/obj/%.o) $(ARCH_SRCS:%.S=$(O)/obj/%.o)
+CRT_OBJS  := $(O)/obj/boot/rt0_linux_amd64.o $(O)/obj/boot/dso_handle.o $(O)/obj/boot/hosted.o
+HEADERS   := $(wildcard include/gort/*.hpp)
+
+LIB   = $(O)/lib/libgort.a
+CRT   = $(O)/lib/gort/crt-hosted.o
+DRV   = $(O)/bin/gort-c++
+HDRS  = $(HEADERS:include/%=$(O)/include/%)
+SDK   = $(LIB) $(CRT) $(DRV) $(HDRS)
+
+all: $(SDK) $(O)/demo/hello
+
+# api.cpp includes the public header, whose gort::go uses try/catch.
+$(O)/obj/runtime/api.o: RT_CXXFLAGS += -fexceptions
+
+$(O)/obj/%.o: %.cpp $(wildcard runtime/*.hpp arch/amd64/*.h arch/amd64/*.hpp) $(HEADERS)
+	@mkdir -p $(@D)
+	$(CXX) $(RT_CXXFLAGS) -c $< -o $@
+
+$(O)/obj/%.o: %.S arch/amd64/asm.h
+	@mkdir -p $(@D)
+	$(CXX) $(ASFLAGS) -c $< -o $@
+
+# The runtime must have no static constructors: runtime.main runs the
+# program's .init_array after the runtime is up, and would re-initialise it.
+$(LIB): $(RT_OBJS)
+	@mkdir -p $(@D)
+	@for o in $^; do if readelf -SW $$o | grep -q '\.init_array'; then \
+	  echo "error: $$o has static constructors (.init_array); runtime globals must be constinit" >&2; exit 1; fi; done
+	rm -f $@ && ar rcs $@ $^
+
+# The crt: the entry point plus what the hosted flavour needs around it.
+$(CRT): $(CRT_OBJS)
+	@mkdir -p $(@D)
+	ld -r -o $@ $^
+
+$(DRV): scripts/gort-c++
+	@mkdir -p $(@D)
+	cp $< $@ && chmod 755 $@
+
+$(O)/include/%: include/%
+	@mkdir -p $(@D)
+	cp $< $@
+
+# ---- demo: the README's first command ----
+$(O)/demo/hello: examples/hello.cpp $(SDK)
+	@mkdir -p $(@D)
+	$(DRV) -O2 -g -Wall -Wextra -Werror $< -o $@
+
+demo: $(O)/demo/hello
+	GODEBUG=boottrace=1 $(O)/demo/hello world
+
+# ---- tests ----
+include tests/tests.mk
+
+deps:
+	scripts/install-deps test
+
+# `make test` is what .ci/run calls: dependencies, build, every test.
+test: deps
+	$(MAKE) check
+
+# ---- benchmarks ----
+bench: deps-bench all
+	bench/run
+
+deps-bench:
+	scripts/install-deps bench
+
+# ---- install ----
+install: $(SDK)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/gort $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	    $(DESTDIR)$(PREFIX)/include/gort $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man7
+	install -m 755 $(DRV) $(DESTDIR)$(PREFIX)/bin/gort-c++
+	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libgort.a
+	install -m 644 $(CRT) $(DESTDIR)$(PREFIX)/lib/gort/crt-hosted.o
+	install -m 644 $(HEADERS) $(DESTDIR)$(PREFIX)/include/gort/
+	sed 's|@PREFIX@|$(PREFIX)|' scripts/gort.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/gort.pc
+	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 man/*.7 $(DESTDIR)$(PREFIX)/share/man/man7/
+
+clean:
+	rm -rf $(O)
+
+.PHONY: all demo deps test check bench deps-bench install clean

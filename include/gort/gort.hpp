@@ -1,0 +1,111 @@
+// <gort/gort.hpp>: goroutines for C++ programs, on Go's scheduler.
+//
+// gort is a runtime that boots a C++ program the way Go boots a Go program
+// (the ELF entry is _rt0_amd64_linux, then rt0_go, schedinit, mstart) and
+// runs it on Go's G/M/P scheduler. main() is goroutine 1; gort::go starts
+// more. It is not a library to call from an ordinary program: the program
+// must be linked through the runtime's start code. Hello, in two lines:
+//
+//     $ gort-c++ -O2 hello.cpp -o hello      # or: g++ ... $(pkg-config --cflags --libs gort)
+//     $ ./hello
+//
+// Names follow Go's runtime package (goid, gosched, num_goroutine, num_cpu).
+// See gort(7) for the model and how it differs from Go.
+//
+// Caution (gort(7), "Threads"): thread_local variables and errno belong to
+// the OS thread, and a goroutine may resume on another thread after any call
+// that can switch goroutines. Do not keep the address of a thread_local
+// across gort::gosched() or any blocking gort call.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <new>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+namespace gort {
+
+namespace detail {
+inline constexpr std::size_t closure_size = 48;  // bytes of closure space in each goroutine
+inline constexpr std::size_t closure_align = 16;
+
+struct spawn {
+  void* g;        // the new goroutine, not yet runnable
+  void* closure;  // closure_size bytes in it, for the entry's state
+};
+// The two halves of Go's newproc: take a goroutine whose entry will be
+// entry(closure), then make it runnable. newproc_cancel returns an unused one.
+spawn newproc_begin(void (*entry)(void*)) noexcept;
+void newproc_end(void* g) noexcept;
+void newproc_cancel(void* g) noexcept;
+
+template <class F, class... A>
+struct closure {
+  F f;
+  std::tuple<A...> args;
+  void operator()() { std::apply(std::move(f), std::move(args)); }
+};
+
+// Goroutine entries. noexcept: an exception that escapes a goroutine ends
+// the program (gort(7), "Exceptions").
+template <class C>
+void entry_inline(void* p) noexcept {
+  C* c = static_cast<C*>(p);
+  (*c)();
+  c->~C();
+}
+template <class C>
+void entry_heap(void* p) noexcept {
+  C* c = *static_cast<C**>(p);
+  (*c)();
+  delete c;
+}
+}  // namespace detail
+
+// go starts a new goroutine running f(args...), like Go's `go f(args...)`.
+// f and args are decay-copied (moved where possible) into the new goroutine,
+// as std::thread does; their destructors run on it when f returns. The new
+// goroutine runs next on this P, after the caller yields or blocks.
+template <class F, class... Args>
+void go(F&& f, Args&&... args) {
+  using C = detail::closure<std::decay_t<F>, std::decay_t<Args>...>;
+  static_assert(std::is_invocable_v<std::decay_t<F>, std::decay_t<Args>...>,
+                "gort::go: f is not callable with these arguments");
+  if constexpr (sizeof(C) <= detail::closure_size && alignof(C) <= detail::closure_align) {
+    detail::spawn s = detail::newproc_begin(&detail::entry_inline<C>);
+    try {
+      ::new (s.closure) C{std::forward<F>(f), {std::forward<Args>(args)...}};
+    } catch (...) {
+      detail::newproc_cancel(s.g);
+      throw;
+    }
+    detail::newproc_end(s.g);
+  } else {
+    C* c = new C{std::forward<F>(f), {std::forward<Args>(args)...}};
+    detail::spawn s = detail::newproc_begin(&detail::entry_heap<C>);
+    ::new (s.closure) C*(c);
+    detail::newproc_end(s.g);
+  }
+}
+
+// gosched yields the processor, letting other goroutines run; the caller
+// resumes later by itself (Go: runtime.Gosched).
+void gosched() noexcept;
+
+// goid returns the running goroutine's id; main runs as goroutine 1.
+std::int64_t goid() noexcept;
+
+// num_goroutine returns the number of goroutines that currently exist (Go:
+// runtime.NumGoroutine).
+int num_goroutine() noexcept;
+
+// num_cpu returns the number of CPUs this process may use, as read at start
+// from the affinity mask (Go: runtime.NumCPU).
+int num_cpu() noexcept;
+
+// version returns the runtime's version string (Go: runtime.Version).
+const char* version() noexcept;
+
+}  // namespace gort

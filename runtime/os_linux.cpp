@@ -1,0 +1,213 @@
+// runtime/os_linux.cpp: Linux specifics (Go: os_linux.go, vdso_linux.go).
+// args reads the auxiliary vector, osinit the CPU count; futexes, time and
+// thread ids are here. Raw system calls only: this runs before libc is known
+// to be usable, and in the libc-free flavour.
+#include <elf.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "runtime.hpp"
+#include "sys_linux.hpp"
+
+namespace gort::runtime {
+
+int argc_;
+char** argv_;
+char** envp_;
+void (*rtld_fini_)();
+uint64 startupRandom;
+uint64 hwcap;
+uintptr vdsoBase;
+uintptr physPageSize;
+int32 ncpu;
+static Elf64_auxv_t* auxv_;
+static const unsigned char* atRandom;  // AT_RANDOM: 16 random bytes from the kernel
+
+using clock_gettime_fn = int (*)(clockid_t, kernel_timespec*);
+static clock_gettime_fn vdsoClockGettime;
+
+static char** envp_of(char** argv, int argc) { return argv + argc + 1; }
+
+static Elf64_auxv_t* auxv_of(char** envp) {
+  char** e = envp;
+  while (*e != nullptr) e++;
+  return reinterpret_cast<Elf64_auxv_t*>(e + 1);
+}
+
+// vdsoFindSymbol looks a symbol up in the vDSO's dynamic symbol table
+// (Go: vdso_linux.go). The vDSO is a complete ELF image mapped by the kernel.
+static void* vdsoFindSymbol(uintptr base, const char* name) {
+  auto* eh = reinterpret_cast<const Elf64_Ehdr*>(base);
+  auto* ph = reinterpret_cast<const Elf64_Phdr*>(base + eh->e_phoff);
+  uintptr loadOffset = 0;
+  const Elf64_Dyn* dyn = nullptr;
+  bool haveLoad = false;
+  for (int i = 0; i < eh->e_phnum; i++) {
+    if (ph[i].p_type == PT_LOAD && !haveLoad) {
+      haveLoad = true;
+      loadOffset = base + ph[i].p_offset - ph[i].p_vaddr;
+    } else if (ph[i].p_type == PT_DYNAMIC) {
+      dyn = reinterpret_cast<const Elf64_Dyn*>(base + ph[i].p_offset);
+    }
+  }
+  if (!haveLoad || dyn == nullptr) return nullptr;
+  const Elf64_Sym* symtab = nullptr;
+  const char* strtab = nullptr;
+  const Elf32_Word* hash = nullptr;
+  const Elf32_Word* gnuhash = nullptr;
+  for (; dyn->d_tag != DT_NULL; dyn++) {
+    uintptr ptr = loadOffset + dyn->d_un.d_ptr;
+    switch (dyn->d_tag) {
+      case DT_SYMTAB: symtab = reinterpret_cast<const Elf64_Sym*>(ptr); break;
+      case DT_STRTAB: strtab = reinterpret_cast<const char*>(ptr); break;
+      case DT_HASH: hash = reinterpret_cast<const Elf32_Word*>(ptr); break;
+      case DT_GNU_HASH: gnuhash = reinterpret_cast<const Elf32_Word*>(ptr); break;
+    }
+  }
+  if (symtab == nullptr || strtab == nullptr) return nullptr;
+  uint32 nsym = 0;
+  if (hash != nullptr) {
+    nsym = hash[1];  // nchain
+  } else if (gnuhash != nullptr) {
+    // The symbol count is one past the highest index in any chain.
+    uint32 nbucket = gnuhash[0], symoffset = gnuhash[1], bloomsize = gnuhash[2];
+    auto* buckets = gnuhash + 4 + bloomsize * 2;  // bloom words are 64-bit
+    auto* chain = buckets + nbucket;
+    uint32 last = 0;
+    for (uint32 i = 0; i < nbucket; i++)
+      if (buckets[i] > last) last = buckets[i];
+    if (last >= symoffset) {
+      while ((chain[last - symoffset] & 1) == 0) last++;
+      nsym = last + 1;
+    }
+  }
+  for (uint32 i = 0; i < nsym; i++) {
+    const Elf64_Sym& s = symtab[i];
+    if (s.st_shndx == SHN_UNDEF || ELF64_ST_TYPE(s.st_info) != STT_FUNC) continue;
+    const char* a = strtab + s.st_name;
+    const char* b = name;
+    while (*a != 0 && *a == *b) a++, b++;
+    if (*a == 0 && *b == 0) return reinterpret_cast<void*>(loadOffset + s.st_value);
+  }
+  return nullptr;
+}
+
+// args records argc/argv/envp and reads the auxiliary vector (Go: args and
+// sysargs). Called by rt0_go on g0 before anything else of the runtime.
+void args(int argc, char** argv, void (*rtld_fini)()) {
+  argc_ = argc;
+  argv_ = argv;
+  envp_ = envp_of(argv, argc);
+  rtld_fini_ = rtld_fini;
+  auxv_ = auxv_of(envp_);
+  for (Elf64_auxv_t* a = auxv_; a->a_type != AT_NULL; a++) {
+    switch (a->a_type) {
+      case AT_PAGESZ: physPageSize = a->a_un.a_val; break;
+      case AT_RANDOM: atRandom = reinterpret_cast<const unsigned char*>(a->a_un.a_val); break;
+      case AT_HWCAP: hwcap = a->a_un.a_val; break;
+      case AT_SYSINFO_EHDR: vdsoBase = a->a_un.a_val; break;
+    }
+  }
+  if (physPageSize == 0) physPageSize = 4096;
+  if (atRandom != nullptr) __builtin_memcpy(&startupRandom, atRandom + 8, sizeof startupRandom);
+  if (vdsoBase != 0)
+    vdsoClockGettime = reinterpret_cast<clock_gettime_fn>(vdsoFindSymbol(vdsoBase, "__vdso_clock_gettime"));
+  boottrace(bootstep::args, nullptr, argc);
+}
+
+// getproccount counts the CPUs this process may run on (Go: getproccount).
+int32 getproccount() {
+  uint64 buf[1024 / 64] = {};
+  long r = sys_sched_getaffinity(0, sizeof buf, buf);
+  if (r < 0) return 1;
+  int32 n = 0;
+  for (long i = 0; i < r / 8; i++) n += __builtin_popcountll(buf[i]);
+  return n > 0 ? n : 1;
+}
+
+void osinit() {
+  ncpu = getproccount();
+  boottrace(bootstep::osinit, nullptr, ncpu);
+}
+
+int64 nanotime() {
+  kernel_timespec ts;
+  if (vdsoClockGettime != nullptr)
+    vdsoClockGettime(CLOCK_MONOTONIC, &ts);
+  else
+    sys_clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+int64 gettid() { return sys_gettid(); }
+void osyield() { sys_sched_yield(); }
+[[noreturn]] void exit_group(int code) { sys_exit_group(code); }
+
+// The soft RLIMIT_STACK, or 0 if unlimited or unknown.
+uintptr stack_rlimit() {
+  struct rlimit rl;
+  if (sys_prlimit64(0, RLIMIT_STACK, nullptr, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY) return 0;
+  return rl.rlim_cur;
+}
+
+// futexsleep sleeps while *addr == val, at most ns nanoseconds (ns < 0:
+// forever). It may wake spuriously. Private futexes: all waiters share our
+// address space.
+void futexsleep(std::atomic<uint32>* addr, uint32 val, int64 ns) {
+  if (ns < 0) {
+    sys_futex(addr, FUTEX_WAIT_PRIVATE, val, nullptr);
+    return;
+  }
+  kernel_timespec ts{long(ns / 1000000000), long(ns % 1000000000)};
+  sys_futex(addr, FUTEX_WAIT_PRIVATE, val, &ts);
+}
+
+void futexwakeup(std::atomic<uint32>* addr, uint32 cnt) {
+  long r = sys_futex(addr, FUTEX_WAKE_PRIVATE, cnt, nullptr);
+  if (r < 0) throw_("futexwakeup failed");
+}
+
+// ---- helpers of rt0_go (boot/rt0_linux_amd64.S). They run before TLS is
+// checked, so they use no thread-local state and no libc. ----
+
+// rt0_random returns 8 bytes of AT_RANDOM for the TLS self-test; never 0.
+extern "C" uint64 rt0_random(int argc, char** argv) RUNTIME_SYM("rt0_random");
+uint64 rt0_random(int argc, char** argv) {
+  uint64 v = arch::cputicks();
+  for (Elf64_auxv_t* a = auxv_of(envp_of(argv, argc)); a->a_type != AT_NULL; a++)
+    if (a->a_type == AT_RANDOM) __builtin_memcpy(&v, reinterpret_cast<void*>(a->a_un.a_val), sizeof v);
+  return v | 1;
+}
+
+static void rawprint(const char* s) {
+  uintptr n = 0;
+  while (s[n] != 0) n++;
+  sys_write(2, s, n);
+}
+
+extern "C" [[noreturn]] void rt0_badtls() RUNTIME_SYM("rt0_badtls");
+void rt0_badtls() {
+  rawprint("fatal error: TLS self-test failed: a value written through %fs did not read back\n"
+           "(the thread pointer does not point at this thread's TLS block)\n");
+  sys_exit_group(2);
+}
+
+// rt0_nodynamic: rt0_go found no rtld_fini, so no dynamic loader ran and
+// glibc was never initialised: the program was linked statically (or its
+// entry was called by something other than the kernel and ld.so).
+extern "C" [[noreturn]] void rt0_nodynamic(int argc, char** argv) RUNTIME_SYM("rt0_nodynamic");
+void rt0_nodynamic(int argc, char** argv) {
+  bool interp = true;
+  for (Elf64_auxv_t* a = auxv_of(envp_of(argv, argc)); a->a_type != AT_NULL; a++)
+    if (a->a_type == AT_BASE && a->a_un.a_val == 0) interp = false;
+  rawprint("gort: ");
+  rawprint(argc > 0 && argv[0] != nullptr ? argv[0] : "program");
+  rawprint(interp ? ": started without the dynamic loader's rtld_fini\n"
+                  : ": statically linked, which the hosted flavour cannot run\n");
+  rawprint("gort: glibc initialises itself only through ld.so or its own start code, which gort\n"
+           "      replaces; link dynamically (gort-c++ does unless given -static)\n");
+  sys_exit_group(2);
+}
+
+}  // namespace gort::runtime

@@ -1,0 +1,214 @@
+// runtime/runtime.hpp: declarations shared by the runtime's files.
+//
+// Functions that Go has keep Go's name here, and the ones a reader meets in a
+// traceback or in gdb also keep Go's *symbol*: `runtime.schedule`,
+// `runtime.mstart`, ... (an asm label), so a backtrace of a gort program reads
+// like one of a Go program.
+//
+// Stack rules (Go's HACKING.md): "g0" below means the M's scheduling stack.
+// Functions reached through mcall run on g0 and never return.
+#pragma once
+
+#include "runtime2.hpp"
+#include "../arch/amd64/syscall_linux_amd64.hpp"
+
+#define RUNTIME_SYM(name) asm("runtime." name)
+
+namespace gort::runtime {
+
+// The current goroutine, one slot per thread (an initial-exec TLS variable of
+// the executable; the hosted flavour shares %fs with glibc).
+extern __thread g* tlsg RUNTIME_SYM("tlsg") __attribute__((tls_model("initial-exec")));
+
+// getg returns the running goroutine (g0 when on the scheduler stack).
+// It is an asm volatile so the compiler re-reads it every time: after any call
+// that may switch goroutines the code may be on another thread, and a TLS
+// address computed before would be the old thread's. Never keep the address
+// of a thread-local across such a call.
+inline g* getg() {
+  g* gp;
+  asm volatile("movq %%fs:runtime.tlsg@tpoff, %0" : "=r"(gp));
+  return gp;
+}
+
+// ---- assembly (arch/amd64/asm_amd64.S) ----
+[[noreturn]] void gogo(gobuf* buf) RUNTIME_SYM("gogo");
+uintptr gosave(gobuf* buf) RUNTIME_SYM("gosave");
+void mcall(void (*fn)(g*)) RUNTIME_SYM("mcall");
+void systemstack(void (*fn)(void*), void* arg) RUNTIME_SYM("systemstack");
+extern "C" char runtime_goexit[] asm("runtime.goexit");
+extern "C" char runtime_gostart[] asm("runtime.gostart");
+
+// systemstack for any callable (runs it on g0 and returns).
+template <class F>
+inline void systemstack(F&& f) {
+  systemstack([](void* a) { (*static_cast<F*>(a))(); }, &f);
+}
+
+// ---- globals ----
+extern g g0 RUNTIME_SYM("g0");
+extern m m0 RUNTIME_SYM("m0");
+extern schedt sched RUNTIME_SYM("sched");
+extern p** allp RUNTIME_SYM("allp");
+extern int32 gomaxprocs RUNTIME_SYM("gomaxprocs");
+extern int32 ncpu RUNTIME_SYM("ncpu");
+extern uintptr physPageSize;
+extern std::atomic<bool> mainStarted;
+extern m* allm;
+extern mutex allglock;
+extern g* allgs;  // linked through g::alllink (allglock)
+extern std::atomic<uintptr> allglen;
+
+// Runtime knobs from GODEBUG (runtime1.cpp).
+struct dbgvar_set {
+  int32 schedtrace = 0;
+  int32 scheddetail = 0;
+  int32 asyncpreemptoff = 0;
+  int32 boottrace = 0;
+};
+extern dbgvar_set debug;
+
+// ---- os_linux.cpp ----
+extern "C" void args(int argc, char** argv, void (*rtld_fini)()) RUNTIME_SYM("args");
+extern "C" void osinit() RUNTIME_SYM("osinit");
+int64 nanotime();
+int32 getproccount();
+int64 gettid();
+void futexsleep(std::atomic<uint32>* addr, uint32 val, int64 ns);
+void futexwakeup(std::atomic<uint32>* addr, uint32 cnt);
+void osyield();
+[[noreturn]] void exit_group(int code);
+uintptr stack_rlimit();
+extern int argc_;
+extern char** argv_;
+extern char** envp_;
+extern void (*rtld_fini_)();
+extern uint64 startupRandom;
+extern uint64 hwcap;
+extern uintptr vdsoBase;
+
+// ---- runtime1.cpp ----
+const char* gogetenv(const char* name);
+bool atoi64(const char* s, int64* out);
+void parsedebugvars();
+enum class bootstep : int {
+  rt0_go, args, osinit, schedinit, newproc, mstart, runtime_main, init, main, exit, count_
+};
+void boottrace(bootstep step, const char* detail = nullptr, int64 n = -1);
+
+// ---- print.cpp: unbuffered-by-line output to fd 2, no libc ----
+void printlock();
+void printunlock();
+void printstring(const char* s);
+void printbytes(const char* s, uintptr n);
+void printint(int64 v);
+void printuint(uint64 v);
+void printhex(uint64 v);
+void printpointer(const void* v);
+void printnl();
+struct hex {
+  uint64 v;
+};
+inline void print1(const char* s) { printstring(s); }
+inline void print1(char* s) { printstring(s); }
+inline void print1(bool b) { printstring(b ? "true" : "false"); }
+inline void print1(hex h) { printhex(h.v); }
+inline void print1(const void* v) { printpointer(v); }
+template <class T>
+inline void print1(T v) {
+  if constexpr (static_cast<T>(-1) < static_cast<T>(0))
+    printint(static_cast<int64>(v));
+  else
+    printuint(static_cast<uint64>(v));
+}
+// print(a, b, ...) writes its arguments to stderr as one unit (Go's print).
+template <class... A>
+void print(A... a) {
+  printlock();
+  (print1(a), ...);
+  printunlock();
+}
+
+// ---- panic.cpp ----
+// throw_ reports a runtime invariant violation: "fatal error: <s>", the
+// goroutines, exit 2. (Go's throw; `throw` is a C++ keyword.)
+[[noreturn]] void throw_(const char* s) RUNTIME_SYM("throw");
+// fatal reports an unrecoverable user error the same way (Go 1.21's fatal).
+[[noreturn]] void fatal(const char* s) RUNTIME_SYM("fatal");
+extern "C" [[noreturn]] void runtime_abort() RUNTIME_SYM("abort");
+
+// ---- lock_futex.cpp ----
+void lock(mutex* l);
+void unlock(mutex* l);
+void noteclear(note* n);
+void notewakeup(note* n);
+void notesleep(note* n);
+bool notetsleep(note* n, int64 ns);
+
+// ---- malloc.cpp ----
+void* persistentalloc(uintptr size, uintptr align);
+void* sysAlloc(uintptr n);  // mmap'd, zeroed; null on failure
+void sysFree(void* v, uintptr n);
+
+// ---- stack.cpp ----
+extern uintptr startingStackSize;  // default goroutine stack size
+extern uintptr mainStackSize;      // the main goroutine's stack size
+extern uintptr stackGuardSize;     // guard region below each stack
+void stackinit();
+struct stack stackalloc(p* pp, uintptr n);
+void stackfree(p* pp, struct stack stk);
+void stackcache_clear(p* pp);
+uintptr stackscavenge(uintptr keep);
+
+// ---- proc.cpp ----
+extern "C" void schedinit() RUNTIME_SYM("schedinit");
+extern "C" [[noreturn]] void mstart() RUNTIME_SYM("mstart");
+void main(void*) RUNTIME_SYM("main");
+g* newproc(void (*fn)(void*), void* arg) RUNTIME_SYM("newproc");
+g* newproc1(void (*fn)(void*), void* arg, g* callergp, uintptr callerpc, bool start);
+void newproc_start(g* newg);
+g* malg();
+void allgadd(g* gp);
+uint32 readgstatus(g* gp);
+void casgstatus(g* gp, uint32 oldval, uint32 newval);
+[[noreturn]] void schedule() RUNTIME_SYM("schedule");
+[[noreturn]] void execute(g* gp, bool inheritTime) RUNTIME_SYM("execute");
+g* findrunnable(bool* inheritTime) RUNTIME_SYM("findrunnable");
+extern "C" [[noreturn]] void goexit1() RUNTIME_SYM("goexit1");
+void Gosched() RUNTIME_SYM("Gosched");
+void dropg();
+p* procresize(int32 nprocs) RUNTIME_SYM("procresize");
+void acquirep(p* pp);
+void wirep(p* pp);
+p* releasep();
+void pidleput(p* pp);
+p* pidleget();
+int32 gcount();
+m* acquirem();
+void releasem(m* mp);
+uint32 fastrand();
+
+// ---- runq.cpp: run queues (Go: proc.go) ----
+void runqput(p* pp, g* gp, bool next);
+bool runqputslow(p* pp, g* gp, uint32 h, uint32 t);
+g* runqget(p* pp, bool* inheritTime);
+bool runqempty(p* pp);
+uint32 runqgrab(p* pp, g** batch, uint32 batchHead, bool stealRunNextG);
+g* runqsteal(p* pp, p* p2, bool stealRunNextG);
+void globrunqput(g* gp);
+void globrunqputhead(g* gp);
+void globrunqputbatch(gQueue* batch, int32 n);
+g* globrunqget(p* pp, int32 max);
+
+// ---- gfree.cpp ----
+void gfput(p* pp, g* gp);
+g* gfget(p* pp);
+void gfpurge(p* pp);
+
+// ---- flavour hooks (boot/hosted.cpp) ----
+// Runs the program's constructors (Go: doInit of the main package).
+void flavour_init(int argc, char** argv, char** envp);
+// Ends the process with atexit handlers and destructors run once.
+[[noreturn]] void flavour_exit(int code);
+
+}  // namespace gort::runtime

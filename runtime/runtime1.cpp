@@ -1,0 +1,155 @@
+// runtime/runtime1.cpp: environment, GODEBUG and the boot trace (Go:
+// runtime1.go, env_posix.go).
+#include <time.h>
+
+#include "runtime.hpp"
+#include "sys_linux.hpp"
+
+namespace gort::runtime {
+
+constinit dbgvar_set debug;
+
+// gogetenv returns the value of the environment variable name, or null.
+// Reads the initial environment as the kernel passed it (Go does the same:
+// os.Setenv does not change what the runtime reads).
+const char* gogetenv(const char* name) {
+  if (envp_ == nullptr) return nullptr;
+  for (char** e = envp_; *e != nullptr; e++) {
+    const char* a = *e;
+    const char* b = name;
+    while (*b != 0 && *a == *b) a++, b++;
+    if (*b == 0 && *a == '=') return a + 1;
+  }
+  return nullptr;
+}
+
+// atoi64 parses a decimal integer with optional sign; false on anything else
+// or on overflow (Go: atoi64).
+bool atoi64(const char* s, int64* out) {
+  if (s == nullptr || *s == 0) return false;
+  bool neg = false;
+  if (*s == '-' || *s == '+') neg = *s++ == '-';
+  if (*s == 0) return false;
+  uint64 n = 0;
+  for (; *s != 0; s++) {
+    if (*s < '0' || *s > '9') return false;
+    n = n * 10 + uint64(*s - '0');
+    if (n > uint64(INT64_MAX)) return false;
+  }
+  *out = neg ? -int64(n) : int64(n);
+  return true;
+}
+
+// parsedebugvars reads GODEBUG: comma-separated name=value pairs. Unknown
+// names are ignored, as Go does.
+void parsedebugvars() {
+  struct {
+    const char* name;
+    int32* value;
+  } vars[] = {
+      {"schedtrace", &debug.schedtrace},
+      {"scheddetail", &debug.scheddetail},
+      {"asyncpreemptoff", &debug.asyncpreemptoff},
+      {"boottrace", &debug.boottrace},
+  };
+  const char* s = gogetenv("GODEBUG");
+  while (s != nullptr && *s != 0) {
+    const char* field = s;
+    while (*s != 0 && *s != ',') s++;
+    const char* end = s;
+    if (*s == ',') s++;
+    const char* eq = field;
+    while (eq < end && *eq != '=') eq++;
+    if (eq == end) continue;
+    for (auto& v : vars) {
+      uintptr n = 0;
+      while (v.name[n] != 0) n++;
+      if (uintptr(eq - field) != n || __builtin_memcmp(field, v.name, n) != 0) continue;
+      char buf[24];
+      uintptr len = uintptr(end - eq - 1);
+      if (len >= sizeof buf) break;
+      __builtin_memcpy(buf, eq + 1, len);
+      buf[len] = 0;
+      int64 x;
+      if (atoi64(buf, &x) && x >= INT32_MIN && x <= INT32_MAX) *v.value = int32(x);
+    }
+  }
+}
+
+// ---- GODEBUG=boottrace=1: one line per boot step with its time. ----
+//
+// Steps before schedinit happen before GODEBUG has been read, so every step
+// records its time (one clock read) and the early ones are printed when
+// schedinit has decided whether tracing is on. rt0_go's time is read with the
+// raw clock_gettime system call, since the vDSO is found only in args.
+
+static const char* const bootstepName[] = {
+    "rt0_go", "args", "osinit", "schedinit", "newproc", "mstart", "runtime.main", "init", "main", "exit",
+};
+static_assert(sizeof bootstepName / sizeof bootstepName[0] == std::size_t(bootstep::count_));
+static int64 bootT0;
+constinit static struct {
+  int64 t;
+  int64 n;
+} bootEarly[3];
+
+extern "C" void boottrace_rt0() RUNTIME_SYM("boottrace_rt0");
+void boottrace_rt0() {
+  kernel_timespec ts;
+  sys_clock_gettime(CLOCK_MONOTONIC, &ts);
+  bootT0 = int64(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+  bootEarly[0].t = bootT0;
+}
+
+static void bootline(bootstep step, int64 t, const char* detail, int64 n) {
+  int64 dt = t - bootT0;
+  printlock();
+  print("boottrace: ");
+  int64 us = dt / 1000;
+  for (int64 w = 100000; w > 1 && us < w; w /= 10) print(" ");
+  print(us, ".", (dt % 1000) / 100, "us ", bootstepName[int(step)]);
+  switch (step) {
+    case bootstep::rt0_go:
+      print(" mono=", t, "ns g0.stack=[", hex{g0.stack.lo}, ",", hex{g0.stack.hi}, ")");
+      break;
+    case bootstep::args:
+      print(" argc=", n, " pagesz=", physPageSize, " hwcap=", hex{hwcap}, " vdso=", hex{vdsoBase});
+      break;
+    case bootstep::osinit:
+      print(" ncpu=", n);
+      break;
+    case bootstep::schedinit:
+      print(" gomaxprocs=", gomaxprocs, " maxmcount=", sched.maxmcount, " stack=", startingStackSize,
+            " mainstack=", mainStackSize);
+      break;
+    case bootstep::init:
+      print(" constructors=", n);
+      break;
+    case bootstep::exit:
+      print(" status=", n);
+      break;
+    default:
+      if (detail != nullptr) print(" ", detail);
+      if (n >= 0) print(" ", n);
+      break;
+  }
+  print("\n");
+  printunlock();
+}
+
+void boottrace(bootstep step, const char* detail, int64 n) {
+  int i = int(step);
+  if (step < bootstep::schedinit) {
+    bootEarly[i].t = nanotime();
+    bootEarly[i].n = n;
+    return;
+  }
+  if (debug.boottrace == 0) return;
+  int64 t = nanotime();
+  if (step == bootstep::schedinit) {
+    for (int j = 0; j < 3; j++) bootline(bootstep(j), bootEarly[j].t, nullptr, bootEarly[j].n);
+  }
+  bootline(step, t, detail, n);
+}
+
+}  // namespace gort::runtime

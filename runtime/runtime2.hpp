@@ -1,0 +1,317 @@
+// runtime/runtime2.hpp: the G, M, P and sched structures (Go: runtime2.go).
+//
+//   G  a goroutine: its stack, its saved registers (sched), its status.
+//   M  a machine: an OS thread. It runs goroutines on behalf of a P, or runs
+//      runtime code on its own g0 stack, or sleeps.
+//   P  a processor: the right to run Go code, and the local state needed for
+//      it (a run queue, free lists). There are exactly GOMAXPROCS Ps. An M
+//      must hold a P to run goroutines.
+//   sched  the global scheduler state: idle Ms and Ps, the global run queue,
+//      the global free lists.
+//
+// Field names follow Go's. Comments say which lock guards a field, or that it
+// is only touched by the owner (the M holding the P, for P fields).
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "../arch/amd64/asm.h"
+
+namespace gort::runtime {
+
+using uintptr = std::uintptr_t;
+using int32 = std::int32_t;
+using uint32 = std::uint32_t;
+using int64 = std::int64_t;
+using uint64 = std::uint64_t;
+
+struct g;
+struct m;
+struct p;
+
+// A futex-based lock (Go: lock_futex.go). key: 0 unlocked, 1 locked,
+// 2 locked with sleepers. Never a pthread mutex: it must work before libc and
+// in the libc-free flavour.
+struct mutex {
+  std::atomic<uint32> key{0};
+};
+
+// A one-shot event for an M to sleep on (Go: note). key: 0 clear, 1 woken.
+struct note {
+  std::atomic<uint32> key{0};
+};
+
+// Goroutine status (Go's values, so gdb scripts and readers can compare).
+// Each comment says who owns the stack in that state.
+enum : uint32 {
+  _Gidle = 0,      // just allocated, not yet initialised
+  _Grunnable = 1,  // on a run queue; not running; owns no M; stack not in use
+  _Grunning = 2,   // running user code; owns the stack; has an M and a P
+  _Gsyscall = 3,   // in a system call; owns the stack; has an M, maybe no P
+  _Gwaiting = 4,   // blocked in the runtime (gopark); on some wait queue
+  _Gdead = 6,      // unused: exited or on a free list; owns no stack
+  _Gpreempted = 9, // stopped by a preemption request, until someone readies it
+};
+
+// P status.
+enum : uint32 {
+  _Pidle = 0,     // not running user code; on the idle list
+  _Prunning = 1,  // owned by an M running user code or the scheduler
+  _Psyscall = 2,  // its M is in a syscall; may be taken by another M
+  _Pgcstop = 3,   // stopped (the world is stopped, or during procresize)
+  _Pdead = 4,     // no longer used (GOMAXPROCS shrank)
+};
+
+// Why a goroutine is waiting; the strings are Go 1.19's (waitReasonStrings).
+enum class waitReason : uint8_t {
+  zero,
+  chanReceiveNilChan,
+  chanSendNilChan,
+  panicwait,
+  select,
+  selectNoCases,
+  chanReceive,
+  chanSend,
+  semacquire,
+  sleep,
+  syncCondWait,
+  preempted,
+  ioWait,
+  count_,
+};
+const char* waitReasonString(waitReason r);
+
+// [lo, hi) bounds of a stack.
+struct stack {
+  uintptr lo = 0;
+  uintptr hi = 0;
+};
+
+// The saved context of a goroutine that is not running (see asm.h).
+struct gobuf {
+  uintptr sp = 0;
+  uintptr pc = 0;
+  g* g_ = nullptr;  // the goroutine this context belongs to
+  uintptr ret = 0;  // value in rax when resumed
+  uintptr bp = 0;
+  uintptr rbx = 0, r12 = 0, r13 = 0, r14 = 0, r15 = 0;
+  uint32 mxcsr = DEFAULT_MXCSR;
+  uint16_t fpcw = DEFAULT_FPCW;
+};
+static_assert(offsetof(gobuf, sp) == gobuf_sp);
+static_assert(offsetof(gobuf, pc) == gobuf_pc);
+static_assert(offsetof(gobuf, g_) == gobuf_g);
+static_assert(offsetof(gobuf, ret) == gobuf_ret);
+static_assert(offsetof(gobuf, bp) == gobuf_bp);
+static_assert(offsetof(gobuf, rbx) == gobuf_rbx);
+static_assert(offsetof(gobuf, r12) == gobuf_r12);
+static_assert(offsetof(gobuf, r13) == gobuf_r13);
+static_assert(offsetof(gobuf, r14) == gobuf_r14);
+static_assert(offsetof(gobuf, r15) == gobuf_r15);
+static_assert(offsetof(gobuf, mxcsr) == gobuf_mxcsr);
+static_assert(offsetof(gobuf, fpcw) == gobuf_fpcw);
+static_assert(sizeof(gobuf) == gobuf_size);
+
+// Bytes of closure storage inside each g, for the callable and arguments given
+// to gort::go. A larger closure is put on the heap by the API.
+inline constexpr std::size_t kClosureSize = 48;
+
+struct g {
+  // The first fields are at fixed offsets used by assembly (asm.h).
+  struct stack stack;   // the goroutine's stack; {0,0} while it has none
+  uintptr stackguard0 = 0;  // stack.lo + the guard slack, for overflow checks
+  uintptr stackguard1 = 0;
+  struct m* m = nullptr;    // the M running this g; null when not running
+  gobuf sched;          // saved context while not running
+
+  std::atomic<uint32> atomicstatus{_Gidle};
+  waitReason waitreason = waitReason::zero;  // if status == _Gwaiting
+  bool preempt = false;  // preemption requested
+  int64 goid = 0;
+  int64 parentgoid = 0;  // goid of the goroutine that created this one
+  g* schedlink = nullptr;  // link on run queues and free lists
+  int64 waitsince = 0;     // approximate time it became blocked (nanotime)
+  void* param = nullptr;   // passed between parker and readier
+  struct m* lockedm = nullptr;  // M this g is locked to (lock_os_thread)
+  uintptr gopc = 0;        // pc of the go statement that created it
+  uintptr startpc = 0;     // pc of its entry function
+  g* alllink = nullptr;    // on allgs (allglock)
+
+  // Difference from Go: C++ stacks cannot grow, so every goroutine gets a
+  // full fixed-size stack. To keep a queued but never-run goroutine cheap,
+  // the stack is attached when the goroutine first runs (execute) and is
+  // given back when it exits (gfput), rather than in newproc1 as Go does.
+  uintptr stacksize = 0;          // size of the stack to attach
+  void (*startfn)(void*) = nullptr;  // entry, called as startfn(startarg)
+  void* startarg = nullptr;
+  alignas(16) unsigned char closure[kClosureSize] = {};
+};
+static_assert(offsetof(g, stack) + offsetof(struct stack, lo) == g_stack_lo);
+static_assert(offsetof(g, stack) + offsetof(struct stack, hi) == g_stack_hi);
+static_assert(offsetof(g, stackguard0) == g_stackguard0);
+static_assert(offsetof(g, stackguard1) == g_stackguard1);
+static_assert(offsetof(g, m) == g_m);
+static_assert(offsetof(g, sched) == g_sched);
+
+// An intrusive list of Gs linked through schedlink (Go: gList).
+struct gList {
+  g* head = nullptr;
+  bool empty() const { return head == nullptr; }
+  void push(g* gp) {
+    gp->schedlink = head;
+    head = gp;
+  }
+  g* pop() {
+    g* gp = head;
+    if (gp != nullptr) head = gp->schedlink;
+    return gp;
+  }
+};
+
+// A FIFO of Gs linked through schedlink (Go: gQueue).
+struct gQueue {
+  g* head = nullptr;
+  g* tail = nullptr;
+  bool empty() const { return head == nullptr; }
+  void pushBack(g* gp) {
+    gp->schedlink = nullptr;
+    if (tail != nullptr)
+      tail->schedlink = gp;
+    else
+      head = gp;
+    tail = gp;
+  }
+  void pushBackAll(gQueue q) {
+    if (q.tail == nullptr) return;
+    q.tail->schedlink = nullptr;
+    if (tail != nullptr)
+      tail->schedlink = q.head;
+    else
+      head = q.head;
+    tail = q.tail;
+  }
+  g* pop() {
+    g* gp = head;
+    if (gp != nullptr) {
+      head = gp->schedlink;
+      if (head == nullptr) tail = nullptr;
+    }
+    return gp;
+  }
+};
+
+struct m {
+  // The first fields are at fixed offsets used by assembly (asm.h).
+  g* g0 = nullptr;       // goroutine with the scheduling stack
+  g* curg = nullptr;     // current running goroutine
+  g* gsignal = nullptr;  // signal-handling g (comes with the diagnostics work)
+  uintptr tls = 0;       // address of this thread's runtime.tlsg slot
+
+  void (*mstartfn)() = nullptr;
+  struct p* p = nullptr;      // attached P for executing Go code (null if none)
+  struct p* nextp = nullptr;  // P to acquire when started or woken
+  struct p* oldp = nullptr;   // the P that was attached before a syscall
+  int64 id = 0;
+  int32 mallocing = 0;
+  int32 throwing = 0;
+  int32 locks = 0;  // > 0: holding runtime locks, not preemptible
+  int32 dying = 0;
+  int32 printlock = 0;  // recursion depth of printlock on this M
+  bool spinning = false;  // looking for work (sched.nmspinning counts these)
+  bool blocked = false;   // sleeping on a note
+  uint64 fastrand = 0;   // wyrand state (Go: m.fastrand)
+  note park;              // stopm sleeps here
+  m* alllink = nullptr;   // on allm
+  m* schedlink = nullptr; // on sched.midle
+  g* lockedg = nullptr;
+  uint32 lockedExt = 0;   // lock_os_thread depth from the user
+  uint32 lockedInt = 0;   // internal lock depth
+  int64 procid = 0;       // kernel thread id
+};
+static_assert(offsetof(m, g0) == m_g0);
+static_assert(offsetof(m, curg) == m_curg);
+static_assert(offsetof(m, gsignal) == m_gsignal);
+static_assert(offsetof(m, tls) == m_tls);
+
+// Per-P cache of free goroutine stacks of the default size (Go: the stack
+// part of mcache). Owner only.
+inline constexpr int kStackCacheMax = 32;
+struct stackcache {
+  int32 n = 0;
+  struct stack s[kStackCacheMax];
+};
+
+inline constexpr uint32 kRunqSize = 256;
+
+struct p {
+  int32 id = 0;
+  uint32 status = _Pgcstop;
+  p* link = nullptr;        // on sched.pidle
+  uint32 schedtick = 0;     // incremented on every scheduler call
+  uint32 syscalltick = 0;   // incremented on every system call
+  struct m* m = nullptr;    // back-link to the associated M (null if idle)
+
+  // Cache of goroutine ids, amortises accesses to sched.goidgen.
+  uint64 goidcache = 0;
+  uint64 goidcacheend = 0;
+
+  // Queue of runnable goroutines, accessed without lock: the owner puts at
+  // the tail, anyone (stealers) takes from the head.
+  std::atomic<uint32> runqhead{0};
+  std::atomic<uint32> runqtail{0};
+  std::atomic<g*> runq[kRunqSize] = {};
+  // A runnable G that should run next, before what is in runq, inheriting
+  // the current time slice: the G just readied or created by the running G.
+  std::atomic<g*> runnext{nullptr};
+
+  // Available dead Gs (status == _Gdead), without stacks.
+  struct {
+    gList list;
+    int32 n = 0;
+  } gFree;
+
+  struct stackcache stackcache;
+
+  bool preempt = false;  // this P should enter the scheduler ASAP
+};
+
+// The global scheduler state (Go: schedt).
+struct schedt {
+  std::atomic<uint64> goidgen{0};
+  std::atomic<int64> lastpoll{0};
+
+  mutex lock;
+
+  // Ms, guarded by lock.
+  m* midle = nullptr;   // idle Ms waiting for work
+  int32 nmidle = 0;
+  int32 nmidlelocked = 0;
+  int64 mnext = 0;      // number of Ms created, and the next M id
+  int32 maxmcount = 0;  // maximum number of Ms allowed (or die)
+  int32 nmsys = 0;      // system Ms not counted for deadlock
+  int64 nmfreed = 0;
+
+  std::atomic<uint32> ngsys{0};  // number of system goroutines
+
+  p* pidle = nullptr;  // idle Ps (lock)
+  std::atomic<uint32> npidle{0};
+  std::atomic<uint32> nmspinning{0};
+
+  // Global runnable queue (lock).
+  gQueue runq;
+  int32 runqsize = 0;
+
+  // Global cache of dead Gs. Go keeps two lists, Gs with and without stacks;
+  // here a dead G never keeps its stack (see g::stacksize), so one suffices.
+  struct {
+    mutex lock;
+    gList list;
+    int32 n = 0;
+  } gFree;
+
+  std::atomic<uint32> gcwaiting{0};  // stop-the-world requested
+};
+
+}  // namespace gort::runtime
