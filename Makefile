@@ -19,7 +19,7 @@ OPT      ?= -O2
 WARN        = -Wall -Wextra -Werror
 RT_CXXFLAGS = -std=c++20 $(OPT) -g -fno-omit-frame-pointer $(WARN) -fPIE \
               -fno-exceptions -fno-rtti -fno-stack-protector -fno-threadsafe-statics \
-              -fasynchronous-unwind-tables
+              -fno-tree-loop-distribute-patterns -fasynchronous-unwind-tables
 ASFLAGS     = -g -fPIE -Wa,--noexecstack $(WARN)
 
 RT_SRCS   := $(wildcard runtime/*.cpp)
@@ -47,12 +47,18 @@ $(O)/obj/%.o: %.S arch/amd64/asm.h
 	@mkdir -p $(@D)
 	$(CXX) $(ASFLAGS) -c $< -o $@
 
-# The runtime must have no static constructors: runtime.main runs the
-# program's .init_array after the runtime is up, and would re-initialise it.
+# Two checks on the runtime core. It must have no static constructors:
+# runtime.main runs the program's .init_array after the runtime is up, and
+# would re-initialise it. And it must not call libc (the compiler turns loops
+# into strlen/memcpy calls unless stopped): only the API layer (api.o) may
+# use the C++ runtime, and only the crt calls main.
 $(LIB): $(RT_OBJS)
 	@mkdir -p $(@D)
 	@for o in $^; do if readelf -SW $$o | grep -q '\.init_array'; then \
 	  echo "error: $$o has static constructors (.init_array); runtime globals must be constinit" >&2; exit 1; fi; done
+	@for o in $(filter-out %/api.o,$^); do bad=$$(nm -u $$o | awk '{print $$2}' | \
+	  grep -v -e '^_ZN4gort' -e '^runtime\.' -e '^_GLOBAL_OFFSET_TABLE_$$' -e '^main$$' -e '^gort_crt_missing'); \
+	  if [ -n "$$bad" ]; then echo "error: $$o calls outside the runtime (libc?): $$bad" >&2; exit 1; fi; done
 	rm -f $@ && ar rcs $@ $^
 
 # The crt: the entry point plus what the hosted flavour needs around it.

@@ -22,6 +22,10 @@ extern "C" int __cxa_atexit(void (*fn)(void*), void* arg, void* dso);
 extern "C" void (*__init_array_start[])(int, char**, char**) __attribute__((visibility("hidden")));
 extern "C" void (*__init_array_end[])(int, char**, char**) __attribute__((visibility("hidden")));
 
+// Referenced by runtime.main: linking libgort.a without this crt fails with
+// a linker error that says what is missing.
+extern "C" const gort::runtime::uintptr gort_crt_missing__link_with_gort_cxx_or_pkg_config = 0;
+
 namespace gort::runtime {
 
 void flavour_init(int argc, char** argv, char** envp) {

@@ -110,7 +110,7 @@ void args(int argc, char** argv, void (*rtld_fini)()) {
     }
   }
   if (physPageSize == 0) physPageSize = 4096;
-  if (atRandom != nullptr) __builtin_memcpy(&startupRandom, atRandom + 8, sizeof startupRandom);
+  if (atRandom != nullptr) rt_memmove(&startupRandom, atRandom + 8, sizeof startupRandom);
   if (vdsoBase != 0)
     vdsoClockGettime = reinterpret_cast<clock_gettime_fn>(vdsoFindSymbol(vdsoBase, "__vdso_clock_gettime"));
   boottrace(bootstep::args, nullptr, argc);
@@ -122,7 +122,7 @@ int32 getproccount() {
   long r = sys_sched_getaffinity(0, sizeof buf, buf);
   if (r < 0) return 1;
   int32 n = 0;
-  for (long i = 0; i < r / 8; i++) n += __builtin_popcountll(buf[i]);
+  for (long i = 0; i < r / 8; i++) n += rt_popcount64(buf[i]);
   return n > 0 ? n : 1;
 }
 
@@ -176,15 +176,11 @@ extern "C" uint64 rt0_random(int argc, char** argv) RUNTIME_SYM("rt0_random");
 uint64 rt0_random(int argc, char** argv) {
   uint64 v = arch::cputicks();
   for (Elf64_auxv_t* a = auxv_of(envp_of(argv, argc)); a->a_type != AT_NULL; a++)
-    if (a->a_type == AT_RANDOM) __builtin_memcpy(&v, reinterpret_cast<void*>(a->a_un.a_val), sizeof v);
+    if (a->a_type == AT_RANDOM) rt_memmove(&v, reinterpret_cast<void*>(a->a_un.a_val), sizeof v);
   return v | 1;
 }
 
-static void rawprint(const char* s) {
-  uintptr n = 0;
-  while (s[n] != 0) n++;
-  sys_write(2, s, n);
-}
+static void rawprint(const char* s) { sys_write(2, s, rt_strlen(s)); }
 
 extern "C" [[noreturn]] void rt0_badtls() RUNTIME_SYM("rt0_badtls");
 void rt0_badtls() {

@@ -54,9 +54,7 @@ void printbytes(const char* s, uintptr n) {
 
 void printstring(const char* s) {
   if (s == nullptr) s = "(null)";
-  uintptr n = 0;
-  while (s[n] != 0) n++;
-  printbytes(s, n);
+  printbytes(s, rt_strlen(s));
 }
 
 void printnl() { printbytes("\n", 1); }

@@ -52,6 +52,10 @@ static constexpr int32 kMaxGomaxprocs = 1024;
 static constexpr uintptr kStackGuard = 928;  // Go's _StackGuard on linux/amd64
 static constexpr uint64 kGoidCacheBatch = 16;
 
+// Defined by the crt only: a program linked with libgort.a but without the
+// crt fails to link, with this name in the linker's message.
+extern "C" const uintptr gort_crt_missing__link_with_gort_cxx_or_pkg_config;
+
 // The user's main: called with argc, argv, envp (glibc passes the same three).
 extern "C" int user_main(int, char**, char**) asm("main");
 
@@ -627,9 +631,17 @@ void main(void*) {
   mainStarted.store(true);
   boottrace(bootstep::runtime_main);
   if (gp->m != &m0) throw_("runtime.main not on m0");
+  if (gort_crt_missing__link_with_gort_cxx_or_pkg_config != 0) throw_("runtime.main: bad crt");
   // (next issue) newm(sysmon); lock the main goroutine to m0 during init.
 
   flavour_init(argc_, argv_, envp_);
+
+  // Go's runtime.main has parked by now (gcenable waits for the background
+  // sweeper), so p.schedtick is past 0 when the user's main starts. We have
+  // no such step: count this as a scheduling round, or the schedtick%61
+  // fairness check would fire on main's first Gosched and hand the P back to
+  // main ahead of the goroutines it just started.
+  gp->m->p->schedtick++;
 
   boottrace(bootstep::main);
   int status = user_main(argc_, argv_, envp_);

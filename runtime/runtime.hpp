@@ -137,6 +137,12 @@ void print(A... a) {
 [[noreturn]] void fatal(const char* s) RUNTIME_SYM("fatal");
 extern "C" [[noreturn]] void runtime_abort() RUNTIME_SYM("abort");
 
+// ---- string.cpp: no libc in the runtime core ----
+uintptr rt_strlen(const char* s);
+int rt_memcmp(const void* a, const void* b, uintptr n);
+void rt_memmove(void* dst, const void* src, uintptr n);
+int rt_popcount64(uint64 x);
+
 // ---- lock_futex.cpp ----
 void lock(mutex* l);
 void unlock(mutex* l);

@@ -62,13 +62,12 @@ void parsedebugvars() {
     while (eq < end && *eq != '=') eq++;
     if (eq == end) continue;
     for (auto& v : vars) {
-      uintptr n = 0;
-      while (v.name[n] != 0) n++;
-      if (uintptr(eq - field) != n || __builtin_memcmp(field, v.name, n) != 0) continue;
+      uintptr n = rt_strlen(v.name);
+      if (uintptr(eq - field) != n || rt_memcmp(field, v.name, n) != 0) continue;
       char buf[24];
       uintptr len = uintptr(end - eq - 1);
       if (len >= sizeof buf) break;
-      __builtin_memcpy(buf, eq + 1, len);
+      rt_memmove(buf, eq + 1, len);
       buf[len] = 0;
       int64 x;
       if (atoi64(buf, &x) && x >= INT32_MIN && x <= INT32_MAX) *v.value = int32(x);

@@ -80,7 +80,7 @@ static void poolpush(struct stack s) {
     uintptr ncap = stackpool.cap * 2;
     auto* nv = static_cast<struct stack*>(sysAlloc(ncap * sizeof(struct stack)));
     if (nv == nullptr) throw_("out of memory");
-    __builtin_memcpy(nv, stackpool.v, stackpool.n * sizeof(struct stack));
+    rt_memmove(nv, stackpool.v, stackpool.n * sizeof(struct stack));
     // The first array came from persistentalloc and is left there.
     if (stackpool.cap > 256) sysFree(stackpool.v, stackpool.cap * sizeof(struct stack));
     stackpool.v = nv;
