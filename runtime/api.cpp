@@ -10,11 +10,16 @@ using namespace runtime;
 static_assert(detail::closure_size == runtime::kClosureSize);
 static_assert(detail::closure_align <= alignof(std::max_align_t) || detail::closure_align == 16);
 
-// notstarted: the program calls gort but did not boot through
-// _rt0_amd64_linux, so there is no runtime (it was linked with plain g++).
+// notstarted: a gort call from a thread that has no g: either the runtime
+// never started (the program did not boot through _rt0_amd64_linux), or the
+// caller is a thread gort does not manage (std::thread, pthread_create).
 [[noreturn]] static void notstarted() {
-  print("gort: the gort runtime is not running: this program was not started through its\n"
-        "gort: entry point _rt0_amd64_linux. Link it with gort-c++ (or pkg-config gort).\n");
+  if (mainStarted.load())
+    print("gort: gort called from a thread that gort does not manage (std::thread, pthread_create,\n"
+          "gort: a library's thread): goroutines can be started and scheduled only from goroutines\n");
+  else
+    print("gort: the gort runtime is not running: this program was not started through its\n"
+          "gort: entry point _rt0_amd64_linux. Link it with gort-c++ (or pkg-config gort).\n");
   exit_group(2);
 }
 

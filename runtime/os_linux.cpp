@@ -118,7 +118,9 @@ void args(int argc, char** argv, void (*rtld_fini)()) {
 
 // getproccount counts the CPUs this process may run on (Go: getproccount).
 int32 getproccount() {
-  uint64 buf[1024 / 64] = {};
+  // Room for 64K CPUs, as Go has: the kernel refuses a mask smaller than its
+  // own CPU count with EINVAL.
+  uint64 buf[65536 / 64] = {};
   long r = sys_sched_getaffinity(0, sizeof buf, buf);
   if (r < 0) return 1;
   int32 n = 0;

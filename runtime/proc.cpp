@@ -232,10 +232,19 @@ static const char* gstatusName(uint32 s) {
 }
 
 // casgstatus moves gp from oldval to newval; anything else is a bug.
+//
+// Difference from Go: Go needs a compare-and-swap here because its garbage
+// collector sets _Gscan bits in other goroutines' status words. gort has no
+// collector, and every transition is made by the one party that owns the G
+// at that moment (its creator, the M that dequeued it, the G itself, or whoever
+// took it off a wait queue). So a checked load and a release store do the
+// job, without a locked instruction on every switch.
 void casgstatus(g* gp, uint32 oldval, uint32 newval) {
   if (oldval == newval) throw_("casgstatus: bad incoming values");
-  uint32 cur = oldval;
-  if (!gp->atomicstatus.compare_exchange_strong(cur, newval, std::memory_order_acq_rel)) {
+  uint32 cur = gp->atomicstatus.load(std::memory_order_acquire);
+  if (__builtin_expect(cur == oldval, 1)) {
+    gp->atomicstatus.store(newval, std::memory_order_release);
+  } else {
     print("runtime: casgstatus: oldval=", gstatusName(oldval), " newval=", gstatusName(newval),
           " but status=", gstatusName(cur), " goid=", gp->goid, "\n");
     throw_("casgstatus: bad status");

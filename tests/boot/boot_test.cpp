@@ -236,10 +236,19 @@ Test(boot, linking_without_the_crt_fails_with_a_named_reason) {
             out.c_str());
 }
 
+Test(boot, gort_call_from_a_foreign_thread_is_refused) {
+  FOR_EACH_VARIANT {
+    result r = run({prog(v, "foreign_thread")});
+    EXPECT_EXIT(r, 2);
+    cr_assert_eq(r.out, "main is goroutine 1\n");
+    cr_assert(contains(r.err, "thread that gort does not manage"), "%s", r.err.c_str());
+  }
+}
+
 Test(driver, rejects_static_shared_and_nostdlib) {
   const char* bin = std::getenv("GORT_BIN");
   std::string drv = std::string(bin != nullptr ? bin : "build/bin") + "/gort-c++";
-  for (std::string flag : {"-static", "-static-pie", "-shared", "-nostdlib"}) {
+  for (std::string flag : {"-static", "--static", "-static-pie", "-shared", "-nostdlib"}) {
     result r = run({drv, flag, "tests/wrong/hello.cpp", "-o", "/dev/null"});
     EXPECT_EXIT(r, 2);
     cr_assert(contains(r.err, "gort-c++: " + flag), "%s", r.err.c_str());

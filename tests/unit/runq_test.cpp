@@ -174,7 +174,7 @@ Test(gfree, empty_local_list_takes_a_batch_of_32) {
   cr_assert_eq(sched.gFree.n, 8);
 }
 
-Test(gfree, gfput_rejects_a_live_g, .exit_code = 2) {
+Test(gfree, gfput_rejects_a_live_g, .exit_code = 2, .init = cr_redirect_stderr) {
   p* pp = newp();
   auto gs = newgs(1);
   gs[0]->atomicstatus = _Grunning;
