@@ -2,6 +2,7 @@
 // structures (Go: export_test.go's RunGetQueue, TestRunqSteal...). No
 // scheduler runs here: the tests drive the functions directly.
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
 #include <sys/mman.h>
 
 #include <csignal>
