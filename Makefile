@@ -90,7 +90,7 @@ deps:
 
 # `make test` is what .ci/run calls: dependencies, build, every test.
 test: deps
-	$(MAKE) check
+	$(MAKE) --no-print-directory check
 
 # ---- benchmarks ----
 bench: deps-bench all
