@@ -14,6 +14,27 @@
 
 #define TLSG %fs:runtime.tlsg@tpoff
 
+/* save_gobuf BUF: store the caller's context in the gobuf at BUF, as seen
+ * from the first instruction of a routine entered by `call`: resume pc =
+ * the return address at (%rsp), sp = %rsp + 8 (after the return), the
+ * callee-saved registers and the control words, ret = RET.
+ * Clobbers rcx and rdx. */
+.macro save_gobuf buf, ret
+	movq	(%rsp), %rcx
+	leaq	8(%rsp), %rdx
+	movq	%rcx, gobuf_pc+\buf
+	movq	%rdx, gobuf_sp+\buf
+	movq	%rbp, gobuf_bp+\buf
+	movq	%rbx, gobuf_rbx+\buf
+	movq	%r12, gobuf_r12+\buf
+	movq	%r13, gobuf_r13+\buf
+	movq	%r14, gobuf_r14+\buf
+	movq	%r15, gobuf_r15+\buf
+	stmxcsr	gobuf_mxcsr+\buf
+	fnstcw	gobuf_fpcw+\buf
+	movq	$\ret, gobuf_ret+\buf
+.endm
+
 	.text
 
 /* void runtime.gogo(gobuf *buf)                          [[noreturn]]
@@ -52,19 +73,7 @@ runtime.gogo:
 	.p2align 4
 runtime.gosave:
 	.cfi_startproc
-	movq	(%rsp), %rcx		/* the caller's resume pc */
-	leaq	8(%rsp), %rdx		/* the caller's sp after our ret */
-	movq	%rcx, gobuf_pc(%rdi)
-	movq	%rdx, gobuf_sp(%rdi)
-	movq	%rbp, gobuf_bp(%rdi)
-	movq	%rbx, gobuf_rbx(%rdi)
-	movq	%r12, gobuf_r12(%rdi)
-	movq	%r13, gobuf_r13(%rdi)
-	movq	%r14, gobuf_r14(%rdi)
-	movq	%r15, gobuf_r15(%rdi)
-	stmxcsr	gobuf_mxcsr(%rdi)
-	fnstcw	gobuf_fpcw(%rdi)
-	movq	$1, gobuf_ret(%rdi)	/* what the second return sees */
+	save_gobuf (%rdi), 1	/* ret: what the second return sees */
 	xorl	%eax, %eax
 	ret
 	.cfi_endproc
@@ -86,19 +95,7 @@ runtime.mcall:
 	.cfi_startproc
 	movq	%rdi, %r11		/* r11 = fn */
 	movq	TLSG, %rax		/* rax = g */
-	movq	(%rsp), %rcx
-	leaq	8(%rsp), %rdx
-	movq	%rcx, (g_sched+gobuf_pc)(%rax)
-	movq	%rdx, (g_sched+gobuf_sp)(%rax)
-	movq	%rbp, (g_sched+gobuf_bp)(%rax)
-	movq	%rbx, (g_sched+gobuf_rbx)(%rax)
-	movq	%r12, (g_sched+gobuf_r12)(%rax)
-	movq	%r13, (g_sched+gobuf_r13)(%rax)
-	movq	%r14, (g_sched+gobuf_r14)(%rax)
-	movq	%r15, (g_sched+gobuf_r15)(%rax)
-	stmxcsr	(g_sched+gobuf_mxcsr)(%rax)
-	fnstcw	(g_sched+gobuf_fpcw)(%rax)
-	movq	$0, (g_sched+gobuf_ret)(%rax)
+	save_gobuf g_sched(%rax), 0
 	movq	g_m(%rax), %rcx		/* rcx = g->m */
 	movq	m_g0(%rcx), %rsi	/* rsi = g0 */
 	cmpq	%rsi, %rax
