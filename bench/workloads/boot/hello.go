@@ -1,0 +1,8 @@
+// boot (Go): a hello world.
+package main
+
+import "fmt"
+
+func main() {
+	fmt.Println("hello, world")
+}

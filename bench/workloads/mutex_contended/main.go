@@ -1,0 +1,50 @@
+// mutex_contended (Go): 4 goroutines increment one counter under a
+// sync.Mutex, N increments in all. Reports ns per lock+increment+unlock.
+// Usage: main N
+package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+)
+
+func arg(i int, def int64) int64 {
+	if len(os.Args) > i {
+		v, err := strconv.ParseInt(os.Args[i], 10, 64)
+		if err == nil {
+			return v
+		}
+	}
+	return def
+}
+
+func main() {
+	n := arg(1, 4000000)
+	const workers = 4
+	per := n / workers
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	var counter int64
+	t0 := time.Now()
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			for i := int64(0); i < per; i++ {
+				mu.Lock()
+				counter++
+				mu.Unlock()
+			}
+			wg.Done()
+		}()
+	}
+	wg.Wait()
+	el := time.Since(t0)
+	if counter != workers*per {
+		fmt.Fprintln(os.Stderr, "check failed: counter == workers*per")
+		os.Exit(1)
+	}
+	fmt.Printf("result ns_per_op=%g n=%d\n", float64(el.Nanoseconds())/float64(workers*per), workers*per)
+}
