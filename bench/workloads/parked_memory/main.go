@@ -14,16 +14,6 @@ import (
 	"sync"
 )
 
-func arg(i int, def int64) int64 {
-	if len(os.Args) > i {
-		v, err := strconv.ParseInt(os.Args[i], 10, 64)
-		if err == nil {
-			return v
-		}
-	}
-	return def
-}
-
 func rssKiB() int64 {
 	f, err := os.Open("/proc/self/status")
 	if err != nil {

@@ -6,19 +6,8 @@ package main
 import (
 	"fmt"
 	"os"
-	"strconv"
 	"time"
 )
-
-func arg(i int, def int64) int64 {
-	if len(os.Args) > i {
-		v, err := strconv.ParseInt(os.Args[i], 10, 64)
-		if err == nil {
-			return v
-		}
-	}
-	return def
-}
 
 func skynet(c chan int64, num, size, div int64) {
 	if size == 1 {

@@ -4,21 +4,9 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"strconv"
 	"sync"
 	"time"
 )
-
-func arg(i int, def int64) int64 {
-	if len(os.Args) > i {
-		v, err := strconv.ParseInt(os.Args[i], 10, 64)
-		if err == nil {
-			return v
-		}
-	}
-	return def
-}
 
 func main() {
 	n := arg(1, 1000000)
