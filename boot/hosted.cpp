@@ -12,11 +12,15 @@
 //
 // This file is linked into the crt object (lib/gort/crt-hosted.o), not into
 // the runtime core, which never calls libc.
+#include <pthread.h>
+
 #include <cstdlib>
 
 #include "../runtime/runtime.hpp"
 
 extern "C" int __cxa_atexit(void (*fn)(void*), void* arg, void* dso);
+// libstdc++'s per-thread exception state (the C++ ABI's __cxa_eh_globals).
+extern "C" void* __cxa_get_globals() noexcept;
 
 // Bounds of the program's .init_array, defined by the linker's default script.
 extern "C" void (*__init_array_start[])(int, char**, char**) __attribute__((visibility("hidden")));
@@ -36,5 +40,39 @@ void flavour_init(int argc, char** argv, char** envp) {
 }
 
 void flavour_exit(int code) { std::exit(code); }
+
+// ---- threads ----
+//
+// glibc owns %fs and per-thread state (its TCB, errno, malloc arenas, stdio
+// locks), so an M's thread is a glibc thread, created on the g0 stack the
+// runtime mapped (DESIGN.md, "Flavours"). glibc puts its thread descriptor
+// and static TLS at the top of that stack; mstart_newthread takes the stack
+// pointer it is entered with as the top of the usable g0 stack.
+
+static void* mthread_start(void* arg) {
+  auto* mp = static_cast<m*>(arg);
+  mp->thread = uintptr(pthread_self());
+  mstart_newthread(mp, uintptr(__builtin_frame_address(0)) - 256);
+  return nullptr;  // the M has exited (mexit): glibc ends the thread
+}
+
+int flavour_newosproc(m* mp, uintptr stk, uintptr size) {
+  pthread_attr_t attr;
+  if (int err = pthread_attr_init(&attr); err != 0) return err;
+  int err = pthread_attr_setstack(&attr, reinterpret_cast<void*>(stk), size);
+  pthread_t t;
+  if (err == 0) err = pthread_create(&t, &attr, mthread_start, mp);
+  pthread_attr_destroy(&attr);
+  return err;
+}
+
+// The stack is ours, so glibc never frees it: join the thread (it is
+// joinable) once it has ended, and then the mapping can go.
+bool flavour_threadgone(m* mp) {
+  if (mp->thread == 0) return false;  // not even started its entry
+  return pthread_tryjoin_np(pthread_t(mp->thread), nullptr) == 0;
+}
+
+void* flavour_minit() { return __cxa_get_globals(); }
 
 }  // namespace gort::runtime

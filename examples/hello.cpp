@@ -1,27 +1,32 @@
 // examples/hello.cpp: the demo. main runs as goroutine 1; it starts a few
-// goroutines, which take turns with gosched.
+// goroutines, which run on up to GOMAXPROCS threads at once, take turns with
+// gosched, and are waited for with a wait_group.
 //
 //   $ gort-c++ -O2 examples/hello.cpp -o hello && GODEBUG=boottrace=1 ./hello world
 #include <gort/gort.hpp>
 
-#include <iostream>
+#include <cstdio>
 #include <string>
 
 int main(int argc, char** argv) {
   std::string who = argc > 1 ? argv[1] : "gopher";
-  std::cout << "hello, " << who << ", from goroutine " << gort::goid() << " of " << gort::num_goroutine()
-            << " on " << gort::num_cpu() << " CPUs (" << gort::version() << ")\n";
-  int done = 0;
+  std::printf("hello, %s, from goroutine %lld of %d, on %d CPUs with GOMAXPROCS=%d (%s)\n", who.c_str(),
+              static_cast<long long>(gort::goid()), gort::num_goroutine(), gort::num_cpu(), gort::gomaxprocs(0),
+              gort::version());
+  gort::wait_group wg;
   for (int i = 0; i < 3; i++) {
-    gort::go([&done](int n) {
+    wg.add(1);
+    gort::go([&wg](int n) {
       for (int round = 0; round < 2; round++) {
-        std::cout << "  goroutine " << gort::goid() << " (worker " << n << "), round " << round << "\n";
+        // One printf per line: lines from goroutines on other threads do
+        // not interleave within a line.
+        std::printf("  goroutine %lld (worker %d), round %d\n", static_cast<long long>(gort::goid()), n, round);
         gort::gosched();
       }
-      done++;
+      wg.done();
     }, i);
   }
-  while (done < 3) gort::gosched();
-  std::cout << "all " << done << " workers finished; goroutines left: " << gort::num_goroutine() << "\n";
+  wg.wait();
+  std::printf("all 3 workers finished; goroutines left: %d\n", gort::num_goroutine());
   return 0;
 }

@@ -63,6 +63,26 @@ int num_goroutine() noexcept {
 
 int num_cpu() noexcept { return ncpu; }
 
+int gomaxprocs(int n) noexcept {
+  curg();
+  return GOMAXPROCS(n);
+}
+
+void lock_os_thread() noexcept {
+  curg();
+  LockOSThread();
+}
+
+int set_max_threads(int n) noexcept {
+  curg();
+  return setMaxThreads(n);
+}
+
+void unlock_os_thread() noexcept {
+  curg();
+  UnlockOSThread();
+}
+
 const char* version() noexcept { return "gort 0.1 (Go 1.19 scheduler semantics)"; }
 
 }  // namespace gort

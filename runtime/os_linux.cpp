@@ -3,6 +3,7 @@
 // thread ids are here. Raw system calls only: this runs before libc is known
 // to be usable, and in the libc-free flavour.
 #include <elf.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -144,6 +145,18 @@ int64 nanotime() {
 
 int64 gettid() { return sys_gettid(); }
 void osyield() { sys_sched_yield(); }
+
+void usleep(uint32 usec) {
+  kernel_timespec ts{long(usec / 1000000), long(usec % 1000000) * 1000};
+  sys_nanosleep(&ts, nullptr);
+}
+
+// The signal mask of the thread that booted: new Ms restore it in minit,
+// after being created with every signal blocked (Go: initSigmask).
+uint64 initSigmask;
+
+void sigsave(uint64* mask) { sys_rt_sigprocmask(SIG_SETMASK, nullptr, mask); }
+void sigprocmask_set(uint64 mask, uint64* old) { sys_rt_sigprocmask(SIG_SETMASK, &mask, old); }
 [[noreturn]] void exit_group(int code) { sys_exit_group(code); }
 
 // The soft RLIMIT_STACK, or 0 if unlimited or unknown.

@@ -5,13 +5,15 @@
 
 namespace gort::runtime {
 
-constinit static std::atomic<uint32> dying{0};
+// Non-zero once a fatal report has started (Go: panicking); checkdead
+// stays quiet then.
+constinit std::atomic<uint32> panicking{0};
 
 // fatalthrow prints the report and exits; it never returns. A second fatal
 // error while printing the first goes straight to exit.
 [[noreturn]] static void fatalthrow(const char* kind, const char* s) {
   g* gp = getg();
-  if (dying.fetch_add(1) != 0) exit_group(2);
+  if (panicking.fetch_add(1) != 0) exit_group(2);
   if (gp != nullptr && gp->m != nullptr) gp->m->throwing = 1;
   print(kind, s, "\n");
   if (gp != nullptr && gp->m != nullptr) {
@@ -25,6 +27,7 @@ constinit static std::atomic<uint32> dying{0};
 
 void throw_(const char* s) { fatalthrow("fatal error: ", s); }
 void fatal(const char* s) { fatalthrow("fatal error: ", s); }
+void panicstring(const char* s) { fatalthrow("panic: ", s); }
 
 void runtime_abort() {
   // Go's abort faults deliberately; we report and exit with Go's status.

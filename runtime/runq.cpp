@@ -126,8 +126,7 @@ uint32 runqgrab(p* pp, g** batch, uint32 batchHead, bool stealRunNextG) {
             // on pp ready()s another g and then almost immediately blocks.
             // Instead of stealing runnext in this window, back off to give
             // pp a chance to schedule runnext and pick up the G it readied.
-            // (Go sleeps 3us with usleep; the next issue adds it here.)
-            arch::procyield(300);
+            usleep(3);
           }
           if (!pp->runnext.compare_exchange_strong(next, nullptr, std::memory_order_acq_rel)) continue;
           batch[batchHead % kRunqSize] = next;

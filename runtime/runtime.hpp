@@ -33,7 +33,8 @@ inline g* getg() {
 
 // ---- assembly (arch/amd64/asm_amd64.S) ----
 [[noreturn]] void gogo(gobuf* buf) RUNTIME_SYM("gogo");
-uintptr gosave(gobuf* buf) RUNTIME_SYM("gosave");
+// gosave returns a second time when gogo resumes buf, like setjmp.
+__attribute__((returns_twice)) uintptr gosave(gobuf* buf) RUNTIME_SYM("gosave");
 void mcall(void (*fn)(g*)) RUNTIME_SYM("mcall");
 void systemstack(void (*fn)(void*), void* arg) RUNTIME_SYM("systemstack");
 extern "C" char runtime_goexit[] asm("runtime.goexit");
@@ -77,6 +78,10 @@ int64 gettid();
 void futexsleep(std::atomic<uint32>* addr, uint32 val, int64 ns);
 void futexwakeup(std::atomic<uint32>* addr, uint32 cnt);
 void osyield();
+void usleep(uint32 usec);
+extern uint64 initSigmask;
+void sigsave(uint64* mask);
+void sigprocmask_set(uint64 mask, uint64* old);
 [[noreturn]] void exit_group(int code);
 uintptr stack_rlimit();
 extern int argc_;
@@ -135,6 +140,11 @@ void print(A... a) {
 [[noreturn]] void throw_(const char* s) RUNTIME_SYM("throw");
 // fatal reports an unrecoverable user error the same way (Go 1.21's fatal).
 [[noreturn]] void fatal(const char* s) RUNTIME_SYM("fatal");
+// panicstring is a panic with a string value that nothing recovers: "panic:
+// <s>", the goroutine, exit 2 (Go: gopanic of an unrecovered error; the full
+// report with frames comes with the diagnostics work).
+[[noreturn]] void panicstring(const char* s) RUNTIME_SYM("gopanic");
+extern std::atomic<uint32> panicking;
 extern "C" [[noreturn]] void runtime_abort() RUNTIME_SYM("abort");
 
 // ---- string.cpp: no libc in the runtime core ----
@@ -164,7 +174,9 @@ void stackinit();
 struct stack stackalloc(p* pp, uintptr n);
 void stackfree(p* pp, struct stack stk);
 void stackcache_clear(p* pp);
+void sysGuard(void* v, uintptr n);
 uintptr stackscavenge(uintptr keep);
+uintptr stackscavengeidle();
 
 // ---- proc.cpp ----
 extern "C" void schedinit() RUNTIME_SYM("schedinit");
@@ -179,7 +191,27 @@ uint32 readgstatus(g* gp);
 void casgstatus(g* gp, uint32 oldval, uint32 newval);
 [[noreturn]] void schedule() RUNTIME_SYM("schedule");
 [[noreturn]] void execute(g* gp, bool inheritTime) RUNTIME_SYM("execute");
-g* findrunnable(bool* inheritTime) RUNTIME_SYM("findrunnable");
+g* findrunnable(bool* inheritTime, bool* tryWakeP) RUNTIME_SYM("findrunnable");
+void newm(void (*fn)(), p* pp, int64 id) RUNTIME_SYM("newm");
+void newm1(m* mp) RUNTIME_SYM("newm1");
+void mstart_newthread(m* mp, uintptr sp) RUNTIME_SYM("mstart_newthread");
+void startm(p* pp, bool spinning) RUNTIME_SYM("startm");
+void handoffp(p* pp) RUNTIME_SYM("handoffp");
+void wakep() RUNTIME_SYM("wakep");
+void stopm() RUNTIME_SYM("stopm");
+void mPark() RUNTIME_SYM("mPark");
+void gcstopm() RUNTIME_SYM("gcstopm");
+void incidlelocked(int32 v);
+void checkdead() RUNTIME_SYM("checkdead");
+void schedtrace(bool detailed) RUNTIME_SYM("schedtrace");
+// Locking a goroutine to its thread: the user's (LockOSThread) and the
+// runtime's own (lockOSThread) counts.
+void LockOSThread() RUNTIME_SYM("LockOSThread");
+void UnlockOSThread() RUNTIME_SYM("UnlockOSThread");
+void lockOSThread() RUNTIME_SYM("lockOSThread");
+void unlockOSThread() RUNTIME_SYM("unlockOSThread");
+int32 GOMAXPROCS(int32 n) RUNTIME_SYM("GOMAXPROCS");
+int32 setMaxThreads(int32 in) RUNTIME_SYM("setMaxThreads");
 extern "C" [[noreturn]] void goexit1() RUNTIME_SYM("goexit1");
 void Gosched() RUNTIME_SYM("Gosched");
 void dropg();
@@ -193,6 +225,54 @@ int32 gcount();
 m* acquirem();
 void releasem(m* mp);
 uint32 fastrand();
+
+// ---- parking (proc.cpp) ----
+// gopark puts the current goroutine into a waiting state and calls
+// unlockf(gp, lock) on the system stack. If unlockf returns false, the
+// goroutine is resumed at once. unlockf must not access this G's stack, as
+// it may be moved between the call to gopark and the call to unlockf. Note
+// that because unlockf is called after putting the G into a waiting state,
+// the G may have already been readied by the time unlockf is called unless
+// there is external synchronization preventing the G from being readied.
+void gopark(bool (*unlockf)(g*, void*), void* lock, waitReason reason) RUNTIME_SYM("gopark");
+// goparkunlock puts the current goroutine into a waiting state and unlocks
+// the lock. The goroutine can be made runnable again by calling goready(gp).
+void goparkunlock(mutex* lock, waitReason reason) RUNTIME_SYM("goparkunlock");
+// goready marks gp (status _Gwaiting) runnable and puts it in runnext of the
+// current P, then wakes an idle P if there is one (Go: goready -> ready).
+void goready(g* gp) RUNTIME_SYM("goready");
+// goyield is like Gosched, but puts the G on the local run queue (tail)
+// instead of the global one (Go: goyield; used by semrelease's handoff).
+void goyield() RUNTIME_SYM("goyield");
+sudog* acquireSudog() RUNTIME_SYM("acquireSudog");
+void releaseSudog(sudog* s) RUNTIME_SYM("releaseSudog");
+// Active spinning for sync.Mutex (Go: sync_runtime_canSpin / doSpin).
+bool sync_runtime_canSpin(int i);
+void sync_runtime_doSpin();
+
+// ---- sema.cpp (Go: sema.go) ----
+// semacquire1 waits until *addr > 0 and then decrements it. lifo queues the
+// waiter at the head of the address's queue (sync.Mutex's waiters that have
+// waited before). reason is the wait reason shown in goroutine dumps.
+void semacquire1(uint32* addr, bool lifo, waitReason reason) RUNTIME_SYM("semacquire1");
+inline void semacquire(uint32* addr) { semacquire1(addr, false, waitReason::semacquire); }
+// semrelease1 increments *addr and wakes a waiter if there is one. handoff:
+// give the count straight to the first waiter and yield to it (starving
+// sync.Mutex).
+void semrelease1(uint32* addr, bool handoff) RUNTIME_SYM("semrelease1");
+inline void semrelease(uint32* addr) { semrelease1(addr, false); }
+// notifyList: ticket-based wait list under sync.Cond (Go: notifyList).
+struct notifyList {
+  std::atomic<uint32> wait{0};  // ticket of the next waiter (atomically incremented outside the lock)
+  uint32 notify = 0;            // ticket of the next waiter to be notified (lock)
+  mutex lock;
+  sudog* head = nullptr;
+  sudog* tail = nullptr;
+};
+uint32 notifyListAdd(notifyList* l);
+void notifyListWait(notifyList* l, uint32 t);
+void notifyListNotifyAll(notifyList* l);
+void notifyListNotifyOne(notifyList* l);
 
 // ---- runq.cpp: run queues (Go: proc.go) ----
 void runqput(p* pp, g* gp, bool next);
@@ -216,5 +296,15 @@ void gfpurge(p* pp);
 void flavour_init(int argc, char** argv, char** envp);
 // Ends the process with atexit handlers and destructors run once.
 [[noreturn]] void flavour_exit(int code);
+// Starts the thread of a new M on the stack [stk, stk+size) (its lowest
+// part is a guard): the thread calls mstart_newthread(mp, sp). Returns 0 or
+// an errno (newosproc reports it).
+int flavour_newosproc(m* mp, uintptr stk, uintptr size);
+// Reports whether the thread of an M that exited has finished with its
+// stack, which may then be freed.
+bool flavour_threadgone(m* mp);
+// Called by minit on the new thread: returns this thread's C++ exception
+// globals (struct __cxa_eh_globals), or null where there are none.
+void* flavour_minit();
 
 }  // namespace gort::runtime

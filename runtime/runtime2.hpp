@@ -30,6 +30,8 @@ using uint64 = std::uint64_t;
 struct g;
 struct m;
 struct p;
+struct hchan;
+struct sudog;
 
 // A futex-based lock (Go: lock_futex.go). key: 0 unlocked, 1 locked,
 // 2 locked with sleepers. Never a pthread mutex: it must work before libc and
@@ -146,6 +148,12 @@ struct g {
   uintptr stacksize = 0;          // size of the stack to attach
   void (*startfn)(void*) = nullptr;  // entry, called as startfn(startarg)
   void* startarg = nullptr;
+  sudog* waiting = nullptr;  // sudog structures this g is waiting on
+  uint32 selectDone = 0;     // are we participating in a select and did someone win the race?
+  // libstdc++'s caught-exception stack and uncaught count of this goroutine
+  // (struct __cxa_eh_globals), kept with the g so that a goroutine blocking
+  // inside a catch block may resume on another M.
+  void* ehstate[2] = {};
   alignas(16) unsigned char closure[kClosureSize] = {};
 };
 static_assert(offsetof(g, stack) + offsetof(struct stack, lo) == g_stack_lo);
@@ -202,6 +210,38 @@ struct gQueue {
   }
 };
 
+// sudog represents a g in a wait list, such as for sending/receiving on a
+// channel or waiting on a semaphore (Go: sudog). A g can be on many wait
+// lists at once (select), so there can be many sudogs for one g; and many gs
+// may wait on one object, so there can be many sudogs for one object.
+// sudogs come from a per-P cache (acquireSudog / releaseSudog).
+struct sudog {
+  // The following fields are protected by the lock of the wait list this
+  // sudog is on (the channel's lock, or the semaRoot's lock).
+  g* g_ = nullptr;
+  sudog* next = nullptr;
+  sudog* prev = nullptr;
+  void* elem = nullptr;  // data element (may point to stack)
+
+  // The following fields are never accessed concurrently: for channels,
+  // waitlink is only accessed by g; for semaphores, all fields (including
+  // the ones above) are only accessed when holding a semaRoot lock.
+  int64 acquiretime = 0;
+  int64 releasetime = 0;
+  uint32 ticket = 0;
+  // isSelect indicates g is participating in a select, so g->selectDone
+  // must be CAS'd to win the wake-up race.
+  bool isSelect = false;
+  // success indicates whether communication over channel c succeeded: true
+  // if the goroutine was awoken because a value was delivered over c, false
+  // if awoken because c was closed.
+  bool success = false;
+  sudog* parent = nullptr;    // semaRoot binary tree
+  sudog* waitlink = nullptr;  // g->waiting list or semaRoot
+  sudog* waittail = nullptr;  // semaRoot
+  hchan* c = nullptr;         // channel
+};
+
 struct m {
   // The first fields are at fixed offsets used by assembly (asm.h).
   g* g0 = nullptr;       // goroutine with the scheduling stack
@@ -229,6 +269,24 @@ struct m {
   uint32 lockedExt = 0;   // lock_os_thread depth from the user
   uint32 lockedInt = 0;   // internal lock depth
   int64 procid = 0;       // kernel thread id
+
+  // gopark hands these to park_m, which calls waitunlockf(gp, waitlock)
+  // on g0 after gp has left its stack.
+  bool (*waitunlockf)(g*, void*) = nullptr;
+  void* waitlock = nullptr;
+
+  m* freelink = nullptr;  // on sched.freem
+  // The M's g0 stack mapping (allocm), freed once the thread has gone.
+  uintptr g0mem = 0, g0memsize = 0;
+  uintptr thread = 0;      // the flavour's thread handle (pthread_t hosted)
+  std::atomic<uint32> freeWait{0};  // 1 while the thread may still use g0mem
+  bool exiting = false;    // mexit in progress
+  // libstdc++'s per-thread exception state (__cxa_get_globals()), saved in
+  // and restored from the running g on every switch; see g::ehstate.
+  void* ehglobals = nullptr;
+  // sysmon's M: no P, never counted as running user code.
+  bool isSysmon = false;
+  int64 createdAt = 0;
 };
 static_assert(offsetof(m, g0) == m_g0);
 static_assert(offsetof(m, curg) == m_curg);
@@ -274,6 +332,10 @@ struct p {
 
   struct stackcache stackcache;
 
+  // Cache of sudogs (acquireSudog / releaseSudog). Owner only.
+  int32 sudogn = 0;
+  sudog* sudogcache[128] = {};
+
   bool preempt = false;  // this P should enter the scheduler ASAP
 };
 
@@ -311,7 +373,33 @@ struct schedt {
     int32 n = 0;
   } gFree;
 
-  std::atomic<uint32> gcwaiting{0};  // stop-the-world requested
+  // Central cache of sudogs.
+  mutex sudoglock;
+  sudog* sudogcache = nullptr;
+
+  // freem is the list of Ms waiting to be freed when their m.freeWait is
+  // clear. Linked through m.freelink.
+  m* freem = nullptr;
+
+  // Stop the world (stopTheWorldWithSema): gcwaiting is set while it is
+  // requested; stopwait counts the Ps still to stop; the stopper sleeps on
+  // stopnote.
+  std::atomic<uint32> gcwaiting{0};
+  int32 stopwait = 0;
+  note stopnote;
+  // Holding worldsema grants an M the right to try to stop the world (a
+  // semaphore: a second stopper parks its goroutine, not its M).
+  uint32 worldsema = 1;
+
+  // sysmon sleeps on sysmonnote while every P is idle (sysmonwait).
+  std::atomic<bool> sysmonwait{false};
+  note sysmonnote;
+  // Acquired by sysmon during its work; held by anything that reads its
+  // state consistently (schedtrace's reader).
+  mutex sysmonlock;
+
+  int64 procresizetime = 0;  // nanotime() of last change to gomaxprocs
+  int64 totaltime = 0;       // ∫gomaxprocs dt up to procresizetime
 };
 
 }  // namespace gort::runtime

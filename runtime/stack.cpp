@@ -5,8 +5,9 @@
 // (startingStackSize, GORT_STACKSIZE), reserved with mmap and committed page
 // by page by the kernel as it is touched, with a guard region below it that
 // faults on overflow. Stacks are mapped in batches, cached per P and in a
-// global pool, and the memory of idle pooled stacks is given back to the
-// kernel (the scavenger's job in Go).
+// global pool, and the memory of pooled stacks that stayed unused for a
+// whole scavenger period is given back to the kernel by sysmon (Go's
+// background scavenger does this for the heap, paced by the GC).
 //
 // Guards: MADV_GUARD_INSTALL (Linux 6.13+) marks the pages as faulting
 // without splitting the mapping, so a batch stays one VMA whatever the number
@@ -41,6 +42,7 @@ constinit static struct {
   uintptr n = 0;
   uintptr cap = 0;
   uintptr nscav = 0;
+  uintptr lowwater = 0;  // lowest n since the last scavenger pass
 } stackpool;
 
 static uintptr roundpage(uintptr n) { return (n + physPageSize - 1) & ~(physPageSize - 1); }
@@ -52,6 +54,11 @@ static bool installGuard(uintptr lo, uintptr n) {
     useMprotectGuard = true;  // EINVAL: a kernel before 6.13
   }
   return sys_mprotect(reinterpret_cast<void*>(lo), n, PROT_NONE) == 0;
+}
+
+// sysGuard makes [v, v+n) fault on access (a g0 stack's guard).
+void sysGuard(void* v, uintptr n) {
+  if (!installGuard(reinterpret_cast<uintptr>(v), n)) throw_("cannot install stack guard");
 }
 
 void stackinit() {
@@ -97,32 +104,57 @@ static void stackcacherefill(p* pp) {
   while (c.n < kStackCacheMax / 2 && stackpool.n > 0) {
     c.s[c.n++] = stackpool.v[--stackpool.n];
     if (stackpool.nscav > stackpool.n) stackpool.nscav = stackpool.n;
+    if (stackpool.lowwater > stackpool.n) stackpool.lowwater = stackpool.n;
   }
   unlock(&stackpool.lock);
   if (c.n == 0) c.n = stackmap(startingStackSize, kStackBatch, c.s);
 }
 
-// stackcacherelease moves half of pp's cache to the global pool, then gives
-// back the memory of pooled stacks beyond kPoolKeepHot.
+// stackcacherelease moves half of pp's cache to the global pool.
 static void stackcacherelease(p* pp) {
   struct stackcache& c = pp->stackcache;
   lock(&stackpool.lock);
   while (c.n > kStackCacheMax / 2) poolpush(c.s[--c.n]);
   unlock(&stackpool.lock);
-  stackscavenge(kPoolKeepHot);
 }
 
-// stackscavenge returns the memory of all but the top `keep` pooled stacks to
-// the kernel (MADV_DONTNEED: the pages read as zero when next touched).
-// Returns the number of stacks scavenged.
-uintptr stackscavenge(uintptr keep) {
-  uintptr done = 0;
+static uintptr scavengebelow(uintptr limit);
+
+// stackscavengeidle is the scavenger's periodic pass, run by sysmon: the
+// pool is a LIFO, so the stacks below its lowest point since the previous
+// pass were not used during the whole period; their memory goes back to the
+// kernel, except for the kPoolKeepHot on top of them. A program whose
+// goroutine count swings up and down keeps its stacks committed (freeing
+// and re-faulting them each time costs more than the work they do);
+// memory that stays unused is returned within two periods.
+uintptr stackscavengeidle() {
   lock(&stackpool.lock);
-  while (stackpool.n > keep && stackpool.nscav < stackpool.n - keep) {
+  uintptr low = stackpool.lowwater < stackpool.n ? stackpool.lowwater : stackpool.n;
+  stackpool.lowwater = stackpool.n;
+  uintptr done = low > kPoolKeepHot ? scavengebelow(low - kPoolKeepHot) : 0;
+  unlock(&stackpool.lock);
+  return done;
+}
+
+// scavengebelow returns the memory of pooled stacks [nscav, limit) to the
+// kernel (MADV_DONTNEED: the pages read as zero when next touched). The
+// pool's lock must be held.
+static uintptr scavengebelow(uintptr limit) {
+  uintptr done = 0;
+  if (limit > stackpool.n) limit = stackpool.n;
+  while (stackpool.nscav < limit) {
     struct stack s = stackpool.v[stackpool.nscav++];
     sys_madvise(reinterpret_cast<void*>(s.lo), s.hi - s.lo, MADV_DONTNEED);
     done++;
   }
+  return done;
+}
+
+// stackscavenge returns the memory of all but the top `keep` pooled stacks
+// to the kernel. Returns the number of stacks scavenged.
+uintptr stackscavenge(uintptr keep) {
+  lock(&stackpool.lock);
+  uintptr done = stackpool.n > keep ? scavengebelow(stackpool.n - keep) : 0;
   unlock(&stackpool.lock);
   return done;
 }

@@ -50,6 +50,13 @@ inline long sys_sched_yield() { return arch::syscall0(SYS_sched_yield); }
 inline long sys_prlimit64(int pid, int resource, const void* newl, void* oldl) {
   return syscall4(SYS_prlimit64, pid, resource, reinterpret_cast<long>(newl), reinterpret_cast<long>(oldl));
 }
+inline long sys_nanosleep(const kernel_timespec* req, kernel_timespec* rem) {
+  return syscall2(SYS_nanosleep, reinterpret_cast<long>(req), reinterpret_cast<long>(rem));
+}
+// The kernel's sigset is 64 bits on x86-64 (sigsetsize 8), not glibc's 128 bytes.
+inline long sys_rt_sigprocmask(int how, const uint64_t* set, uint64_t* old) {
+  return arch::syscall4(SYS_rt_sigprocmask, how, reinterpret_cast<long>(set), reinterpret_cast<long>(old), 8);
+}
 [[noreturn]] inline void sys_exit_group(int code) {
   syscall1(SYS_exit_group, code);
   __builtin_unreachable();

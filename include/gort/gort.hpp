@@ -108,4 +108,29 @@ int num_cpu() noexcept;
 // version returns the runtime's version string (Go: runtime.Version).
 const char* version() noexcept;
 
+// gomaxprocs sets the number of processors (Ps) that may run goroutines at
+// the same time and returns the previous setting. n <= 0 only queries.
+// Changing it stops the world: it waits until the goroutine running on
+// each P next enters the scheduler (yields, blocks or exits). gort does not
+// preempt yet, so a goroutine that computes without doing so delays the
+// change (Go: runtime.GOMAXPROCS).
+int gomaxprocs(int n) noexcept;
+
+// lock_os_thread wires the calling goroutine to its current OS thread: it
+// always runs on that thread, and no other goroutine runs there, until it
+// has called unlock_os_thread as many times as lock_os_thread. A goroutine
+// that exits while locked takes its thread with it: the thread ends (Go:
+// runtime.LockOSThread). Use it around thread-local state: thread_local,
+// errno, thread ids, per-thread signal masks.
+void lock_os_thread() noexcept;
+void unlock_os_thread() noexcept;
+
+// set_max_threads sets the most OS threads (Ms) the program may use and
+// returns the previous limit (default 10000). A program that needs more
+// dies with "fatal error: thread exhaustion", as does setting a limit below
+// the number in use (Go: runtime/debug.SetMaxThreads).
+int set_max_threads(int n) noexcept;
+
 }  // namespace gort
+
+#include "sync.hpp"

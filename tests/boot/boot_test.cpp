@@ -129,9 +129,14 @@ Test(boot, g0_bounds_and_m0_binding) {
   }
 }
 
+// goroutines.cpp and interleave.cpp test one-P semantics (what runs after a
+// gosched, in which order), so they run with GOMAXPROCS=1; the scheduler
+// tests (sched_test.cpp) cover several Ps.
+static const std::vector<std::string> oneP = {"GOMAXPROCS=1"};
+
 Test(boot, goroutines_run_once_and_closures_are_destroyed) {
   FOR_EACH_VARIANT {
-    result r = run({prog(v, "goroutines")});
+    result r = run({prog(v, "goroutines")}, &oneP);
     EXPECT_EXIT(r, 0);
     cr_assert(contains(r.out, "ran 100000 goroutines exactly once: yes\ngoroutines ok\n"), "%s: %s", v.c_str(),
               show(r).c_str());
@@ -140,7 +145,7 @@ Test(boot, goroutines_run_once_and_closures_are_destroyed) {
 
 Test(boot, gosched_interleaves) {
   FOR_EACH_VARIANT {
-    result r = run({prog(v, "interleave")});
+    result r = run({prog(v, "interleave")}, &oneP);
     EXPECT_EXIT(r, 0);
     std::string log = r.out.substr(0, r.out.find('\n'));
     cr_assert_eq(log.size(), 100u, "%s: %s", v.c_str(), log.c_str());
@@ -208,7 +213,7 @@ Test(boot, bad_gomaxprocs_is_refused) {
 }
 
 Test(boot, stack_sizes_from_environment) {
-  std::vector<std::string> env = {"GODEBUG=boottrace=1", "GORT_STACKSIZE=64k", "GORT_MAINSTACKSIZE=2m"};
+  std::vector<std::string> env = {"GODEBUG=boottrace=1", "GORT_STACKSIZE=64k", "GORT_MAINSTACKSIZE=2m", "GOMAXPROCS=1"};
   result r = run({prog("pie-O2", "goroutines")}, &env);
   EXPECT_EXIT(r, 0);
   cr_assert(contains(r.err, " stack=65536 mainstack=2097152"), "%s", r.err.c_str());

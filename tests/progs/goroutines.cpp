@@ -1,4 +1,4 @@
-// tests/progs/goroutines.cpp: goroutine basics on one P.
+// tests/progs/goroutines.cpp: goroutine basics on one P (run with GOMAXPROCS=1).
 //   main is goroutine 1; 100,000 goroutines each run exactly once; their
 //   closures (callable + moved arguments) are destroyed on them; large
 //   closures (heap path) and move-only arguments work; num_goroutine counts.

@@ -1,5 +1,6 @@
 // tests/progs/interleave.cpp: gosched hands the processor to the other
-// runnable goroutines: two goroutines that log and yield alternate.
+// runnable goroutines: two goroutines that log and yield alternate (run with
+// GOMAXPROCS=1).
 #include <gort/gort.hpp>
 
 #include <cstdio>

@@ -6,8 +6,13 @@
 
 int main() {
   int ran = 0;
-  gort::go([&] { ran = 1; });
-  gort::gosched();
+  gort::wait_group wg;
+  wg.add(1);
+  gort::go([&] {
+    ran = 1;
+    wg.done();
+  });
+  wg.wait();
   std::printf("ran=%d\n", ran);
   return 0;
 }
