@@ -20,7 +20,7 @@ WARN        = -Wall -Wextra -Werror
 RT_CXXFLAGS = -std=c++20 $(OPT) -g -fno-omit-frame-pointer $(WARN) -fPIE \
               -fno-exceptions -fno-rtti -fno-stack-protector -fno-threadsafe-statics \
               -fno-tree-loop-distribute-patterns -fasynchronous-unwind-tables
-ASFLAGS     = -g -fPIE -Wa,--noexecstack $(WARN)
+ASFLAGS     = -g -fPIE -Wa,--noexecstack -Wa,--fatal-warnings $(WARN)
 
 RT_SRCS   := $(wildcard runtime/*.cpp)
 ARCH_SRCS := $(wildcard arch/amd64/*.S)

@@ -75,7 +75,7 @@ runtime.gogo:
 	.p2align 4
 runtime.gosave:
 	.cfi_startproc
-	save_gobuf (%rdi), 1	/* ret: what the second return sees */
+	save_gobuf 0(%rdi), 1	/* ret: what the second return sees */
 	xorl	%eax, %eax
 	ret
 	.cfi_endproc
