@@ -10,8 +10,8 @@
 
 namespace gort::runtime {
 
-// gfput puts a dead G on pp's free list. If the local list is too long,
-// transfers a batch to the global list.
+// gfput adds the dead G gp to pp's free list. Once that list reaches 64,
+// Gs move to the global list until pp keeps fewer than 32.
 void gfput(p* pp, g* gp) {
   if (readgstatus(gp) != _Gdead) throw_("gfput: bad status (not Gdead)");
 
@@ -39,12 +39,12 @@ void gfput(p* pp, g* gp) {
   }
 }
 
-// gfget gets a G from pp's free list. If the local list is empty, grabs a
-// batch from the global list.
+// gfget takes a dead G from pp's free list, first refilling that list from
+// the global one when it is empty; null when both have none.
 g* gfget(p* pp) {
   if (pp->gFree.list.empty() && __atomic_load_n(&sched.gFree.list.head, __ATOMIC_RELAXED) != nullptr) {
     lock(&sched.gFree.lock);
-    // Move a batch of free Gs to the P.
+    // Refill pp's list, up to 32 Gs.
     while (pp->gFree.n < 32) {
       g* gp = sched.gFree.list.pop();
       if (gp == nullptr) break;
@@ -60,7 +60,8 @@ g* gfget(p* pp) {
   return gp;
 }
 
-// gfpurge purges all cached G's from pp's free list to the global list.
+// gfpurge empties pp's free list into the global one (for a P that is being
+// destroyed).
 void gfpurge(p* pp) {
   lock(&sched.gFree.lock);
   while (g* gp = pp->gFree.list.pop()) {

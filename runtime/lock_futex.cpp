@@ -15,10 +15,10 @@ enum : uint32 {
   passive_spin = 1,
 };
 
-// Possible lock states are mutex_unlocked, mutex_locked and mutex_sleeping.
-// mutex_sleeping means that there is presumably at least one sleeping thread.
-// Note that there can be spinning threads during all states: they do not
-// affect the mutex's state.
+// A runtime lock's key is mutex_unlocked, mutex_locked or mutex_sleeping;
+// the last one means that some thread is probably asleep on the futex.
+// Threads spinning for the lock may exist in any of the three states: they
+// leave no trace in the key.
 void lock(mutex* l) {
   g* gp = getg();
   if (gp != nullptr && gp->m != nullptr) {
@@ -26,22 +26,22 @@ void lock(mutex* l) {
     gp->m->locks++;
   }
 
-  // Speculative grab for lock.
+  // Optimistic first try: swap in mutex_locked.
   uint32 v = l->key.exchange(mutex_locked, std::memory_order_acquire);
   if (v == mutex_unlocked) return;
 
-  // wait is either mutex_locked or mutex_sleeping depending on whether there
-  // is a thread sleeping on this mutex. If we ever change l->key from
-  // mutex_sleeping to some other value, we must be careful to change it back
-  // to mutex_sleeping before returning, to ensure that the sleeping thread
-  // gets its wakeup call.
+  // wait is what this thread stores when it takes the lock: mutex_locked,
+  // or mutex_sleeping when another thread may be asleep on it. Whenever we
+  // replace mutex_sleeping in l->key with another value, mutex_sleeping has
+  // to be put back before we return; otherwise unlock would skip the futex
+  // wake-up, and the sleeper would never be woken.
   uint32 wait = v;
 
-  // On uniprocessors, no point spinning. On multiprocessors, spin for
-  // active_spin attempts.
+  // Spinning pays only if another CPU can release the lock meanwhile: with a
+  // single CPU skip it, otherwise make up to active_spin spinning attempts.
   uint32 spin = ncpu > 1 ? uint32(active_spin) : 0;
   for (;;) {
-    // Try for lock, spinning.
+    // Spin a few rounds, trying to take it.
     for (uint32 i = 0; i < spin; i++) {
       while (l->key.load(std::memory_order_relaxed) == mutex_unlocked) {
         uint32 expect = mutex_unlocked;
@@ -50,7 +50,7 @@ void lock(mutex* l) {
       arch::procyield(active_spin_cnt);
     }
 
-    // Try for lock, rescheduling.
+    // Then yield the thread, trying again after each yield.
     for (uint32 i = 0; i < passive_spin; i++) {
       while (l->key.load(std::memory_order_relaxed) == mutex_unlocked) {
         uint32 expect = mutex_unlocked;

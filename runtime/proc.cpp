@@ -1,23 +1,23 @@
 // runtime/proc.cpp: the scheduler (Go: proc.go).
 //
-// Goroutine scheduler. The scheduler's job is to distribute ready-to-run
-// goroutines over worker threads. The main concepts are:
-//   G - goroutine.
-//   M - worker thread, or machine.
-//   P - processor, a resource that is required to execute Go code.
-//       M must have an associated P to execute Go code, however it can be
-//       blocked or in a syscall w/o an associated P.
+// The scheduler spreads the goroutines that are ready to run across a set
+// of OS threads. It speaks of three kinds of object, named as in Go:
+//   G - a goroutine.
+//   M - an OS thread that runs goroutines (the "machine").
+//   P - a processor: the token, with its per-P state, that a thread must
+//       hold to run goroutine code. An M without a P runs no goroutine, but
+//       can still exist, blocked or inside a system call.
 // (Go's design document: https://golang.org/s/go11sched.)
 //
-// The bootstrap sequence is:
+// Start-up takes four steps, in this order:
 //
-//   call osinit
-//   call schedinit
-//   make & queue new G (runtime.main)
-//   call runtime.mstart
+//   osinit
+//   schedinit
+//   create a G for runtime.main and put it on a run queue
+//   mstart (m0 enters the scheduler)
 //
-// The new G calls runtime.main, which runs the program's constructors and
-// then the user's main(argc, argv, envp) on goroutine 1.
+// runtime.main thus runs as goroutine 1: it runs the program's
+// constructors, then the user's main(argc, argv, envp).
 //
 // This file holds boot, the scheduling loop (schedule, findrunnable,
 // execute), goroutine creation and exit, Gosched and the P bookkeeping. Run
@@ -25,33 +25,30 @@
 //
 // Worker thread parking/unparking.
 //
-// We need to balance between keeping enough running worker threads to
-// utilise the available hardware parallelism and parking excessive running
-// worker threads to conserve CPU resources and power. This is not simple for
-// two reasons: (1) scheduler state is intentionally distributed (in
-// particular, per-P work queues), so it is not possible to compute global
-// predicates on fast paths; (2) for optimal thread management we would need
-// to know the future (don't park a worker thread when a new goroutine will be
-// readied in the near future).
+// Two goals pull against each other: run enough worker threads to use all
+// the parallelism the hardware offers, yet park the surplus ones so that
+// they burn neither CPU time nor power. Two facts make this hard. First,
+// the scheduler's state is spread out on purpose (each P has its own run
+// queue), so a fast path has no cheap way to learn anything about the whole
+// system. Second, the best choice depends on what comes next: a thread
+// ought not to park just before a goroutine becomes ready for it.
 //
-// Go's answer, kept here step for step (proc.go's opening comment):
-// unpark an additional thread when there is an idle P and there are no
-// "spinning" worker threads. A worker thread is spinning if it is out of
-// local work and did not find work in the global run queue or the netpoller;
-// the spinning state is m->spinning and sched.nmspinning. Threads unparked
-// this way are also spinning; we do not do goroutine handoff, so such
-// threads are out of work initially. Spinning threads spin looking for work
-// in per-P run queues (and timers, later) before parking. If a spinning
-// thread finds work it takes itself out of the spinning state and proceeds
-// to execution. If it does not find work it takes itself out of the spinning
-// state and then parks.
+// The policy is Go's, followed step for step (proc.go's opening comment):
+// wake one more thread only when some P is idle and no worker thread is
+// "spinning". A thread spins when it has run out of work of its own and has
+// found none in the global run queue or the netpoller either; the state is
+// kept in m->spinning and counted in sched.nmspinning. A thread woken under
+// this policy starts out spinning: goroutines are not handed over to it, so
+// it has nothing to run at first. While spinning, a thread searches the
+// other Ps' run queues (and, later, timers) before it parks. Whatever the
+// outcome, it leaves the spinning state first; then it either runs the work
+// it found or parks.
 //
-// If there is at least one spinning thread (sched.nmspinning > 0), we do not
-// unpark new threads when readying goroutines. To compensate, if the last
-// spinning thread finds work and stops spinning, it must unpark a new
-// spinning thread (resetspinning). This smooths out unjustified spikes of
-// thread unparking, but at the same time guarantees eventual maximal CPU
-// parallelism utilisation.
+// While sched.nmspinning > 0, making a goroutine ready wakes no new thread.
+// In return, a thread that finds work while it is the only one spinning
+// has to wake a fresh spinning thread as it stops (resetspinning). Bursts of
+// needless wake-ups are damped this way, and still the program ends up
+// using every CPU it can.
 //
 // The main subtlety is the spinning to non-spinning transition. It races
 // with the submission of new work: either the spinning thread or the
@@ -302,13 +299,13 @@ void mstart_newthread(m* mp, uintptr sp) {
 
 // ---- creating Ms ----
 
-// allocm allocates a new m unassociated with any thread, with a g0 and its
-// stack mapping (Go: allocm). fn is recorded as the new m's mstartfn; id is
-// an M id reserved by the caller, or -1.
+// allocm makes an M that no thread runs yet, together with its g0 and the
+// mapping for the g0 stack (Go: allocm). fn becomes the M's mstartfn; id is
+// an M id that the caller reserved, or -1.
 static m* allocm(void (*fn)(), int64 id) {
   acquirem();
-  // Release the free M list. We need to do this somewhere and this may free
-  // up a stack we can use.
+  // First reap the Ms that have exited (sched.freem). That job has to be
+  // done at some point, and doing it now may give back an M to reuse here.
   if (sched.freem != nullptr) {
     lock(&sched.lock);
     m* newList = nullptr;
@@ -364,9 +361,10 @@ static m* allocm(void (*fn)(), int64 id) {
   return mp;
 }
 
-// newosproc starts the thread of mp (Go: newosproc). Every signal is
-// blocked around the creation, so that the new thread starts with signals
-// blocked; minit unblocks them once the thread has a g.
+// newosproc starts the thread of mp (Go: newosproc). All signals are
+// masked while the thread is being created, and it inherits that mask, so
+// it begins with every signal masked; minit lifts the mask once the thread
+// has a g.
 static void newosproc(m* mp) {
   uint64 all = ~uint64(0), old;
   sigprocmask_set(all, &old);
@@ -379,10 +377,11 @@ static void newosproc(m* mp) {
   }
 }
 
-// newm creates a new m. It will start off with a call to fn, or else the
-// scheduler. fn needs to be static and not a heap allocated closure. It may
-// run with m->p == nil. id is an optional pre-allocated m ID; pass -1 to
-// have one reserved (Go: newm).
+// newm makes a new M and starts its thread (Go: newm). The thread first
+// calls fn when fn is non-null, and otherwise goes straight to the
+// scheduler; fn is a plain function, never a closure. The caller need not
+// hold a P (m->p may be null). id is an M id that the caller reserved
+// beforehand, or -1 to reserve one here.
 //
 // Difference from Go: a new M is not cloned from a "template thread" when
 // the caller is locked to its thread (Go keeps one so that Ms never inherit
@@ -403,12 +402,13 @@ void newm1(m* mp) {
 
 // mspinning is the mstartfn of an M started spinning by startm.
 static void mspinning() {
-  // startm's caller incremented nmspinning. Set the new M's spinning.
+  // nmspinning already counts this M (startm's caller added it); mark the
+  // M itself as spinning to agree with it.
   getg()->m->spinning = true;
 }
 
-// mexit tears down and exits the current thread: its goroutine exited while
-// locked to it (Go: mexit). Never called for m0's locked exit: m0 is the
+// mexit dismantles the current M and ends its thread, because the goroutine
+// locked to it has exited (Go: mexit). m0's thread is not ended: m0 is the
 // process's main thread, and it parks forever instead.
 static void mexit(bool osStack) {
   m* mp = getg()->m;
@@ -454,8 +454,9 @@ static void mexit(bool osStack) {
 
 // ---- idle Ms ----
 
-// mput puts mp on the midle list. sched.lock must be held. May run during
-// STW, so write barriers are not allowed (Go: mput).
+// mput adds mp to the list of idle Ms, sched.midle; the caller holds
+// sched.lock (Go: mput). Go points out that it can be called during a stop
+// of the world, hence without write barriers; gort has none anyway.
 static void mput(m* mp) {
   mp->schedlink = sched.midle;
   sched.midle = mp;
@@ -463,7 +464,8 @@ static void mput(m* mp) {
   checkdead();
 }
 
-// mget tries to get an m from the midle list. sched.lock must be held.
+// mget takes an M off the idle list, or returns null when the list is
+// empty. The caller holds sched.lock.
 static m* mget() {
   m* mp = sched.midle;
   if (mp != nullptr) {
@@ -473,15 +475,16 @@ static m* mget() {
   return mp;
 }
 
-// mPark causes a thread to park itself, returning once woken.
+// mPark puts the calling thread to sleep on its M's park note; it returns
+// after another thread wakes it.
 void mPark() {
   g* gp = getg();
   notesleep(&gp->m->park);
   noteclear(&gp->m->park);
 }
 
-// stopm stops execution of the current m until new work is available.
-// Returns with an acquired P.
+// stopm parks the current M on the idle list until someone gives it work,
+// and returns holding the P it was handed.
 void stopm() {
   g* gp = getg();
   if (gp->m->locks != 0) throw_("stopm holding locks");
@@ -496,16 +499,17 @@ void stopm() {
   gp->m->nextp = nullptr;
 }
 
-// startm schedules some M to run the P (creating an M if necessary). If pp
-// is null, tries to get an idle P; if there is none, does nothing. If
-// spinning is set, the caller has incremented nmspinning and startm will
-// either decrement nmspinning or set m->spinning in the newly started M.
+// startm finds an M, creating one when none is idle, to run pp. With pp
+// null it takes an idle P instead, and returns without doing anything when
+// no P is idle. With spinning true the caller has already counted the new M
+// in nmspinning: startm then either marks the M it starts as spinning or,
+// when it starts none, takes the count back.
 //
-// Callers passing a non-null P must call from a non-preemptible context.
+// A caller that passes in its own P (pp non-null) must not be preemptible.
 void startm(p* pp, bool spinning) {
-  // Disable preemption: every owned P must have an owner that will
-  // eventually stop it, and between taking a P and handing it to an M this
-  // M is its owner.
+  // Stay non-preemptible throughout: a P that is owned must always have an
+  // owner able to stop it later, and from the moment this M takes pp until
+  // a started M holds it, that owner is us.
   m* mp = acquirem();
   lock(&sched.lock);
   if (pp == nullptr) {
@@ -513,8 +517,8 @@ void startm(p* pp, bool spinning) {
     if (pp == nullptr) {
       unlock(&sched.lock);
       if (spinning) {
-        // The caller incremented nmspinning, but there are no idle Ps, so
-        // it's okay to just undo the increment and give up.
+        // No P is idle, so no M will start: simply take back the caller's
+        // increment of nmspinning and stop here.
         if (int32(sched.nmspinning.fetch_sub(1)) - 1 < 0) throw_("startm: negative nmspinning");
       }
       releasem(mp);
@@ -523,13 +527,14 @@ void startm(p* pp, bool spinning) {
   }
   m* nmp = mget();
   if (nmp == nullptr) {
-    // No M is available, we must drop sched.lock and call newm. The M id is
-    // reserved under the lock, so checkdead never sees fewer running Ms than
-    // there will be.
+    // There is no idle M, so a new one is needed, and newm cannot run under
+    // sched.lock. Reserving its id while the lock is still held counts the
+    // new M as running at once: checkdead cannot then see fewer running Ms
+    // than there really are (and report a deadlock that is not one).
     int64 id = mreserve();
     unlock(&sched.lock);
     newm(spinning ? mspinning : nullptr, pp, id);
-    // Ownership transfer of pp committed by start in newm.
+    // newm has started the M with pp as its nextp: pp is that M's now.
     releasem(mp);
     return;
   }
@@ -537,23 +542,25 @@ void startm(p* pp, bool spinning) {
   if (nmp->spinning) throw_("startm: m is spinning");
   if (nmp->nextp != nullptr) throw_("startm: m has p");
   if (spinning && !runqempty(pp)) throw_("startm: p has runnable gs");
-  // The caller incremented nmspinning, so set m.spinning in the new M.
+  // The caller already counted this M in nmspinning; record it on the M.
   nmp->spinning = spinning;
   nmp->nextp = pp;
   notewakeup(&nmp->park);
   releasem(mp);
 }
 
-// handoffp hands off P from a syscall or locked M. Always runs without a P
-// (Go: handoffp).
+// handoffp passes pp on from an M that cannot use it, one in a system call
+// or one locked to a goroutine; the caller no longer holds pp (Go:
+// handoffp).
 void handoffp(p* pp) {
-  // if it has local work, start it straight away
+  // Work is queued (on pp or globally): give pp to an M right now.
   if (!runqempty(pp) || sched.runqsize != 0) {
     startm(pp, false);
     return;
   }
-  // no local work, check that there are no spinning/idle M's, otherwise our
-  // help is not required
+  // Nothing queued. Start a spinning M on pp only if no M spins and no P is
+  // idle: otherwise an M is already searching, or an idle P is there for
+  // wakep to use, and one more M started here would add nothing.
   uint32 zero = 0;
   if (sched.nmspinning.load() + sched.npidle.load() == 0 && sched.nmspinning.compare_exchange_strong(zero, 1)) {
     startm(pp, true);
@@ -572,33 +579,33 @@ void handoffp(p* pp) {
     startm(pp, false);
     return;
   }
-  // (netpoll issue) if this is the last running P and nobody is polling
-  // the network, start an M to poll.
+  // (netpoll issue) when pp is the last running P and no M polls the
+  // network, an M must be woken to take over the polling.
   pidleput(pp);
   unlock(&sched.lock);
 }
 
-// wakep tries to add one more P to execute G's. Called when a G is made
-// runnable (newproc, ready, Gosched).
+// wakep tries to bring one more P into use to run goroutines. Its callers
+// are the places that make a goroutine runnable (newproc, ready, Gosched).
 void wakep() {
   if (sched.npidle.load() == 0) return;
-  // be conservative about spinning threads
+  // An M that is spinning already will find the work: start none then.
   uint32 zero = 0;
   if (sched.nmspinning.load() != 0 || !sched.nmspinning.compare_exchange_strong(zero, 1)) return;
   startm(nullptr, true);
 }
 
-// stoplockedm stops execution of the current m that is locked to a g until
-// the g is runnable again. Returns with an acquired P.
+// stoplockedm parks the current M, which is locked to a goroutine, until
+// that goroutine becomes runnable again; it returns holding a P.
 static void stoplockedm() {
   g* gp = getg();
   if (gp->m->lockedg == nullptr || gp->m->lockedg->lockedm != gp->m) throw_("stoplockedm: inconsistent locking");
   if (gp->m->p != nullptr) {
-    // Schedule another M to run this p.
+    // Let some other M run this P meanwhile.
     handoffp(releasep());
   }
   incidlelocked(1);
-  // Wait until another thread schedules lockedg again.
+  // Sleep until a thread makes lockedg runnable and hands us a P.
   mPark();
   uint32 status = readgstatus(gp->m->lockedg);
   if (status != _Grunnable) {
@@ -609,13 +616,14 @@ static void stoplockedm() {
   gp->m->nextp = nullptr;
 }
 
-// startlockedm schedules the locked m to run the locked gp.
+// startlockedm hands the current P to the M that gp is locked to, wakes
+// that M to run gp, and parks the current M.
 static void startlockedm(g* gp) {
   g* cur = getg();
   m* mp = gp->lockedm;
   if (mp == cur->m) throw_("startlockedm: locked to me");
   if (mp->nextp != nullptr) throw_("startlockedm: m has p");
-  // directly handoff current P to the locked m
+  // Our P goes straight to gp's M.
   incidlelocked(-1);
   p* pp = releasep();
   mp->nextp = pp;
@@ -663,7 +671,7 @@ void checkdead() {
     }
   }
   unlock(&allglock);
-  unlock(&sched.lock);  // unlock so that GODEBUG=scheddetail=1 doesn't hang
+  unlock(&sched.lock);  // Go's crash dump (GODEBUG=scheddetail=1) locks it
   if (grunning == 0) fatal("no goroutines (main called runtime.Goexit) - deadlock!");
   fatal("all goroutines are asleep - deadlock!");
 }
@@ -707,9 +715,9 @@ void casgstatus(g* gp, uint32 oldval, uint32 newval) {
 
 // ---- the scheduling loop ----
 
-// dropg removes the association between m and the current goroutine m->curg.
-// Typically a caller sets curg's status away from _Grunning and then
-// immediately calls dropg to finish the job.
+// dropg detaches the current goroutine, m->curg, from its M. The usual
+// caller has just moved curg out of _Grunning, and calls dropg to complete
+// that step.
 //
 // Our addition: the goroutine takes the thread's C++ exception state with
 // it (see g::ehstate), and execute gives it back on whichever M runs it next.
@@ -742,12 +750,13 @@ static void gostartcall(p* pp, g* gp) {
   gp->sched.r12 = reinterpret_cast<uintptr>(gp->startfn);
 }
 
-// execute schedules gp to run on the current M. Runs on g0; never returns.
-// If inheritTime is true, gp inherits the remaining time in the current time
-// slice; otherwise it starts a new one.
+// execute switches the current M, from g0, to running gp, and never
+// returns. With inheritTime, gp runs on what is left of the current time
+// slice; without it, a fresh slice begins (schedtick advances).
 void execute(g* gp, bool inheritTime) {
   m* mp = getg()->m;
-  // Assign gp->m before entering _Grunning so running Gs have an M.
+  // Link gp and the M before gp's status says _Grunning: a G that is
+  // running always has an M.
   mp->curg = gp;
   gp->m = mp;
   if (gp->stack.lo == 0) gostartcall(mp->p, gp);
@@ -818,7 +827,7 @@ static bool pMaskRead(std::atomic<uint32>* mask, uint32 id) {
 static void pMaskSet(std::atomic<uint32>* mask, int32 id) { mask[id / 32].fetch_or(1u << (id % 32)); }
 static void pMaskClear(std::atomic<uint32>* mask, int32 id) { mask[id / 32].fetch_and(~(1u << (id % 32))); }
 
-// stealWork attempts to steal a runnable goroutine from any P: four passes
+// stealWork tries to take a runnable goroutine from another P: four passes
 // over the Ps in random order, taking runnext only on the last pass, and
 // skipping idle Ps (Go: stealWork, without timers until the timers issue).
 // newWork is set when the world is being stopped and the caller should
@@ -832,14 +841,14 @@ static g* stealWork(bool* inheritTime, bool* newWork) {
     bool stealRunNextG = i == stealTries - 1;
     for (randomEnum e = stealOrderStart(fastrand()); !e.done(); e.next()) {
       if (sched.gcwaiting.load() != 0) {
-        // GC work may be available.
+        // The world is stopping: the caller must deal with that first.
         *newWork = true;
         return nullptr;
       }
       p* p2 = allp[e.position()];
       if (pp == p2) continue;
       // (timers issue) on the last pass, run p2's expired timers.
-      // Don't bother to attempt to steal if p2 is idle.
+      // An idle P has nothing worth stealing: skip it.
       if (!pMaskRead(idlepMask, e.position())) {
         if (g* gp = runqsteal(pp, p2, stealRunNextG); gp != nullptr) return gp;
       }
@@ -860,20 +869,20 @@ static p* checkRunqsNoP(p** allpSnapshot, int32 n, std::atomic<uint32>* idlepMas
       p* pp = pidleget();
       unlock(&sched.lock);
       if (pp != nullptr) return pp;
-      // Can't get a P, don't bother checking remaining Ps.
+      // No idle P to run it on, so looking at more queues is pointless.
       break;
     }
   }
   return nullptr;
 }
 
-// findrunnable finds a runnable goroutine to execute (Go 1.19:
+// findrunnable returns a goroutine for this M to run (Go 1.19:
 // findRunnable). It tries, in order: the global queue now and then for
 // fairness, the local queue, the global queue, stealing from other Ps; then
 // gives up its P, drops spinning, re-checks everything and stops the M
 // until there is work. Timers and the network poller plug in where marked.
-// tryWakeP is set when the goroutine returned is not a normal one and a P
-// should be woken (always false until timers and netpoll exist).
+// *tryWakeP asks the caller to wake a P, because the goroutine returned is
+// a special one (none exists yet: it stays false until timers and netpoll).
 g* findrunnable(bool* inheritTime, bool* tryWakeP) {
   m* mp = getg()->m;
   *tryWakeP = false;
@@ -887,9 +896,9 @@ top:
   // (timers issue) checkTimers(pp, 0).
   *inheritTime = false;
 
-  // Check the global runnable queue once in a while to ensure fairness.
-  // Otherwise two goroutines can completely occupy the local runqueue by
-  // constantly respawning each other.
+  // Every so often, serve the global queue before the local one, for
+  // fairness: two goroutines that keep re-creating each other could
+  // otherwise hold the local queue for ever, and the global one would starve.
   if (pp->schedtick % 61 == 0 && sched.runqsize > 0) {
     lock(&sched.lock);
     g* gp = globrunqget(pp, 1);
@@ -910,11 +919,11 @@ top:
 
   // (netpoll issue) a non-blocking netpoll here.
 
-  // Spinning Ms: steal work from other Ps.
+  // Look for work on the other Ps, as a spinning M.
   //
-  // Limit the number of spinning Ms to half the number of busy Ps. This is
-  // necessary to prevent excessive CPU consumption when GOMAXPROCS>>1 but
-  // the program parallelism is low.
+  // At most half as many Ms may spin as there are busy Ps. Without that cap,
+  // a program with little parallelism and a large GOMAXPROCS would waste a
+  // lot of CPU time on Ms hunting for work that is not there.
   uint32 procs = uint32(gomaxprocs);
   if (mp->spinning || 2 * sched.nmspinning.load() < procs - sched.npidle.load()) {
     if (!mp->spinning) {
@@ -929,11 +938,12 @@ top:
     }
   }
 
-  // We have nothing to do.
+  // Nothing to run.
   //
-  // Before we drop our P, make a snapshot of the allp slice, which can
-  // change underfoot once we no longer block safe-points. We don't need to
-  // snapshot the contents because everything up to cap(allp) is immutable.
+  // Copy the allp pointer before the P is given up: from then on this M no
+  // longer holds off a stop of the world, and procresize may swap in a new
+  // array at any time. The entries need no copy, as an entry of an allp
+  // array never changes once it has been set.
   // Go's slices carry their length; here the count is read first:
   // procresize publishes a grown allp (and idlepMask) before the larger
   // gomaxprocs, so the arrays read after it are at least that long.
@@ -941,7 +951,7 @@ top:
   p** allpSnapshot = __atomic_load_n(&allp, __ATOMIC_ACQUIRE);
   std::atomic<uint32>* idlepMaskSnapshot = __atomic_load_n(&idlepMask, __ATOMIC_ACQUIRE);
 
-  // return P and block
+  // Give the P back, then block.
   lock(&sched.lock);
   if (sched.gcwaiting.load() != 0) {
     unlock(&sched.lock);
@@ -956,31 +966,30 @@ top:
   pidleput(pp);
   unlock(&sched.lock);
 
-  // Delicate dance: thread transitions from spinning to non-spinning state,
-  // potentially concurrently with submission of new work. We must drop
-  // nmspinning first and then check all sources again (with a StoreLoad
-  // memory barrier in between). If we do it the other way around, another
-  // thread can submit work after we've checked all sources but before we
-  // drop nmspinning; as a result nobody will unpark a thread to run the
-  // work.
+  // The tricky step: this M leaves the spinning state while other threads
+  // may be queueing work at the same moment. The order is fixed: first
+  // decrement nmspinning, then look at every source of work once more, with
+  // a StoreLoad barrier between the two. In the reverse order, a submitter
+  // could queue work after our last look but before our decrement, see an
+  // M still spinning, and wake nobody: the work would sit with no thread
+  // coming for it.
   //
-  // If we discover new work below, we need to restore m.spinning as a
-  // signal for resetspinning to unpark a new worker thread (because there
-  // can be more than one starving goroutine). However, if after discovering
-  // new work we also observe no idle Ps, it is OK to skip unparking a new
-  // worker thread: the system is fully loaded so no spinning threads are
-  // required.
+  // If the second look finds work, m->spinning is set again, which tells
+  // resetspinning to wake one more worker (several goroutines may be
+  // waiting to run). When work is found but no P is idle, that extra wake-up
+  // can be skipped: every P is busy, so a spinning thread would have nothing
+  // to do.
   bool wasSpinning = mp->spinning;
   if (mp->spinning) {
     mp->spinning = false;
     if (int32(sched.nmspinning.fetch_sub(1)) - 1 < 0) throw_("findrunnable: negative nmspinning");
 
-    // Note the for correctness, only the last M transitioning from
-    // spinning to non-spinning must perform these rechecks to ensure no
-    // missed work. We are performing it on every M that transitions as a
-    // conservative change to monitor effects on latency.
+    // Strictly, no work is missed as long as the last M to stop spinning
+    // does these re-checks. Go has every M that stops spinning do them, a
+    // cautious choice kept while the effect on latency is observed, and
+    // so do we.
 
-    // Check all runqueues once again.
+    // Look at every run queue again.
     pp = checkRunqsNoP(allpSnapshot, nSnapshot, idlepMaskSnapshot);
     if (pp != nullptr) {
       acquirep(pp);
@@ -1006,14 +1015,14 @@ static void resetspinning() {
   mp->spinning = false;
   int32 nmspinning = int32(sched.nmspinning.fetch_sub(1)) - 1;
   if (nmspinning < 0) throw_("findrunnable: negative nmspinning");
-  // M wakeup policy is deliberately somewhat conservative, so check if we
-  // need to wakeup another P here. See "Worker thread parking/unparking"
-  // comment at the top of the file for details.
+  // Ms are woken sparingly on purpose (see "Worker thread parking/unparking"
+  // at the top of this file), so an M that stops spinning is where the
+  // question of waking one more P must be asked.
   wakep();
 }
 
-// schedule: one round of scheduler: find a runnable goroutine and execute
-// it. Runs on g0; never returns.
+// schedule does one scheduling round: it picks a goroutine that is ready
+// and runs it. Runs on g0 and never returns.
 void schedule() {
   m* mp = getg()->m;
   if (mp->locks != 0) throw_("schedule: holding locks");
@@ -1027,25 +1036,27 @@ top:
   p* pp = mp->p;
   pp->preempt = false;
 
-  // Safety check: if we are spinning, the run queue should be empty. Check
-  // this before calling checkTimers, as that might call goready to put a
-  // ready goroutine on the local run queue.
+  // Sanity check: a spinning M has found its own P's queue empty, so it
+  // must still be empty. The check comes before timers run (checkTimers),
+  // since a timer may goready a goroutine onto the local queue.
   if (mp->spinning && (pp->runnext.load() != nullptr || pp->runqhead.load() != pp->runqtail.load()))
     throw_("schedule: spinning with local work");
 
   bool inheritTime, tryWakeP;
-  g* gp = findrunnable(&inheritTime, &tryWakeP);  // blocks until work is available
+  g* gp = findrunnable(&inheritTime, &tryWakeP);  // may block until there is work
 
-  // This thread is going to run a goroutine and is not spinning anymore,
-  // so if it was marked as spinning we need to reset it now and potentially
-  // start a new spinning M.
+  // The M is about to run a goroutine, so its search is over: if it was
+  // spinning, it leaves that state here, which may call for starting
+  // another spinning M.
   if (mp->spinning) resetspinning();
 
-  // If about to schedule a not-normal goroutine (a GCworker or tracereader
-  // in Go; timers and netpoll here later), wake a P if there is one.
+  // The goroutine found is a special one (in Go a GC worker or the trace
+  // reader; here, later, timer and netpoll work): wake an idle P, if there
+  // is one, for the ordinary goroutines.
   if (tryWakeP) wakep();
   if (gp->lockedm != nullptr) {
-    // Hands off own p to the locked m, then blocks waiting for a new p.
+    // gp belongs to another M: give that M our P, then park until a P is
+    // handed back to us.
     startlockedm(gp);
     goto top;
   }
@@ -1066,7 +1077,7 @@ static void park_m(g* gp) {
     mp->waitlock = nullptr;
     if (!ok) {
       casgstatus(gp, _Gwaiting, _Grunnable);
-      execute(gp, true);  // Schedule it back, never returns.
+      execute(gp, true);  // run it again at once; does not return
     }
   }
   schedule();
@@ -1081,7 +1092,7 @@ void gopark(bool (*unlockf)(g*, void*), void* lock, waitReason reason) {
   mp->waitunlockf = unlockf;
   gp->waitreason = reason;
   releasem(mp);
-  // can't do anything that might move the G between Ms here.
+  // From here to mcall, nothing may let this G move to another M.
   mcall(park_m);
 }
 
@@ -1096,13 +1107,14 @@ void goparkunlock(mutex* lock, waitReason reason) { gopark(parkunlock_c, lock, r
 // our stacks are fixed, so it runs where it is called.
 static void ready(g* gp, bool next) {
   uint32 status = readgstatus(gp);
-  // Mark runnable.
-  m* mp = acquirem();  // disable preemption because it can be holding p in a local var
+  // Make gp runnable.
+  m* mp = acquirem();  // not preemptible: our P is used below
   if (status != _Gwaiting) {
     print("runtime: ready: bad g status ", status, " goid=", gp->goid, "\n");
     throw_("bad g->status in ready");
   }
-  // status is Gwaiting or Gscanwaiting, make Grunnable and put on runq
+  // gp is waiting (Go also accepts the scan bit here): make it runnable and
+  // queue it on our P
   casgstatus(gp, _Gwaiting, _Grunnable);
   runqput(mp->p, gp, next);
   wakep();
@@ -1114,13 +1126,14 @@ void goready(g* gp) { ready(gp, true); }
 // ---- sudogs ----
 
 sudog* acquireSudog() {
-  // Delicate dance: the semaphore implementation calls acquireSudog, which
-  // may block the M on sched.sudoglock; keep this M (and its P) ours.
+  // Hold on to this M, and so to its P and the P's cache, for the whole
+  // function: callers are semaphore code, and the refill below may block
+  // the M on sched.sudoglock.
   m* mp = acquirem();
   p* pp = mp->p;
   if (pp->sudogn == 0) {
     lock(&sched.sudoglock);
-    // First, try to grab a batch from central cache.
+    // Refill from the central cache, up to half a local cache.
     while (pp->sudogn < 64 && sched.sudogcache != nullptr) {
       sudog* s = sched.sudogcache;
       sched.sudogcache = s->next;
@@ -1128,7 +1141,7 @@ sudog* acquireSudog() {
       pp->sudogcache[pp->sudogn++] = s;
     }
     unlock(&sched.sudoglock);
-    // If the central cache is empty, allocate a new one.
+    // The central cache had none either: make a fresh sudog.
     if (pp->sudogn == 0) pp->sudogcache[pp->sudogn++] = new (persistentalloc(sizeof(sudog), 64)) sudog();
   }
   sudog* s = pp->sudogcache[--pp->sudogn];
@@ -1147,10 +1160,10 @@ void releaseSudog(sudog* s) {
   if (s->c != nullptr) throw_("runtime: sudog with non-nil c");
   g* gp = getg();
   if (gp->param == s) throw_("runtime: releaseSudog with non-nil gp.param");
-  m* mp = acquirem();  // avoid rescheduling to another P
+  m* mp = acquirem();  // keep this M's P, and its cache, until done
   p* pp = mp->p;
   if (pp->sudogn == 128) {
-    // Transfer half of local cache to the central cache.
+    // The local cache is full: move half of it to the central one.
     sudog *first = nullptr, *last = nullptr;
     while (pp->sudogn > 64) {
       sudog* p2 = pp->sudogcache[--pp->sudogn];
@@ -1170,12 +1183,13 @@ void releaseSudog(sudog* s) {
   releasem(mp);
 }
 
-// Active spinning for sync.Mutex (Go: sync_runtime_canSpin). sync.Mutex is
-// cooperative, so we are conservative with spinning: spin only few times
-// and only if running on a multicore machine and GOMAXPROCS>1 and there is
-// at least one other running P and local runq is empty. As opposed to
-// runtime mutex we don't do passive spinning here, because there can be
-// work on global runq or on other Ps.
+// sync_runtime_canSpin says whether a contended gort::mutex may spin
+// actively (Go: sync_runtime_canSpin). That mutex ends up yielding to the
+// scheduler, so spinning is granted sparingly: for the first few rounds
+// only, with more than one CPU and GOMAXPROCS above 1, while some other P
+// is running, and while this P's local queue is empty. Unlike the runtime's
+// own lock it never spins passively (yielding the thread): the global queue
+// or other Ps may hold work this M should run instead.
 bool sync_runtime_canSpin(int i) {
   if (i >= 4 || ncpu <= 1 || gomaxprocs <= int32(sched.npidle.load() + sched.nmspinning.load()) + 1) return false;
   if (p* pp = getg()->m->p; !runqempty(pp)) return false;
@@ -1208,13 +1222,13 @@ void allgadd(g* gp) {
 // into the g between the two.
 g* newproc1(void (*fn)(void*), void* arg, g* callergp, uintptr callerpc, bool start) {
   if (fn == nullptr) fatal("go of nil func value");
-  m* mp = acquirem();  // disable preemption because it can be holding p in a local var
+  m* mp = acquirem();  // not preemptible while pp, our P, is in a local
   p* pp = mp->p;
   g* newg = gfget(pp);
   if (newg == nullptr) {
     newg = malg();
     casgstatus(newg, _Gidle, _Gdead);
-    allgadd(newg);  // publishes with a g->status of Gdead
+    allgadd(newg);  // visible in allgs from here, as _Gdead
   }
   if (readgstatus(newg) != _Gdead) throw_("newproc1: new g is not Gdead");
 
@@ -1244,9 +1258,9 @@ void newproc_start(g* newg) {
   m* mp = acquirem();
   p* pp = mp->p;
   if (pp->goidcache == pp->goidcacheend) {
-    // Sched.goidgen is the last allocated id, this batch must be
-    // [sched.goidgen+1, sched.goidgen+GoidCacheBatch]. At startup
-    // sched.goidgen=0, so main goroutine receives goid=1.
+    // goidgen holds the last id handed out, so this P's new batch is
+    // [goidgen+1, goidgen+kGoidCacheBatch]. goidgen starts at 0, which
+    // gives the main goroutine goid 1.
     pp->goidcache = sched.goidgen.fetch_add(kGoidCacheBatch) + kGoidCacheBatch;
     pp->goidcache -= kGoidCacheBatch - 1;
     pp->goidcacheend = pp->goidcache + kGoidCacheBatch;
@@ -1260,8 +1274,8 @@ void newproc_start(g* newg) {
   if (newg->goid == 1) boottrace(bootstep::newproc, "runtime.main as goroutine", 1);
 }
 
-// newproc creates a new g running fn(arg) and puts it on the queue of gs
-// waiting to run (Go: newproc). Go runs newproc1 on the system stack because
+// newproc makes a goroutine that will run fn(arg) and queues it to be run
+// (Go: newproc). Go runs newproc1 on the system stack because
 // goroutine stacks start small; ours are fixed and large, so it runs here.
 g* newproc(void (*fn)(void*), void* arg) {
   g* gp = getg();
@@ -1294,9 +1308,10 @@ static void goexit0(g* gp) {
   mp->lockedExt = 0;
   gfput(pp, gp);
   if (locked) {
-    // The goroutine may have locked this thread because it put it in an
-    // unusual kernel state. Kill it rather than returning it to the thread
-    // pool: return to mstart1's gosave, and mstart0 calls mexit.
+    // The goroutine ended while locked to this thread, possibly after
+    // changing the thread's kernel state in some odd way, so the thread
+    // must not be reused for other goroutines. End it instead: jump back
+    // to mstart1's gosave, after which mstart0 calls mexit.
     mp->g0->sched.ret = 1;
     gogo(&mp->g0->sched);
   }
@@ -1336,7 +1351,6 @@ static void goschedImpl(g* gp) {
     }
   }
   unlock(&sched.lock);
-  wakep();
   if (next != nullptr) {
     pp->preempt = false;
     execute(next, false);
@@ -1344,12 +1358,12 @@ static void goschedImpl(g* gp) {
   schedule();
 }
 
-// gosched_m is Gosched continuation on g0.
+// gosched_m is where Gosched's mcall lands, on g0.
 static void gosched_m(g* gp) { goschedImpl(gp); }
 
-// Gosched yields the processor, allowing other goroutines to run. It does not
-// suspend the current goroutine, so execution resumes automatically: it goes
-// to the global run queue.
+// Gosched gives up the P so that other goroutines get a turn. The caller is
+// not suspended: it waits in the global run queue and carries on by itself
+// when it is picked again.
 void Gosched() { mcall(gosched_m); }
 
 // goyield_m is goyield's continuation on g0: like Gosched, but the
@@ -1366,17 +1380,18 @@ void goyield() { mcall(goyield_m); }
 
 // ---- locking goroutines to threads ----
 
-// dolockOSThread is called by LockOSThread and lockOSThread below after
-// they modify m.locked.
+// dolockOSThread links the current goroutine and its M to each other;
+// LockOSThread and lockOSThread below call it once they have raised their
+// count.
 static void dolockOSThread() {
   g* gp = getg();
   gp->m->lockedg = gp;
   gp->lockedm = gp->m;
 }
 
-// LockOSThread wires the calling goroutine to its current OS thread (Go:
-// LockOSThread). The external count is the user's; the runtime's own uses
-// (lockOSThread) are counted apart.
+// LockOSThread binds the calling goroutine to the OS thread it is running
+// on (Go: LockOSThread). The external count is the user's; the runtime's
+// own uses (lockOSThread) are counted apart.
 void LockOSThread() {
   g* gp = getg();
   gp->m->lockedExt++;
@@ -1437,8 +1452,8 @@ static void preemptall() {
 // worldsema and is not preemptible (Go: stopTheWorldWithSema).
 static void stopTheWorldWithSema() {
   g* gp = getg();
-  // If we hold a lock, then we won't be able to stop another M that is
-  // blocked trying to acquire the lock.
+  // An M that holds a lock could never stop another M that is blocked
+  // waiting for that same lock.
   if (gp->m->locks > 0) throw_("stopTheWorld: holding locks");
 
   lock(&sched.lock);
@@ -1446,7 +1461,7 @@ static void stopTheWorldWithSema() {
   sched.gcwaiting.store(1);
   preemptall();
   // stop current P
-  gp->m->p->status = _Pgcstop;  // Pgcstop is only diagnostic.
+  gp->m->p->status = _Pgcstop;  // _Pgcstop here only aids diagnosis
   sched.stopwait--;
   // (syscall issue) retake Ps in _Psyscall here.
   // stop idle P's
@@ -1459,10 +1474,10 @@ static void stopTheWorldWithSema() {
   bool wait = sched.stopwait > 0;
   unlock(&sched.lock);
 
-  // wait for remaining P's to stop voluntarily
+  // The Ps still running stop on their own: wait for them.
   if (wait) {
     for (;;) {
-      // wait for 100us, then try to re-preempt in case of any races
+      // Every 100 us, ask again: a race may have lost a preemption request.
       if (notetsleep(&sched.stopnote, 100 * 1000)) {
         noteclear(&sched.stopnote);
         break;
@@ -1486,7 +1501,7 @@ static void stopTheWorldWithSema() {
 // GOMAXPROCS change, and gives each P with work an M (Go:
 // startTheWorldWithSema).
 static void startTheWorldWithSema() {
-  m* mp = acquirem();  // disable preemption because it can be holding p in a local var
+  m* mp = acquirem();  // not preemptible: the Ps below pass through locals
   // (netpoll issue) inject the goroutines netpoll(0) finds.
   lock(&sched.lock);
   int32 procs = gomaxprocs;
@@ -1512,28 +1527,28 @@ static void startTheWorldWithSema() {
       nmp->nextp = pp;
       notewakeup(&nmp->park);
     } else {
-      // Start M to run P. Do not start another M below.
+      // No M is waiting for this P: create one for it right here.
       newm(nullptr, pp, -1);
     }
   }
 
-  // Wakeup an additional proc in case we have excessive runnable goroutines
-  // in local queues or in the global queue. If we don't, the proc will park
-  // itself. If we have lots of excessive work, resetspinning will unpark
-  // additional procs as necessary.
+  // Wake one P more, in case the local or global queues hold more runnable
+  // goroutines than the Ps just started can take. If they do not, that P's
+  // M finds nothing and parks again; if there is much more, resetspinning
+  // goes on waking further Ps as needed.
   wakep();
   releasem(mp);
 }
 
-// gcstopm stops the current m for stopTheWorld. Returns when the world is
-// restarted (Go: gcstopm).
+// gcstopm parks the current M, giving up its P, for a stop of the world;
+// it returns once the world has been started again (Go: gcstopm).
 void gcstopm() {
   m* mp = getg()->m;
   if (sched.gcwaiting.load() == 0) throw_("gcstopm: not waiting for gc");
   if (mp->spinning) {
     mp->spinning = false;
-    // OK to just drop nmspinning here, startTheWorld will unpark threads
-    // as necessary.
+    // A plain decrement of nmspinning is enough: when the world restarts,
+    // startTheWorld wakes whatever threads are needed.
     if (int32(sched.nmspinning.fetch_sub(1)) - 1 < 0) throw_("gcstopm: negative nmspinning");
   }
   p* pp = releasep();
@@ -1565,20 +1580,22 @@ int32 GOMAXPROCS(int32 n) {
 
 // ---- Ps ----
 
-// pinit initialises pp, which may be a fresh P or a previously destroyed P,
-// and transitions it to status _Pgcstop (Go: p.init).
+// pinit sets up pp, either a new P or one destroyed by an earlier shrink,
+// and leaves it in _Pgcstop (Go: p.init).
 static void pinit(p* pp, int32 id) {
   pp->id = id;
   pp->status = _Pgcstop;
 }
 
-// pdestroy releases all of the resources of pp and transitions it to
-// status _Pdead (Go: p.destroy). sched.lock must be held and the world
+// pdestroy gives up everything pp holds (queued goroutines to the global
+// queue, free Gs, cached stacks and sudogs to their shared pools) and leaves
+// it in _Pdead (Go: p.destroy). It runs under sched.lock, with the world
 // stopped.
 static void pdestroy(p* pp) {
-  // Move all runnable goroutines to the global queue.
+  // Its runnable goroutines go to the global queue.
   while (pp->runqhead.load() != pp->runqtail.load()) {
-    // Pop from tail of local queue
+    // Newest first, from the tail: each goes to the global head, which
+    // keeps their order.
     uint32 t = pp->runqtail.load() - 1;
     pp->runqtail.store(t);
     globrunqputhead(pp->runq[t % kRunqSize].load());
@@ -1598,9 +1615,9 @@ static void pdestroy(p* pp) {
   pp->status = _Pdead;
 }
 
-// procresize changes the number of processors (Go: procresize). sched.lock
-// must be held and the world stopped. Returns the list of Ps with local work;
-// they need to be scheduled by the caller.
+// procresize sets the number of Ps to nprocs (Go: procresize). The caller
+// holds sched.lock and has stopped the world. The result lists the Ps that
+// have goroutines queued; the caller must find Ms to run them.
 p* procresize(int32 nprocs) {
   int32 old = gomaxprocs;
   if (old < 0 || nprocs <= 0) throw_("procresize: invalid arg");
@@ -1624,7 +1641,7 @@ p* procresize(int32 nprocs) {
     allpcap = uint32(nprocs);
   }
 
-  // initialize new P's
+  // Set up the Ps that are new.
   for (int32 i = old; i < nprocs; i++) {
     p* pp = allp[i];
     if (pp == nullptr) pp = new (persistentalloc(sizeof(p), 64)) p();
@@ -1634,10 +1651,10 @@ p* procresize(int32 nprocs) {
 
   m* mp = getg()->m;
   if (mp->p != nullptr && mp->p->id < nprocs) {
-    // continue to use the current P
+    // This M keeps the P it holds.
     mp->p->status = _Prunning;
   } else {
-    // release the current P and acquire allp[0].
+    // Our P is going away, or we have none: switch to allp[0].
     if (mp->p != nullptr) mp->p->m = nullptr;
     mp->p = nullptr;
     p* pp = allp[0];
@@ -1646,7 +1663,7 @@ p* procresize(int32 nprocs) {
     acquirep(pp);
   }
 
-  // release resources from unused P's
+  // Empty the Ps beyond nprocs (pdestroy).
   for (int32 i = nprocs; i < old; i++) pdestroy(allp[i]);
 
   p* runnablePs = nullptr;
@@ -1669,11 +1686,11 @@ p* procresize(int32 nprocs) {
   return runnablePs;
 }
 
-// acquirep associates pp and the current m (Go: acquirep).
+// acquirep gives the P pp to the current M (Go: acquirep).
 void acquirep(p* pp) { wirep(pp); }
 
-// wirep is the first step of acquirep, which actually associates the current
-// M to pp.
+// wirep does the linking part of acquirep: pp and the current M point to
+// each other, and pp becomes _Prunning.
 void wirep(p* pp) {
   m* mp = getg()->m;
   if (mp->p != nullptr) throw_("wirep: already in go");
@@ -1686,7 +1703,7 @@ void wirep(p* pp) {
   pp->status = _Prunning;
 }
 
-// releasep disassociates the current P and the current m.
+// releasep unlinks the current M from its P and returns that P, now idle.
 p* releasep() {
   m* mp = getg()->m;
   if (mp->p == nullptr) throw_("releasep: invalid arg");
@@ -1701,7 +1718,8 @@ p* releasep() {
   return pp;
 }
 
-// pidleput puts pp on the idle P list. sched.lock must be held.
+// pidleput adds pp, whose run queue must be empty, to the idle P list and
+// sets its idlepMask bit. The caller holds sched.lock.
 void pidleput(p* pp) {
   if (!runqempty(pp)) throw_("pidleput: P has non-empty run queue");
   pMaskSet(idlepMask, pp->id);
@@ -1710,7 +1728,8 @@ void pidleput(p* pp) {
   sched.npidle.fetch_add(1);
 }
 
-// pidleget tries to get a P from the idle list. sched.lock must be held.
+// pidleget takes a P off the idle list, clearing its idlepMask bit, or
+// returns null when no P is idle. The caller holds sched.lock.
 p* pidleget() {
   p* pp = sched.pidle;
   if (pp != nullptr) {
@@ -1725,8 +1744,8 @@ p* pidleget() {
 int32 gcount() {
   int64 n = int64(allglen.load()) - sched.gFree.n - int64(sched.ngsys.load());
   for (int32 i = 0; i < gomaxprocs; i++) n -= allp[i]->gFree.n;
-  // All these variables can be changed concurrently, so the result can be
-  // inconsistent. But at least the current goroutine is running.
+  // The counts above change under our feet, so the total may be off; it is
+  // at least 1 all the same, for the goroutine that is running this.
   return n < 1 ? 1 : int32(n);
 }
 
@@ -1747,9 +1766,9 @@ void schedtrace(bool detailed) {
     print(" gcwaiting=", sched.gcwaiting.load(), " nmidlelocked=", sched.nmidlelocked, " stopwait=", sched.stopwait,
           " sysmonwait=", uint32(sched.sysmonwait.load()), "\n");
   }
-  // We must be careful while reading data from P's, M's and G's. Even if
-  // we hold schedlock, most data can be changed concurrently. E.g.
-  // (p->m ? p->m->id : -1) can crash if p->m changes from non-nil to nil.
+  // Read P, M and G fields with care: sched.lock does not freeze most of
+  // them. p->m, say, may become null between a test and a use, so that
+  // (p->m ? p->m->id : -1) could crash; each pointer is loaded only once.
   for (int32 i = 0; i < gomaxprocs; i++) {
     p* pp = allp[i];
     m* mp = __atomic_load_n(&pp->m, __ATOMIC_RELAXED);
@@ -1760,8 +1779,8 @@ void schedtrace(bool detailed) {
       print("  P", i, ": status=", pp->status, " schedtick=", pp->schedtick, " syscalltick=", pp->syscalltick, " m=", id,
             " runqsize=", t - h, " gfreecnt=", pp->gFree.n, " timerslen=", 0, "\n");
     } else {
-      // In non-detailed mode format lengths of per-P run queues as:
-      // [len1 len2 len3 len4]
+      // The short form gives each P's run queue length, all in one
+      // bracketed list: [len1 len2 len3 len4]
       print(" ");
       if (i == 0) print("[");
       print(t - h);
@@ -1799,8 +1818,8 @@ void schedtrace(bool detailed) {
   unlock(&sched.lock);
 }
 
-// sysmon runs on its own M without a P, so write barriers are not
-// allowed... in Go; here it simply never runs goroutines (Go: sysmon). It
+// sysmon has an M of its own and never holds a P, so it runs no goroutine
+// (Go: sysmon; Go adds that this rules out write barriers there). It
 // wakes up every 20us at first, doubling its sleep after 1 ms of finding
 // nothing to do, up to 10 ms; while every P is idle it sleeps on
 // sched.sysmonnote until the scheduler wakes it (deep sleep).
@@ -1829,19 +1848,19 @@ static void sysmon() {
 
   int64 lasttrace = 0;
   int64 lastscavenge = nanotime();
-  int32 idle = 0;  // how many cycles in succession we had not wokeup somebody
+  int32 idle = 0;  // consecutive rounds in which sysmon woke nobody
   uint32 delay = 0;
   for (;;) {
-    if (idle == 0) {  // start with 20us sleep...
+    if (idle == 0) {  // 20 us to begin with
       delay = 20;
-    } else if (idle > 50) {  // start doubling the sleep after 1ms...
+    } else if (idle > 50) {  // after about 1 ms idle, double each round
       delay *= 2;
     }
-    if (delay > 10 * 1000) delay = 10 * 1000;  // up to 10ms
+    if (delay > 10 * 1000) delay = 10 * 1000;  // capped at 10 ms
     usleep(delay);
 
-    // sysmon should not enter deep sleep if schedtrace is enabled so that
-    // it can print that information at the right time.
+    // With schedtrace on, sysmon stays out of deep sleep: the trace lines
+    // would not come out on time otherwise.
     int64 now = nanotime();
     if (debug.schedtrace <= 0 && (sched.gcwaiting.load() != 0 || sched.npidle.load() == uint32(gomaxprocs))) {
       lock(&sched.lock);
@@ -1869,8 +1888,8 @@ static void sysmon() {
     lock(&sched.sysmonlock);
     now = nanotime();
     // (netpoll issue) poll the network if it hasn't been polled for 10 ms.
-    // (preemption issue) retake Ps blocked in syscalls and preempt
-    // long-running goroutines; a retake resets idle.
+    // (preemption issue) take back Ps stuck in system calls and preempt
+    // goroutines that have run too long; each retake resets idle.
     idle++;
     // Our addition, while gort has no preemption: the spinning protocol
     // tolerates a window in which an M gives up its P without re-checking
@@ -1909,11 +1928,11 @@ void main(void*) {
   // sysmon runs on its own M without a P, from now on.
   systemstack([] { newm(sysmon, nullptr, -1); });
 
-  // Lock the main goroutine onto this, the main OS thread, during
-  // initialization. Most programs won't care, but a few do require certain
-  // calls to be made by the main thread. Those can arrange for main.main to
-  // run in the main thread by calling LockOSThread during initialization to
-  // preserve the lock.
+  // While the constructors run, the main goroutine stays locked to the
+  // process's main thread. Few programs care, but some must make certain
+  // calls from that thread; such a program calls LockOSThread in a
+  // constructor, and the lock (with the main thread) then carries over to
+  // its main.
   lockOSThread();
   if (gp->m != &m0) throw_("runtime.main not on m0");
   if (gort_crt_missing__link_with_gort_cxx_or_pkg_config != 0) throw_("runtime.main: bad crt");

@@ -10,13 +10,15 @@
 
 namespace gort::runtime {
 
-// runqempty reports whether pp has no Gs on its local run queue. It never
-// returns true spuriously.
+// runqempty tells whether pp's local queue, runnext included, holds no G.
+// A true answer can be trusted: the queue really was empty at some instant.
 bool runqempty(p* pp) {
-  // Defend against a race where 1) pp has G1 in runqnext but runqhead ==
-  // runqtail, 2) runqput on pp kicks G1 to the runq, 3) runqget on pp empties
-  // runqnext. Simply observing that runqhead == runqtail and then observing
-  // that runqnext == nil does not mean the queue is empty.
+  // Beware this interleaving: (1) G1 sits in pp's runnext and the ring is
+  // empty (runqhead == runqtail); (2) a runqput on pp puts a new G in
+  // runnext and moves G1 into the ring; (3) a runqget on pp takes that new G
+  // from runnext. A reader that saw head == tail before (2) and a null
+  // runnext after (3) would call the queue empty while G1 is in it. Hence
+  // the three loads are retried until the tail did not move meanwhile.
   for (;;) {
     uint32 head = pp->runqhead.load(std::memory_order_acquire);
     uint32 tail = pp->runqtail.load(std::memory_order_acquire);
@@ -25,38 +27,39 @@ bool runqempty(p* pp) {
   }
 }
 
-// runqput tries to put gp on the local runnable queue. If next is false, it
-// adds gp to the tail of the runnable queue. If next is true, it puts gp in
-// the pp->runnext slot. If the run queue is full, it puts gp on the global
-// queue. Executed only by the owner P.
+// runqput queues gp on pp's local run queue. With next false, gp joins the
+// tail of the ring; with next true, gp goes into pp->runnext, and whatever
+// was there moves to the tail of the ring instead. A full ring spills half
+// its Gs, with gp, to the global queue. Only pp's owner may call it.
 void runqput(p* pp, g* gp, bool next) {
   if (next) {
     g* oldnext = pp->runnext.load(std::memory_order_relaxed);
     while (!pp->runnext.compare_exchange_weak(oldnext, gp, std::memory_order_acq_rel)) {
     }
     if (oldnext == nullptr) return;
-    // Kick the old runnext out to the regular run queue.
+    // The G that gp displaced from runnext goes into the ring.
     gp = oldnext;
   }
   for (;;) {
-    uint32 h = pp->runqhead.load(std::memory_order_acquire);  // synchronize with consumers
+    uint32 h = pp->runqhead.load(std::memory_order_acquire);  // pairs with the consumers' CAS
     uint32 t = pp->runqtail.load(std::memory_order_relaxed);
     if (t - h < kRunqSize) {
       pp->runq[t % kRunqSize].store(gp, std::memory_order_relaxed);
-      pp->runqtail.store(t + 1, std::memory_order_release);  // makes the item available for consumption
+      pp->runqtail.store(t + 1, std::memory_order_release);  // publishes the slot to consumers
       return;
     }
     if (runqputslow(pp, gp, h, t)) return;
-    // the queue is not full, now the put above must succeed
+    // Consumers took Gs meanwhile, so there is room now: retry the fast path.
   }
 }
 
-// runqputslow puts gp and a batch of work from the local runnable queue on
-// the global queue. Executed only by the owner P.
+// runqputslow moves the older half of pp's full ring, and gp after it, to
+// the global queue. Only pp's owner calls it. It returns false when a
+// consumer moved runqhead in the meantime; the caller then retries.
 bool runqputslow(p* pp, g* gp, uint32 h, uint32 t) {
   g* batch[kRunqSize / 2 + 1];
 
-  // First, grab a batch from local queue.
+  // Take the older half of the ring.
   uint32 n = t - h;
   n = n / 2;
   if (n != kRunqSize / 2) throw_("runqputslow: queue is not full");
@@ -64,36 +67,36 @@ bool runqputslow(p* pp, g* gp, uint32 h, uint32 t) {
   if (!pp->runqhead.compare_exchange_strong(h, h + n, std::memory_order_release)) return false;  // commits consume
   batch[n] = gp;
 
-  // Link the goroutines.
+  // Chain them through schedlink.
   for (uint32 i = 0; i < n; i++) batch[i]->schedlink = batch[i + 1];
   batch[n]->schedlink = nullptr;
   gQueue q;
   q.head = batch[0];
   q.tail = batch[n];
 
-  // Now put the batch on global queue.
+  // Append the chain to the global queue.
   lock(&sched.lock);
   globrunqputbatch(&q, int32(n + 1));
   unlock(&sched.lock);
   return true;
 }
 
-// runqget gets a G from the local runnable queue. If inheritTime is set, the
-// G should inherit the remaining time in the current time slice (it came from
-// runnext). Executed only by the owner P.
+// runqget takes the next G from pp's local queue: runnext first, then the
+// head of the ring. *inheritTime is set when the G came from runnext: it is
+// to run on what is left of the current time slice. Only pp's owner calls
+// it.
 g* runqget(p* pp, bool* inheritTime) {
-  // If there's a runnext, it's the next G to run.
+  // runnext, when set, comes before everything in the ring.
   g* next = pp->runnext.load(std::memory_order_acquire);
-  // If the runnext is non-null and the CAS fails, it could only have been
-  // stolen by another P, because other Ps can race to set runnext to null,
-  // but only the current P can set it to non-null. Hence, there's no need to
-  // retry this CAS if it fails.
+  // A failed CAS on a non-null runnext means a thief took it: other Ps can
+  // only clear runnext, and only this P ever fills it. runnext is therefore
+  // null now, and trying the CAS again would be pointless.
   if (next != nullptr && pp->runnext.compare_exchange_strong(next, nullptr, std::memory_order_acq_rel)) {
     *inheritTime = true;
     return next;
   }
   for (;;) {
-    uint32 h = pp->runqhead.load(std::memory_order_acquire);  // synchronize with other consumers
+    uint32 h = pp->runqhead.load(std::memory_order_acquire);  // pairs with thieves' CAS
     uint32 t = pp->runqtail.load(std::memory_order_relaxed);
     if (t == h) {
       *inheritTime = false;
@@ -107,25 +110,25 @@ g* runqget(p* pp, bool* inheritTime) {
   }
 }
 
-// runqgrab grabs a batch of goroutines from pp's runnable queue into batch,
-// a ring buffer starting at batchHead. Returns the number of grabbed
-// goroutines. Can be executed by any P.
+// runqgrab copies about half of pp's queued Gs into batch, a ring that
+// starts at index batchHead, and commits the take with a CAS on runqhead.
+// It returns how many Gs it took. Any P may call it.
 uint32 runqgrab(p* pp, g** batch, uint32 batchHead, bool stealRunNextG) {
   for (;;) {
-    uint32 h = pp->runqhead.load(std::memory_order_acquire);  // synchronize with other consumers
-    uint32 t = pp->runqtail.load(std::memory_order_acquire);  // synchronize with the producer
+    uint32 h = pp->runqhead.load(std::memory_order_acquire);  // pairs with other takers' CAS
+    uint32 t = pp->runqtail.load(std::memory_order_acquire);  // pairs with the owner's release
     uint32 n = t - h;
     n = n - n / 2;
     if (n == 0) {
       if (stealRunNextG) {
-        // Try to steal from pp->runnext.
+        // The ring is empty: runnext is the last thing to take.
         if (g* next = pp->runnext.load(std::memory_order_acquire); next != nullptr) {
           if (pp->status == _Prunning) {
-            // Sleep to ensure that pp isn't about to run the g we are about
-            // to steal. The important use case here is when the g running
-            // on pp ready()s another g and then almost immediately blocks.
-            // Instead of stealing runnext in this window, back off to give
-            // pp a chance to schedule runnext and pick up the G it readied.
+            // pp is running: pause briefly first, in case pp itself is about
+            // to run this very G. The case that matters is a G on pp that
+            // readies another G (into runnext) and blocks right after.
+            // Stealing runnext in that short window would move work pp was
+            // about to take; backing off lets pp schedule its runnext.
             usleep(3);
           }
           if (!pp->runnext.compare_exchange_strong(next, nullptr, std::memory_order_acq_rel)) continue;
@@ -135,7 +138,7 @@ uint32 runqgrab(p* pp, g** batch, uint32 batchHead, bool stealRunNextG) {
       }
       return 0;
     }
-    if (n > kRunqSize / 2) continue;  // read inconsistent h and t
+    if (n > kRunqSize / 2) continue;  // h and t came from different moments
     for (uint32 i = 0; i < n; i++) {
       g* gp = pp->runq[(h + i) % kRunqSize].load(std::memory_order_relaxed);
       batch[(batchHead + i) % kRunqSize] = gp;
@@ -144,9 +147,8 @@ uint32 runqgrab(p* pp, g** batch, uint32 batchHead, bool stealRunNextG) {
   }
 }
 
-// runqsteal steals half of the elements from the local runnable queue of p2
-// and puts them onto the local runnable queue of pp. Returns one of the
-// stolen elements (or null if failed).
+// runqsteal moves about half of p2's queued Gs to pp's local queue and
+// returns one of them for the caller to run, or null when it got none.
 g* runqsteal(p* pp, p* p2, bool stealRunNextG) {
   uint32 t = pp->runqtail.load(std::memory_order_relaxed);
   g* batch[kRunqSize];
@@ -155,21 +157,22 @@ g* runqsteal(p* pp, p* p2, bool stealRunNextG) {
   n--;
   g* gp = batch[n];
   if (n == 0) return gp;
-  uint32 h = pp->runqhead.load(std::memory_order_acquire);  // synchronize with consumers
+  uint32 h = pp->runqhead.load(std::memory_order_acquire);  // pairs with the consumers' CAS
   if (t - h + n >= kRunqSize) throw_("runqsteal: runq overflow");
   for (uint32 i = 0; i < n; i++) pp->runq[(t + i) % kRunqSize].store(batch[i], std::memory_order_relaxed);
-  pp->runqtail.store(t + n, std::memory_order_release);  // makes the item available for consumption
+  pp->runqtail.store(t + n, std::memory_order_release);  // publishes the slots to consumers
   return gp;
 }
 
-// globrunqput puts gp on the global runnable queue. sched.lock must be held.
+// globrunqput appends gp to the global run queue. The caller holds
+// sched.lock.
 void globrunqput(g* gp) {
   sched.runq.pushBack(gp);
   sched.runqsize++;
 }
 
-// globrunqputhead puts gp at the head of the global runnable queue.
-// sched.lock must be held.
+// globrunqputhead pushes gp on the front of the global run queue, so that
+// it is taken next. The caller holds sched.lock.
 void globrunqputhead(g* gp) {
   gp->schedlink = sched.runq.head;
   sched.runq.head = gp;
@@ -177,16 +180,16 @@ void globrunqputhead(g* gp) {
   sched.runqsize++;
 }
 
-// globrunqputbatch puts a batch of runnable goroutines on the global
-// runnable queue. This clears *batch. sched.lock must be held.
+// globrunqputbatch appends the n goroutines of *batch to the global run
+// queue and leaves *batch empty. The caller holds sched.lock.
 void globrunqputbatch(gQueue* batch, int32 n) {
   sched.runq.pushBackAll(*batch);
   sched.runqsize += n;
   *batch = gQueue{};
 }
 
-// globrunqget tries to get a batch of G's from the global runnable queue.
-// sched.lock must be held. One G is returned; up to max-1 more (all that fit,
+// globrunqget takes goroutines off the global run queue; the caller holds
+// sched.lock. One G is returned; up to max-1 more (all that fit,
 // a fair share per P, at most half a local queue) go onto pp's local queue.
 g* globrunqget(p* pp, int32 max) {
   if (sched.runqsize == 0) return nullptr;

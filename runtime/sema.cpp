@@ -123,7 +123,7 @@ void semrelease1(uint32* addr, bool handoff) {
   // cansemacquire, so one of the two sides sees the other.
   if (root->nwait.load() == 0) return;
 
-  // Slow path: find a waiter and wake it.
+  // Slow path: look for a goroutine parked on addr and ready it.
   lock(&root->lock);
   if (root->nwait.load() == 0) {
     // Someone else took the unit, and with it the need for a wake-up.
@@ -267,7 +267,7 @@ sudog* semaRoot::dequeue(uint32* addr) {
   return s;
 }
 
-// rotateLeft turns the subtree (x a (y b c)) into (y (x a b) c).
+// rotateLeft rotates at x: the shape (x a (y b c)) becomes (y (x a b) c).
 void semaRoot::rotateLeft(sudog* x) {
   sudog* p = x->parent;
   sudog* y = x->next;
@@ -289,7 +289,7 @@ void semaRoot::rotateLeft(sudog* x) {
   }
 }
 
-// rotateRight turns the subtree (y (x a b) c) into (x a (y b c)).
+// rotateRight rotates at y: the shape (y (x a b) c) becomes (x a (y b c)).
 void semaRoot::rotateRight(sudog* y) {
   sudog* p = y->parent;
   sudog* x = y->prev;

@@ -122,13 +122,13 @@ void mutex::lock_slow() noexcept {
     // belongs to the first waiter.
     if ((old & starving) == 0) next |= locked;
     if ((old & (locked | starving)) != 0) next += 1 << waiter_shift;
-    // This goroutine switches the mutex to starvation mode, but only if the
-    // mutex is locked: an unlocked mutex in starvation mode would expect a
-    // waiter to hand it to, and unlock would find none.
+    // A starving goroutine turns starvation mode on, yet only while the
+    // mutex is held: unlock of a starving mutex hands it to a waiter, and
+    // with the mutex unlocked there may be no waiter to receive it.
     if (starve && (old & locked) != 0) next |= starving;
     if (awoke) {
-      // The goroutine was woken from sleep (or set woken itself while
-      // spinning), so it must clear the bit in either case.
+      // awoke means this goroutine owns the woken bit, set by the unlock
+      // that woke it or by itself while spinning; either way it drops it.
       if ((next & woken) == 0) runtime::throw_("sync: inconsistent mutex state");
       next &= ~woken;
     }
@@ -179,10 +179,10 @@ void mutex::unlock_slow(std::int32_t now) noexcept {
       }
     }
   } else {
-    // Starvation mode: hand the mutex to the first waiter and give it our
-    // time slice so that it runs at once. The locked bit stays clear; the
-    // waiter sets it. Meanwhile the mutex counts as locked for newcomers,
-    // because the starving bit is set, so they do not take it.
+    // Starvation mode: ownership passes straight to the first waiter, and
+    // the P is yielded to it so that it runs right away. The waiter sets
+    // the locked bit itself once awake; until then newcomers still treat
+    // the mutex as taken, since the starving bit is set.
     detail::semrelease(&sema_, true);
   }
 }
@@ -191,7 +191,7 @@ void mutex::unlock_slow(std::int32_t now) noexcept {
 
 void rwmutex::unlock_shared_slow(std::int32_t r) noexcept {
   if (r + 1 == 0 || r + 1 == -max_readers) runtime::fatal("sync: RUnlock of unlocked RWMutex");
-  // A writer is pending; the last departing reader wakes it.
+  // A writer waits for the readers to leave; the last one out wakes it.
   if (reader_wait_.fetch_sub(1) - 1 == 0) detail::semrelease(&writer_sem_, false);
 }
 
@@ -216,7 +216,7 @@ bool rwmutex::try_lock() noexcept {
 }
 
 void rwmutex::unlock() noexcept {
-  // Announce to the readers that there is no writer any more.
+  // Tell the readers the writer is gone: reader_count_ is non-negative again.
   std::int32_t r = reader_count_.fetch_add(max_readers) + max_readers;
   if (r >= max_readers) runtime::fatal("sync: Unlock of unlocked RWMutex");
   // Release the readers that arrived while the writer held the lock.
@@ -238,11 +238,11 @@ void wait_group::add_slow(std::uint64_t state, int delta) noexcept {
   if (w != 0 && delta > 0 && v == delta)
     runtime::panicstring("sync: WaitGroup misuse: Add called concurrently with Wait");
   if (v > 0 || w == 0) return;
-  // The counter is zero and there are waiters. Nobody may change the state
-  // now: adds must not run concurrently with wait, and wait does not count
-  // itself in once it has seen zero. This cheap check catches some misuse.
+  // This add brought the counter to zero with waiters present. The state
+  // must now stay still: no add may overlap a wait, and a wait that sees a
+  // zero counter does not register. A quick re-read catches some misuse.
   if (state_.load() != state) runtime::panicstring("sync: WaitGroup misuse: Add called concurrently with Wait");
-  // Reset the waiter count to zero and release the waiters.
+  // Clear the whole state, waiter count included, then wake each waiter.
   state_.store(0);
   for (; w != 0; w--) detail::semrelease(&sema_, false);
 }
@@ -251,7 +251,7 @@ void wait_group::wait_slow() noexcept {
   for (;;) {
     std::uint64_t state = state_.load();
     std::int32_t v = static_cast<std::int32_t>(state >> 32);
-    if (v == 0) return;  // counter is zero: no need to wait
+    if (v == 0) return;  // nothing left to wait for
     // Count ourselves in as a waiter.
     if (state_.compare_exchange_strong(state, state + 1)) {
       detail::semacquire(&sema_);
