@@ -19,23 +19,12 @@
 #include <cstring>
 #include <ctime>
 
+#include "tests/progs/check.hpp"
+
+using progs::fails;
+using progs::now;
+
 namespace {
-
-int fails = 0;
-#define CHECK(c, ...)                    \
-  do {                                   \
-    if (!(c)) {                          \
-      std::printf("FAIL: " __VA_ARGS__); \
-      std::printf("\n");                 \
-      fails++;                           \
-    }                                    \
-  } while (0)
-
-double now() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
-}
 
 std::atomic<int> running{0};  // workers inside a compute step
 std::atomic<bool> stop{false};

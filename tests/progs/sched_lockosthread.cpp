@@ -19,23 +19,12 @@
 #include <ctime>
 #include <string>
 
+#include "tests/progs/check.hpp"
+
+using progs::fails;
+using progs::now;
+
 namespace {
-
-int fails = 0;
-#define CHECK(c, ...)                          \
-  do {                                         \
-    if (!(c)) {                                \
-      std::printf("FAIL: " __VA_ARGS__);       \
-      std::printf("\n");                       \
-      fails++;                                 \
-    }                                          \
-  } while (0)
-
-double now() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
-}
 
 void spin(int k) {
   volatile long x = 0;

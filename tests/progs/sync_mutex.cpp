@@ -21,6 +21,12 @@
 #include <new>
 #include <utility>
 
+#include "tests/progs/check.hpp"
+
+using progs::fails;
+using progs::now_ns;
+using progs::report;
+
 // The test hook declared in <gort/sync.hpp>: reads a mutex's state word.
 struct gort::detail::sync_test {
   static std::int32_t state(const gort::mutex& m) { return m.state_.load(); }
@@ -29,18 +35,6 @@ struct gort::detail::sync_test {
   static constexpr int waiter_shift = gort::mutex::waiter_shift;
 };
 using hook = gort::detail::sync_test;
-
-static int fails = 0;
-static void report(const char* name, bool ok, const char* detail = "") {
-  std::printf("%s: %s%s%s\n", name, ok ? "ok" : "FAIL", *detail ? " " : "", detail);
-  std::fflush(stdout);
-  fails += !ok;
-}
-
-static std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 // A global one: constexpr-constructed, usable before main.
 static gort::mutex global_mu;

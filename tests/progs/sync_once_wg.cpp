@@ -13,12 +13,11 @@
 #include <cstdio>
 #include <stdexcept>
 
-static int fails = 0;
-static void report(const char* name, bool ok, const char* detail = "") {
-  std::printf("%s: %s%s%s\n", name, ok ? "ok" : "FAIL", *detail ? " " : "", detail);
-  std::fflush(stdout);
-  fails += !ok;
-}
+#include "tests/progs/check.hpp"
+
+using progs::fails;
+using progs::now_ns;
+using progs::report;
 
 static void once() {
   constexpr int G = 50;

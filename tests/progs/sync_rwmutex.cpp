@@ -15,17 +15,11 @@
 #include <mutex>
 #include <shared_mutex>
 
-static int fails = 0;
-static void report(const char* name, bool ok, const char* detail = "") {
-  std::printf("%s: %s%s%s\n", name, ok ? "ok" : "FAIL", *detail ? " " : "", detail);
-  std::fflush(stdout);
-  fails += !ok;
-}
+#include "tests/progs/check.hpp"
 
-static std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
+using progs::fails;
+using progs::now_ns;
+using progs::report;
 
 static void concurrent() {
   constexpr int R = 6;
