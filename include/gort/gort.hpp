@@ -12,9 +12,9 @@
 // Names follow Go's runtime package (goid, gosched, num_goroutine, num_cpu).
 // See gort(7) for the model and how it differs from Go.
 //
-// Caution (gort(7), "Threads"): thread_local variables and errno belong to
-// the OS thread, and a goroutine may resume on another thread after any call
-// that can switch goroutines. Do not keep the address of a thread_local
+// Caution (gort(7), "THREADS AND TLS"): thread_local variables and errno
+// belong to the OS thread, and a goroutine may resume on another thread after
+// any call that can switch goroutines. Do not keep the address of a thread_local
 // across gort::gosched() or any blocking gort call.
 #pragma once
 
@@ -67,7 +67,9 @@ void entry_heap(void* p) noexcept {
 // go starts a new goroutine running f(args...), like Go's `go f(args...)`.
 // f and args are decay-copied (moved where possible) into the new goroutine,
 // as std::thread does; their destructors run on it when f returns. The new
-// goroutine runs next on this P, after the caller yields or blocks.
+// goroutine is queued to run next on the caller's P (after the caller yields
+// or blocks); when a P is idle, another thread may take it and run it at
+// once.
 template <class F, class... Args>
 void go(F&& f, Args&&... args) {
   using C = detail::closure<std::decay_t<F>, std::decay_t<Args>...>;

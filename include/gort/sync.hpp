@@ -6,17 +6,17 @@
 // (std::mutex would block the whole M, and with it every goroutine queued on
 // its P). They follow Go 1.19's package sync step for step.
 //
-// All of them satisfy the standard lock concepts, so std::lock_guard,
-// std::unique_lock and std::scoped_lock work with mutex and rwmutex, and
-// std::shared_lock with rwmutex. Their state is zero-initialised and their
+// mutex and rwmutex satisfy the standard lock concepts (Lockable; rwmutex
+// also SharedLockable), so std::lock_guard, std::unique_lock and
+// std::scoped_lock work with both, and std::shared_lock with rwmutex. Their state is zero-initialised and their
 // constructors constexpr: a global one is ready before any constructor runs.
 // They cannot be copied or moved (Go's vet warns about copies; here the
 // compiler refuses them).
 //
 // An uncontended lock or unlock never enters the runtime and works from any
-// thread. Blocking, and waking a blocked goroutine, need a goroutine: from a
-// thread gort does not manage (std::thread) they end the program with a
-// message.
+// thread. Blocking, waking a blocked goroutine, and cond's signal and
+// broadcast need a goroutine: from a thread gort does not manage
+// (std::thread) they end the program with a message.
 //
 // This header is C++17.
 #pragma once
@@ -69,19 +69,20 @@ void notify_list_notify_all(notify_list* l) noexcept;
 struct sync_test;
 }  // namespace detail
 
-// mutex is a mutual exclusion lock for goroutines (Go: sync.Mutex). The
-// zero value is unlocked. A locked mutex is not tied to a goroutine: one
-// goroutine may lock it and another unlock it. Not recursive.
+// mutex gives goroutines exclusive access, one at a time (Go: sync.Mutex).
+// A zero-initialised mutex is unlocked. Ownership is not tracked: a
+// goroutine may unlock a mutex that another one locked. Not recursive.
 //
-// Fairness, as in Go: a mutex is normally in "normal mode", where waiters
-// queue in FIFO order but a woken waiter competes with goroutines that are
-// just arriving (and are running already, so they usually win); a waiter
-// that lost is queued at the front again. A waiter that fails to get the
-// mutex for more than 1 ms switches it to "starvation mode": then unlock
-// hands the mutex directly to the first waiter (and yields the P to it), and
-// arriving goroutines queue at the tail without trying. It switches back to
-// normal mode when a waiter gets it and is the last one, or waited less than
-// 1 ms. Normal mode is much faster; starvation mode bounds the tail latency.
+// Fairness follows Go. Most of the time the mutex is in "normal mode":
+// waiters are woken in FIFO order, but a woken waiter must still race for
+// the mutex with goroutines arriving just then, which are already on a CPU
+// and tend to win; a waiter that loses goes back to the front of the queue.
+// Once a waiter has gone without the mutex for over 1 ms, it puts the mutex
+// in "starvation mode": unlock then passes the mutex straight to the first
+// waiter (yielding the P to it), and newcomers join the tail of the queue
+// without trying. Normal mode comes back when a waiter that gets the mutex
+// is the last one, or has waited under 1 ms. Normal mode is much faster;
+// starvation mode keeps the worst-case wait bounded.
 //
 // Unlocking an unlocked mutex is a fatal error ("fatal error: sync: unlock
 // of unlocked mutex", exit status 2).
@@ -91,7 +92,7 @@ class mutex {
   mutex(const mutex&) = delete;
   mutex& operator=(const mutex&) = delete;
 
-  // lock locks m, parking the goroutine until the mutex is available.
+  // lock takes m, parking the goroutine for as long as another holds it.
   void lock() noexcept {
     std::int32_t unlocked = 0;
     if (state_.compare_exchange_strong(unlocked, locked, std::memory_order_acquire, std::memory_order_relaxed))
@@ -131,8 +132,9 @@ class mutex {
   std::uint32_t sema_ = 0;  // runtime semaphore (atomic accesses only, in the runtime)
 };
 
-// rwmutex is a reader/writer mutual exclusion lock (Go: sync.RWMutex): any
-// number of readers or one writer. The zero value is unlocked.
+// rwmutex is a lock that readers may share and a writer holds alone (Go:
+// sync.RWMutex): any number of readers, or one writer. A zero-initialised
+// rwmutex is unlocked.
 //
 // A writer that calls lock waits for the readers that hold the lock, and
 // keeps new readers out meanwhile, so writers are not starved by a stream
@@ -160,7 +162,7 @@ class rwmutex {
   // Shared (reader) side.
   void lock_shared() noexcept {
     if (reader_count_.fetch_add(1) + 1 < 0) {
-      // A writer is pending: wait for it.
+      // A writer holds the lock or waits for it: block until it is done.
       detail::semacquire_mutex(&reader_sem_, false);
     }
   }
@@ -295,25 +297,26 @@ class once {
   mutex m_;
 };
 
-// wait_group waits for a collection of goroutines to finish (Go:
-// sync.WaitGroup). The starter calls add with the number of goroutines to
-// wait for; each calls done when it finishes; wait parks until the count is
-// zero.
+// wait_group lets goroutines wait until a set of other goroutines has
+// finished (Go: sync.WaitGroup). The starter adds one to the count for each
+// goroutine it starts; each calls done as it ends; wait parks until the
+// count is back to zero.
 //
-// An add with a positive delta that starts from zero must happen before the
-// wait, normally before starting the goroutine; a wait_group may be reused
-// once every wait of the previous round has returned. Misuse panics, as in
-// Go (message, exit status 2): "sync: negative WaitGroup counter", "sync:
-// WaitGroup misuse: Add called concurrently with Wait", "sync: WaitGroup is
-// reused before previous Wait has returned".
+// Raising the counter from zero must be ordered before the wait it is meant
+// for, which usually means calling add before the goroutine is started. A
+// wait_group can serve again for a new round only after every wait of the
+// round before has returned. Misuse panics, as in Go (message, exit
+// status 2): "sync: negative WaitGroup counter", "sync: WaitGroup misuse:
+// Add called concurrently with Wait", "sync: WaitGroup is reused before
+// previous Wait has returned".
 class wait_group {
  public:
   constexpr wait_group() noexcept = default;
   wait_group(const wait_group&) = delete;
   wait_group& operator=(const wait_group&) = delete;
 
-  // add adds delta, which may be negative, to the counter. When the counter
-  // reaches zero, the goroutines in wait are released.
+  // add changes the counter by delta, which can be negative. Once the
+  // counter drops to zero, every goroutine parked in wait is let go.
   void add(int delta) noexcept {
     std::uint64_t d = static_cast<std::uint64_t>(static_cast<std::int64_t>(delta)) << 32;
     std::uint64_t state = state_.fetch_add(d) + d;
