@@ -25,7 +25,8 @@ ASFLAGS     = -g -fPIE -Wa,--noexecstack -Wa,--fatal-warnings $(WARN)
 RT_SRCS   := $(wildcard runtime/*.cpp)
 ARCH_SRCS := $(wildcard arch/amd64/*.S)
 RT_OBJS   := $(RT_SRCS:%.cpp=$(O)/obj/%.o) $(ARCH_SRCS:%.S=$(O)/obj/%.o)
-CRT_OBJS  := $(O)/obj/boot/rt0_linux_amd64.o $(O)/obj/boot/dso_handle.o $(O)/obj/boot/hosted.o
+CRT_OBJS  := $(O)/obj/boot/rt0_linux_amd64.o $(O)/obj/boot/dso_handle.o $(O)/obj/boot/hosted.o \
+             $(O)/obj/boot/gdb_scripts.o
 HEADERS   := $(wildcard include/gort/*.hpp)
 
 LIB   = $(O)/lib/libgort.a
@@ -46,6 +47,9 @@ $(O)/obj/%.o: %.cpp $(wildcard runtime/*.hpp arch/amd64/*.h arch/amd64/*.hpp) $(
 $(O)/obj/%.o: %.S arch/amd64/asm.h
 	@mkdir -p $(@D)
 	$(CXX) $(ASFLAGS) -c $< -o $@
+
+# The gdb extension, embedded in the crt's .debug_gdb_scripts (gort-gdb(7)).
+$(O)/obj/boot/gdb_scripts.o: scripts/gort-gdb.py
 
 # Two checks on the runtime core. It must have no static constructors:
 # runtime.main runs the program's .init_array after the runtime is up, and

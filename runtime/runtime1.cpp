@@ -48,6 +48,7 @@ void parsedebugvars() {
     int32* value;
   } vars[] = {
       {"schedtrace", &debug.schedtrace},
+      {"mprotectguard", &debug.mprotectguard},
       {"scheddetail", &debug.scheddetail},
       {"asyncpreemptoff", &debug.asyncpreemptoff},
       {"boottrace", &debug.boottrace},

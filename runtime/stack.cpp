@@ -48,7 +48,7 @@ constinit static struct {
 static uintptr roundpage(uintptr n) { return (n + physPageSize - 1) & ~(physPageSize - 1); }
 
 static bool installGuard(uintptr lo, uintptr n) {
-  if (!useMprotectGuard) {
+  if (!useMprotectGuard && debug.mprotectguard == 0) {
     long r = sys_madvise(reinterpret_cast<void*>(lo), n, MADV_GUARD_INSTALL);
     if (r == 0) return true;
     useMprotectGuard = true;  // EINVAL: a kernel before 6.13

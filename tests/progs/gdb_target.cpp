@@ -1,0 +1,126 @@
+// tests/progs/gdb_target.cpp: the program that tests/boot/gdb_test.cpp
+// debugs with scripts/gort-gdb.py, live and from a core file. Run with
+// GOMAXPROCS=2. It puts goroutines into known states and then calls
+// gdb_target_stop, where the debugger stops it:
+//   spinner        running on the other P (a loop that never yields)
+//   mutex_waiter   waiting [semacquire] in gort::mutex::lock (main holds it)
+//   wg_waiter      waiting [semacquire] in gort::wait_group::wait
+//   cond_waiter    waiting [sync.Cond.Wait] in gort::cond::wait
+//   locked_waiter  waiting [semacquire], locked to its own M (lock_os_thread)
+//   yielder x2     runnable: loops calling gort::gosched
+//   one goroutine that has exited (dead: not listed)
+//   one goroutine created last, runnable but not started yet
+// Each prints "role=<goid>" first, so the test knows which goid is which.
+// Without a debugger it prints the lines, "gdb_target: done" and exits 0.
+#include <gort/gort.hpp>
+
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+
+namespace {
+
+gort::mutex mu;           // held by main: mutex_waiter blocks on it
+gort::wait_group never;   // its counter never reaches 0 before the stop
+gort::mutex cond_mu;
+gort::cond cv;
+std::atomic<int> parked{0};  // goroutines about to block
+std::atomic<bool> spinning{false};
+std::atomic<bool> stop{false};
+std::atomic<long> work{0};
+
+void role(const char* name) {
+  std::printf("%s=%lld\n", name, static_cast<long long>(gort::goid()));
+  std::fflush(stdout);
+}
+
+// Each blocking function does some work after the blocking call, so that at
+// -O2 the call is not a tail call and the function keeps its frame.
+__attribute__((noinline)) void spinning_loop() {
+  role("spinner");
+  spinning.store(true);
+  while (!stop.load(std::memory_order_relaxed)) asm volatile("pause");
+  work++;
+}
+
+__attribute__((noinline)) void blocked_on_mutex() {
+  role("mutex_waiter");
+  parked++;
+  mu.lock();
+  work++;
+  mu.unlock();
+}
+
+__attribute__((noinline)) void blocked_on_wait_group() {
+  role("wg_waiter");
+  parked++;
+  never.wait();
+  work++;
+}
+
+__attribute__((noinline)) void blocked_on_cond() {
+  role("cond_waiter");
+  std::unique_lock<gort::mutex> lk(cond_mu);
+  parked++;
+  cv.wait(lk, [] { return stop.load(); });
+  work++;
+}
+
+__attribute__((noinline)) void blocked_locked_to_thread() {
+  gort::lock_os_thread();
+  role("locked_waiter");
+  parked++;
+  never.wait();
+  work++;
+  gort::unlock_os_thread();
+}
+
+__attribute__((noinline)) void yielding_loop(int n) {
+  role(n == 0 ? "yielder0" : "yielder1");
+  parked++;
+  while (!stop.load()) gort::gosched();
+  work++;
+}
+
+__attribute__((noinline)) void not_started() { work++; }
+
+}  // namespace
+
+// The debugger's breakpoint. extern "C" and noinline so that its name is
+// plain and the call stays.
+extern "C" __attribute__((noinline)) void gdb_target_stop(int goroutines) {
+  std::printf("gdb_target: stop goroutines=%d\n", goroutines);
+  std::fflush(stdout);
+  asm volatile("" ::: "memory");
+}
+
+int main() {
+  role("main");
+  never.add(1);
+  mu.lock();
+
+  // One that finishes: its g is dead (reused by a later go).
+  gort::go([] { work++; });
+  gort::gosched();
+
+  gort::go(spinning_loop);
+  while (!spinning.load()) gort::gosched();
+
+  gort::go(blocked_on_mutex);
+  gort::go(blocked_on_wait_group);
+  gort::go(blocked_on_cond);
+  gort::go(blocked_locked_to_thread);
+  gort::go(yielding_loop, 0);
+  gort::go(yielding_loop, 1);
+  // The spinner holds the other P, so they all run on this one while main
+  // yields; each increments parked just before it blocks or starts yielding.
+  while (parked.load() < 6) gort::gosched();
+  for (int i = 0; i < 10; i++) gort::gosched();  // let the last ones park
+
+  gort::go(not_started);
+  gdb_target_stop(gort::num_goroutine());
+
+  stop.store(true);
+  std::printf("gdb_target: done\n");
+  return 0;
+}
