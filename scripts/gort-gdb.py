@@ -13,6 +13,7 @@
 #   goroutine N CMD            run any gdb command as if goroutine N were the
 #   goroutine all CMD          selected thread (bt, frame 2, info locals, ...)
 #   info ms, info ps           the Ms (threads) and Ps with their state
+#   $gort_g(N)                 goroutine N's g, e.g. p *$gort_g(5)
 #   gort boot [ARGS]           run the program and stop at each boot step in
 #                              turn: _rt0_amd64_linux -> ... -> main
 #   pretty printers            gort::runtime::g, m, p, gobuf, hchan
@@ -603,6 +604,20 @@ the program are refused."""
                 print(e)
 
 
+class GoroutineFunc(gdb.Function):
+    """$gort_g(ID): the g of goroutine ID, a gort::runtime::g *.
+For example: p *$gort_g(5), p $gort_g(5)->sched."""
+
+    def __init__(self):
+        super().__init__("gort_g")
+
+    def invoke(self, goid):
+        gp = find_g(int(goid))
+        if gp is None:
+            raise GortError("$gort_g: no goroutine %d" % int(goid))
+        return gp
+
+
 def m_state(mp):
     """What an M is doing, in words."""
     if bool(mp["isSysmon"]):
@@ -785,7 +800,7 @@ class BootBreakpoint(gdb.Breakpoint):
             print("  " + line)
         if self.walk.next == len(BOOT_STEPS):
             print("  (last step: the boot walk is over; its breakpoints are removed)")
-            gdb.post_event(self.walk.clear)
+            self.walk.done = True
         return True
 
 
@@ -793,8 +808,19 @@ class BootWalk:
     def __init__(self):
         self.bps = []
         self.next = 0
+        self.done = False
+        # Breakpoints may not be deleted from Breakpoint.stop; the walk's are
+        # deleted once gdb has stopped at the last step, or when the program
+        # exits before that.
+        gdb.events.stop.connect(self._on_stop)
+        gdb.events.exited.connect(lambda _e: self.clear())
+
+    def _on_stop(self, _event):
+        if self.done:
+            self.clear()
 
     def clear(self):
+        self.done = False
         for bp in self.bps:
             if bp.is_valid():
                 bp.delete()
@@ -863,7 +889,7 @@ class GPrinter:
         yield "m", v["m"]
         yield "lockedm", v["lockedm"]
         yield "sched", v["sched"]
-        yield "stack", v["stack"]
+        yield "stack", "[%#x, %#x)" % (ptr(v["stack"]["lo"]), ptr(v["stack"]["hi"]))
         yield "startpc", code_ptr(v["startpc"])
         yield "gopc", code_ptr(v["gopc"])
         yield "parentgoid", v["parentgoid"]
@@ -941,6 +967,7 @@ def build_pretty_printers():
 
 InfoGoroutines()
 GoroutineCmd()
+GoroutineFunc()
 InfoMs()
 InfoPs()
 GortPrefix()

@@ -10,13 +10,20 @@
 //   yielder x2     runnable: loops calling gort::gosched
 //   one goroutine that has exited (dead: not listed)
 //   one goroutine created last, runnable but not started yet
-// Each prints "role=<goid>" first, so the test knows which goid is which.
+// Each prints "role=<goid>" first and stores its goid in goid_<role>, which
+// the debugger's commands name (goroutine goid_mutex_waiter bt).
 // Without a debugger it prints the lines, "gdb_target: done" and exits 0.
 #include <gort/gort.hpp>
 
 #include <atomic>
 #include <cstdio>
 #include <mutex>
+
+// The goroutines' ids, for the debugger.
+extern "C" {
+long long goid_main, goid_spinner, goid_mutex_waiter, goid_wg_waiter, goid_cond_waiter, goid_locked_waiter,
+    goid_yielder0, goid_yielder1;
+}
 
 namespace {
 
@@ -27,24 +34,26 @@ gort::cond cv;
 std::atomic<int> parked{0};  // goroutines about to block
 std::atomic<bool> spinning{false};
 std::atomic<bool> stop{false};
+bool stop_spinner = false;  // read with __atomic_load_n: no call even at -O0
 std::atomic<long> work{0};
 
-void role(const char* name) {
-  std::printf("%s=%lld\n", name, static_cast<long long>(gort::goid()));
+void role(const char* name, long long* id) {
+  *id = static_cast<long long>(gort::goid());
+  std::printf("%s=%lld\n", name, *id);
   std::fflush(stdout);
 }
 
 // Each blocking function does some work after the blocking call, so that at
 // -O2 the call is not a tail call and the function keeps its frame.
 __attribute__((noinline)) void spinning_loop() {
-  role("spinner");
+  role("spinner", &goid_spinner);
   spinning.store(true);
-  while (!stop.load(std::memory_order_relaxed)) asm volatile("pause");
+  while (!__atomic_load_n(&stop_spinner, __ATOMIC_RELAXED)) asm volatile("pause");
   work++;
 }
 
 __attribute__((noinline)) void blocked_on_mutex() {
-  role("mutex_waiter");
+  role("mutex_waiter", &goid_mutex_waiter);
   parked++;
   mu.lock();
   work++;
@@ -52,14 +61,14 @@ __attribute__((noinline)) void blocked_on_mutex() {
 }
 
 __attribute__((noinline)) void blocked_on_wait_group() {
-  role("wg_waiter");
+  role("wg_waiter", &goid_wg_waiter);
   parked++;
   never.wait();
   work++;
 }
 
 __attribute__((noinline)) void blocked_on_cond() {
-  role("cond_waiter");
+  role("cond_waiter", &goid_cond_waiter);
   std::unique_lock<gort::mutex> lk(cond_mu);
   parked++;
   cv.wait(lk, [] { return stop.load(); });
@@ -68,7 +77,7 @@ __attribute__((noinline)) void blocked_on_cond() {
 
 __attribute__((noinline)) void blocked_locked_to_thread() {
   gort::lock_os_thread();
-  role("locked_waiter");
+  role("locked_waiter", &goid_locked_waiter);
   parked++;
   never.wait();
   work++;
@@ -76,7 +85,7 @@ __attribute__((noinline)) void blocked_locked_to_thread() {
 }
 
 __attribute__((noinline)) void yielding_loop(int n) {
-  role(n == 0 ? "yielder0" : "yielder1");
+  role(n == 0 ? "yielder0" : "yielder1", n == 0 ? &goid_yielder0 : &goid_yielder1);
   parked++;
   while (!stop.load()) gort::gosched();
   work++;
@@ -95,7 +104,7 @@ extern "C" __attribute__((noinline)) void gdb_target_stop(int goroutines) {
 }
 
 int main() {
-  role("main");
+  role("main", &goid_main);
   never.add(1);
   mu.lock();
 
@@ -121,6 +130,7 @@ int main() {
   gdb_target_stop(gort::num_goroutine());
 
   stop.store(true);
+  __atomic_store_n(&stop_spinner, true, __ATOMIC_RELAXED);
   std::printf("gdb_target: done\n");
   return 0;
 }

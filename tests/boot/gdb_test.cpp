@@ -1,0 +1,381 @@
+// tests/boot/gdb_test.cpp: the gdb extension (scripts/gort-gdb.py), driven in
+// batch mode on tests/progs/gdb_target.cpp: live, on a core file made with
+// gdb's generate-core-file, and the boot walk. The script is not sourced by
+// hand: gdb loads it from the program's .debug_gdb_scripts section, which
+// tests the embedding too. The program names each goroutine's id in a global
+// (goid_mutex_waiter, ...), so the commands can say `goroutine
+// goid_mutex_waiter bt` before the ids are known.
+//
+// Each test runs in two build variants (pie-O2 and nopie-O0, where the run
+// has them), one gdb session (two for the core) per variant.
+#include <criterion/criterion.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <regex>
+
+#include "boot/harness.hpp"
+
+namespace {
+
+std::vector<std::string> some_variants() {
+  std::vector<std::string> all = variants(), v;
+  for (const char* want : {"pie-O2", "nopie-O0"})
+    if (std::find(all.begin(), all.end(), want) != all.end()) v.push_back(want);
+  if (v.empty()) v.push_back(all.front());
+  return v;
+}
+
+std::string gdb_path() {
+  std::string p = sh("command -v gdb");
+  while (!p.empty() && (p.back() == '\n' || p.back() == ' ')) p.pop_back();
+  return p;
+}
+
+// rungdb runs gdb in batch mode on prog (and core, if given) with the
+// commands, the program's environment set for the inferior.
+result rungdb(const std::string& prog, const std::vector<std::string>& cmds, const std::string& core = "",
+              std::vector<std::string> env = {}) {
+  std::string gdb = gdb_path();
+  cr_assert(!gdb.empty(), "gdb is not installed (scripts/install-deps test installs it)");
+  std::vector<std::string> argv = {gdb, "-batch", "-nx", "-iex", "add-auto-load-safe-path /", "-iex",
+                                   "set width 0", "-iex", "set height 0"};
+  for (auto& c : cmds) argv.insert(argv.end(), {"-ex", c});
+  argv.push_back(prog);
+  if (!core.empty()) argv.push_back(core);
+  for (const char* keep : {"PATH", "HOME"})
+    if (const char* v = std::getenv(keep)) env.push_back(std::string(keep) + "=" + v);
+  env.push_back("GOMAXPROCS=2");
+  return run(argv, &env, 120);
+}
+
+std::string show(const result& r) {
+  return "status=" + std::to_string(r.status) + " signal=" + std::to_string(r.signal) +
+         (r.timedout ? " TIMEOUT" : "") + "\n--- stdout\n" + r.out.substr(0, 12000) + "--- stderr\n" +
+         r.err.substr(0, 4000);
+}
+
+std::vector<std::string> lines(const std::string& s) {
+  std::vector<std::string> v;
+  std::istringstream in(s);
+  for (std::string l; std::getline(in, l);) v.push_back(l);
+  return v;
+}
+
+// section returns the output between "@@name" and the next "@@" marker
+// (the commands below echo one before each step).
+std::string section(const std::string& out, const std::string& name) {
+  std::string start = "@@" + name + "\n";
+  auto a = out.find(start);
+  if (a == std::string::npos) return "";
+  a += start.size();
+  auto b = out.find("@@", a);
+  return out.substr(a, b == std::string::npos ? std::string::npos : b - a);
+}
+
+void mark(std::vector<std::string>& cmds, const std::string& name) { cmds.push_back("echo @@" + name + "\\n"); }
+
+// The roles the program prints ("mutex_waiter=17"), read from gdb's output
+// (the inferior shares gdb's stdout).
+std::map<std::string, long> roles(const std::string& out) {
+  std::map<std::string, long> m;
+  std::regex re("^([a-z_0-9]+)=(\\d+)$");
+  for (auto& l : lines(out)) {
+    std::smatch sm;
+    if (std::regex_match(l, sm, re)) m[sm[1]] = std::stol(sm[2]);
+  }
+  return m;
+}
+
+// row finds the `info goroutines` line of goroutine id in text.
+std::string row(const std::string& text, long id) {
+  std::regex re("^[* ] " + std::to_string(id) + " .*$");
+  for (auto& l : lines(text))
+    if (std::regex_match(l, re)) return l;
+  return "";
+}
+
+int count_rows(const std::string& text) {
+  int n = 0;
+  std::regex re("^[* ] \\d+ +[a-z]+.*$");
+  for (auto& l : lines(text)) n += std::regex_match(l, re);
+  return n;
+}
+
+const char* kRoles[] = {"main",       "spinner",       "mutex_waiter", "wg_waiter",
+                        "cond_waiter", "locked_waiter", "yielder0",     "yielder1"};
+
+// What `goroutine goid_<role> bt` must contain: our function and, for the
+// parked ones, the runtime function they park in.
+const std::map<std::string, std::vector<std::string>> kFrames = {
+    {"main", {"gdb_target_stop", "main"}},
+    {"spinner", {"spinning_loop"}},
+    {"mutex_waiter", {"semacquire1", "gort::mutex::lock", "blocked_on_mutex"}},
+    {"wg_waiter", {"semacquire1", "gort::wait_group::wait", "blocked_on_wait_group"}},
+    {"cond_waiter", {"notifyListWait", "gort::cond::wait", "blocked_on_cond"}},
+    {"locked_waiter", {"semacquire1", "blocked_locked_to_thread"}},
+    {"yielder0", {"gort::gosched", "yielding_loop"}},
+    {"yielder1", {"gort::gosched", "yielding_loop"}},
+};
+
+// The commands that inspect the stopped program, the same live and on a core.
+void inspect_cmds(std::vector<std::string>& c) {
+  mark(c, "regs-before");
+  c.push_back("info registers rip rsp rbp rbx r12 r13 r14 r15");
+  c.push_back("frame");
+  mark(c, "goroutines");
+  c.push_back("info goroutines");
+  for (const char* r : kRoles) {
+    mark(c, std::string("bt ") + r);
+    c.push_back(std::string("goroutine goid_") + r + " bt");
+  }
+  mark(c, "frame2");
+  c.push_back("goroutine goid_mutex_waiter frame 2");
+  mark(c, "regs-after");
+  c.push_back("info registers rip rsp rbp rbx r12 r13 r14 r15");
+  c.push_back("frame");
+  mark(c, "bt-after");
+  c.push_back("bt");
+  mark(c, "ms");
+  c.push_back("info ms");
+  mark(c, "ps");
+  c.push_back("info ps");
+  mark(c, "print-g");
+  c.push_back("print *$gort_g(goid_cond_waiter)");
+  mark(c, "print-gobuf");
+  c.push_back("print $gort_g(goid_mutex_waiter)->sched");
+  mark(c, "print-m");
+  c.push_back("print 'runtime.m0'");
+  mark(c, "print-p");
+  c.push_back("print *'runtime.allp'[0]");
+  mark(c, "refused");
+  c.push_back("goroutine goid_mutex_waiter continue");
+  mark(c, "all");
+  c.push_back("goroutine all info frame");
+  mark(c, "end");
+}
+
+// check_inspection matches what inspect_cmds printed. core: on a core file
+// (parked goroutines' frames are numbered from 1 there).
+void check_inspection(const result& r, const std::string& w, bool core) {
+  const std::string& out = r.out;
+  auto id = roles(out);
+  for (const char* role : kRoles)
+    cr_assert(id.count(role), "%s: the program did not print %s=: %s", w.c_str(), role, show(r).c_str());
+
+  // info goroutines: 9 rows, each in its known state; the selected thread's
+  // goroutine (main, where the breakpoint hit) is marked.
+  std::string gs = section(out, "goroutines");
+  cr_assert_eq(count_rows(gs), 9, "%s: want 9 goroutines:\n%s", w.c_str(), gs.c_str());
+  struct want {
+    const char* role;
+    const char* status;
+    const char* wait;
+    const char* where;
+  } wants[] = {
+      {"main", "running", "", "gdb_target_stop"},
+      {"spinner", "running", "", "spinning_loop"},
+      {"mutex_waiter", "waiting", "semacquire", ""},
+      {"wg_waiter", "waiting", "semacquire", ""},
+      {"cond_waiter", "waiting", "sync.Cond.Wait", ""},
+      {"locked_waiter", "waiting", "semacquire", "\\[locked to M"},
+      {"yielder0", "runnable", "", "gosched"},
+      {"yielder1", "runnable", "", "gosched"},
+  };
+  for (auto& x : wants) {
+    std::string l = row(gs, id[x.role]);
+    std::regex re(std::string("^[* ] \\d+ +") + x.status + " +" + x.wait + ".*" + x.where + ".*$");
+    cr_assert(std::regex_match(l, re), "%s: %s (goroutine %ld): want %s %s ... %s, got '%s' in\n%s", w.c_str(), x.role,
+              id[x.role], x.status, x.wait, x.where, l.c_str(), gs.c_str());
+  }
+  cr_assert(row(gs, id["main"])[0] == '*', "%s: main's row is not marked current:\n%s", w.c_str(), gs.c_str());
+  cr_assert(std::regex_search(gs, std::regex("\\n  \\d+ +runnable .*entry_inline.*\\(not started\\)")),
+            "%s: no goroutine shown as not started:\n%s", w.c_str(), gs.c_str());
+
+  // goroutine N bt: each goroutine's own frames.
+  for (auto& [role, fns] : kFrames) {
+    std::string bt = section(out, "bt " + role);
+    for (auto& fn : fns)
+      cr_assert(contains(bt, fn), "%s: goroutine %s bt lacks %s:\n%s", w.c_str(), role.c_str(), fn.c_str(),
+                bt.c_str());
+    bool parked = role != "main" && role != "spinner";
+    // Live, a parked goroutine's top frame is frame 0 (registers written);
+    // on a core it is frame 1 (the borrowed frame 0 is hidden).
+    std::string first = parked && core ? "#1 " : "#0 ";
+    cr_assert(bt.rfind(first, 0) == 0, "%s: goroutine %s bt does not start at %s:\n%s", w.c_str(), role.c_str(),
+              first.c_str(), bt.c_str());
+    if (parked && core) cr_assert(!contains(bt, "#0 "), "%s: borrowed frame shown:\n%s", w.c_str(), bt.c_str());
+  }
+  std::string f2 = section(out, "frame2");
+  cr_assert(std::regex_search(f2, std::regex("^#2 .*(lock|semacquire)")), "%s: goroutine N frame 2:\n%s", w.c_str(),
+            f2.c_str());
+
+  // The thread's registers and selected frame are its own again.
+  std::string before = section(out, "regs-before"), after = section(out, "regs-after");
+  cr_assert(contains(before, "rip") && before == after, "%s: registers not restored:\n%s\nvs\n%s", w.c_str(),
+            before.c_str(), after.c_str());
+  std::string bt = section(out, "bt-after");
+  cr_assert(bt.rfind("#0  gdb_target_stop", 0) == 0 && contains(bt, "main"), "%s: bt after:\n%s", w.c_str(),
+            bt.c_str());
+
+  // info ms: every M has its thread; sysmon, main's M (current), the
+  // spinner's, and the M that waits for its locked goroutine.
+  std::string ms = section(out, "ms");
+  cr_assert(std::regex_search(ms, std::regex("\\n  \\d+ +\\d+ +\\d+ +- +- +- +sysmon\\n")), "%s: info ms:\n%s",
+            w.c_str(), ms.c_str());
+  cr_assert(std::regex_search(ms, std::regex("\\n\\* \\d+ +\\d+ +\\d+ +\\d+ +" + std::to_string(id["main"]) +
+                                             " +- +running goroutine " + std::to_string(id["main"]) + "\\n")),
+            "%s: info ms, main's M:\n%s", w.c_str(), ms.c_str());
+  cr_assert(std::regex_search(ms, std::regex("\\n  \\d+ +\\d+ +\\d+ +\\d+ +" + std::to_string(id["spinner"]) +
+                                             " +- +running goroutine " + std::to_string(id["spinner"]) + "\\n")),
+            "%s: info ms, the spinner's M:\n%s", w.c_str(), ms.c_str());
+  cr_assert(std::regex_search(ms, std::regex("\\n  \\d+ +\\d+ +\\d+ +- +- +" + std::to_string(id["locked_waiter"]) +
+                                             " +waiting for its locked goroutine")),
+            "%s: info ms, the locked goroutine's M:\n%s", w.c_str(), ms.c_str());
+  cr_assert(!std::regex_search(ms, std::regex("\\n[* ] \\d+ +\\S+ +- ")), "%s: an M without a thread:\n%s", w.c_str(),
+            ms.c_str());
+
+  // info ps: 2 Ps, both running (main, spinner); the yielders are queued.
+  std::string ps = section(out, "ps");
+  cr_assert(contains(ps, "gomaxprocs=2 idleprocs=0"), "%s: info ps:\n%s", w.c_str(), ps.c_str());
+  cr_assert(std::regex_search(ps, std::regex("\\n  0 +running +\\d+ .*\\n  1 +running +\\d+ ")), "%s: info ps:\n%s",
+            w.c_str(), ps.c_str());
+  for (const char* y : {"yielder0", "yielder1"}) {
+    std::string n = std::to_string(id[y]);
+    cr_assert(std::regex_search(ps, std::regex("(\\[| )" + n + "(,|\\])")), "%s: %s (%s) in no run queue:\n%s",
+              w.c_str(), y, n.c_str(), ps.c_str());
+  }
+
+  // Pretty printers.
+  std::string cw = std::to_string(id["cond_waiter"]);
+  std::string pg = section(out, "print-g");
+  cr_assert(contains(pg, "goroutine " + cw + " [sync.Cond.Wait] = {goid = " + cw +
+                             ", status = waiting, waitreason = sync.Cond.Wait,"),
+            "%s: print g:\n%s", w.c_str(), pg.c_str());
+  cr_assert(std::regex_search(pg, std::regex("startpc = 0x[0-9a-f]+ <gort::detail::entry_inline")), "%s: print g:\n%s",
+            w.c_str(), pg.c_str());
+  std::string pb = section(out, "print-gobuf");
+  cr_assert(std::regex_search(pb, std::regex("= \\{pc=\\S*semacquire1 at runtime/sema.cpp:\\d+, sp=0x[0-9a-f]+\\}")),
+            "%s: print gobuf:\n%s", w.c_str(), pb.c_str());
+  std::string pm = section(out, "print-m");
+  cr_assert(std::regex_search(pm, std::regex("= M0 \\(LWP \\d+\\) \\[.+\\] = \\{id = 0, procid = \\d+,")),
+            "%s: print m:\n%s", w.c_str(), pm.c_str());
+  std::string pp = section(out, "print-p");
+  cr_assert(std::regex_search(pp, std::regex("= P0 \\[running, M\\d+, runq \\[.*\\]\\] = \\{id = 0, status = running,")),
+            "%s: print p:\n%s", w.c_str(), pp.c_str());
+
+  // A command that would resume the program is refused.
+  cr_assert(contains(r.err, "'continue' would resume the program"), "%s: continue not refused:\n%s", w.c_str(),
+            show(r).c_str());
+
+  // goroutine all: a header per goroutine, 9 of them.
+  std::string all = section(out, "all");
+  int headers = 0;
+  for (auto& l : lines(all)) headers += std::regex_match(l, std::regex("^goroutine \\d+ \\[.*\\]:$"));
+  cr_assert_eq(headers, 9, "%s: goroutine all:\n%s", w.c_str(), all.c_str());
+  cr_assert(contains(all, "goroutine " + cw + " [sync.Cond.Wait]:"), "%s: goroutine all:\n%s", w.c_str(), all.c_str());
+}
+
+std::string core_path(const std::string& v) { return test_dir() + "/gdb-" + v + ".core"; }
+
+}  // namespace
+
+TestSuite(gdb, .timeout = 300);
+
+// Live: stopped at a breakpoint, with the registers of parked goroutines
+// written into the selected thread for each command and put back after.
+Test(gdb, live_process) {
+  for (const std::string& v : some_variants()) {
+    std::vector<std::string> c = {"break gdb_target_stop", "run"};
+    inspect_cmds(c);
+    // The unwinder way works on a live process too.
+    c.push_back("set gort-switch unwinder");
+    mark(c, "unwinder");
+    c.push_back("goroutine goid_wg_waiter bt");
+    mark(c, "unwinder-end");
+    c.push_back("kill");
+    result r = rungdb(prog(v, "gdb_target"), c);
+    std::string w = v + " live";
+    cr_assert(!r.timedout && r.exited && r.status == 0, "%s: %s", w.c_str(), show(r).c_str());
+    cr_assert(contains(r.out, "gdb_target_stop (goroutines=9)"), "%s: %s", w.c_str(), show(r).c_str());
+    check_inspection(r, w, false);
+    std::string u = section(r.out, "unwinder");
+    cr_assert(u.rfind("#1 ", 0) == 0 && contains(u, "blocked_on_wait_group"), "%s: unwinder mode:\n%s", w.c_str(),
+              u.c_str());
+  }
+}
+
+// A core file made with generate-core-file (never the system's
+// core_pattern), then inspected: registers cannot be written, so parked
+// goroutines are shown through the frame unwinder. GODEBUG=mprotectguard=1:
+// gcore cannot read mappings that hold MADV_GUARD_INSTALL guards (gort-gdb(7)).
+Test(gdb, core_file) {
+  for (const std::string& v : some_variants()) {
+    std::string core = core_path(v);
+    std::remove(core.c_str());
+    result r1 = rungdb(prog(v, "gdb_target"), {"break gdb_target_stop", "run", "generate-core-file " + core, "kill"},
+                       "", {"GODEBUG=mprotectguard=1"});
+    std::string w = v + " core";
+    cr_assert(!r1.timedout && r1.exited && r1.status == 0 && contains(r1.out, "Saved corefile"), "%s: %s", w.c_str(),
+              show(r1).c_str());
+    // Only the vsyscall page may be unreadable.
+    for (auto& l : lines(r1.err))
+      cr_assert(!contains(l, "Memory read failed") || contains(l, "0xffffffffff600000"),
+                "%s: gcore could not read the program's memory: %s", w.c_str(), show(r1).c_str());
+    std::vector<std::string> c;
+    inspect_cmds(c);
+    result r = rungdb(prog(v, "gdb_target"), c, core);
+    // The roles were printed by the live run.
+    r.out = r1.out + r.out;
+    std::remove(core.c_str());
+    cr_assert(!r.timedout && r.exited && r.status == 0, "%s: %s", w.c_str(), show(r).c_str());
+    cr_assert(!contains(r.out, "warning: gort:"), "%s: %s", w.c_str(), show(r).c_str());
+    check_inspection(r, w, true);
+  }
+}
+
+// gort boot: one stop per boot step, in Go's order, each named and
+// explained; the walk's breakpoints are gone after the last.
+Test(gdb, boot_walk) {
+  const char* steps[][2] = {
+      {"_rt0_amd64_linux", "_rt0_amd64_linux"},
+      {"runtime.rt0_go", "runtime.rt0_go"},
+      {"runtime.args", "runtime.args"},
+      {"runtime.osinit", "runtime.osinit"},
+      {"runtime.schedinit", "runtime.schedinit"},
+      {"runtime.newproc", "runtime.newproc"},
+      {"runtime.mstart", "runtime.mstart"},
+      {"runtime.main", "runtime.main"},
+      {"package init (flavour_init)", "gort::runtime::flavour_init"},
+      {"main", "main"},
+  };
+  for (const std::string& v : some_variants()) {
+    std::vector<std::string> c = {"gort boot"};
+    for (int i = 1; i < 10; i++) c.push_back("continue");
+    c.push_back("info breakpoints");
+    c.push_back("kill");
+    result r = rungdb(prog(v, "gdb_target"), c);
+    std::string w = v + " boot";
+    cr_assert(!r.timedout && r.exited && r.status == 0, "%s: %s", w.c_str(), show(r).c_str());
+    std::vector<std::string> ls = lines(r.out);
+    size_t at = 0;
+    for (int i = 0; i < 10; i++) {
+      std::string head = "gort boot: step " + std::to_string(i + 1) + "/10: " + steps[i][0];
+      while (at < ls.size() && ls[at] != head) at++;
+      cr_assert(at < ls.size(), "%s: step '%s' missing or out of order: %s", w.c_str(), head.c_str(), show(r).c_str());
+      // Then gdb's own stop line, at that function.
+      std::regex stopline("^(Thread \\d+ \"gdb_target\" hit )?Breakpoint \\d+, (0x[0-9a-f]+ in )?" +
+                          std::string(steps[i][1]) + " ?\\(.*");
+      size_t k = at + 1;
+      while (k < ls.size() && k < at + 12 && !std::regex_match(ls[k], stopline)) k++;
+      cr_assert(k < ls.size() && k < at + 12, "%s: no stop at %s after '%s': %s", w.c_str(), steps[i][1],
+                head.c_str(), show(r).c_str());
+      at = k;
+    }
+    cr_assert(contains(r.out, "No breakpoints or watchpoints."), "%s: breakpoints left: %s", w.c_str(),
+              show(r).c_str());
+    // The program itself did not run past main's start.
+    cr_assert(!contains(r.out, "main=1"), "%s: %s", w.c_str(), show(r).c_str());
+  }
+}
