@@ -16,7 +16,8 @@
 #   $gort_g(N)                 goroutine N's g, e.g. p *$gort_g(5)
 #   gort boot [ARGS]           run the program and stop at each boot step in
 #                              turn: _rt0_amd64_linux -> ... -> main
-#   pretty printers            gort::runtime::g, m, p, gobuf, hchan
+#   pretty printers            gort::runtime::g, m, p, gobuf, hchan and
+#                              gort::chan<T>
 #
 # The script reads the runtime's structures through the debug information of
 # libgort.a (always built with -g): gort::runtime::allgs (linked by
@@ -552,10 +553,10 @@ registers (often a runtime function such as gopark: use 'goroutine N bt')."""
             rows.append((int(gp["goid"]), gstatus_name(s), wr, mid, str(thr.num) if thr else "", where))
         rows.sort(key=lambda r: r[0])
         check_allgs(len(rows))
-        print("  %-5s %-9s %-18s %-3s %-6s %s" % ("Id", "Status", "Wait reason", "M", "Thread", "Where"))
+        print("  %-5s %-9s %-24s %-3s %-6s %s" % ("Id", "Status", "Wait reason", "M", "Thread", "Where"))
         for goid, st, wr, mid, tn, where in rows:
             mark = "*" if goid == cur else " "
-            print("%s %-5d %-9s %-18s %-3s %-6s %s" % (mark, goid, st, wr, mid, tn, where))
+            print("%s %-5d %-9s %-24s %-3s %-6s %s" % (mark, goid, st, wr, mid, tn, where))
 
 
 class GoroutineCmd(gdb.Command):
@@ -956,12 +957,96 @@ class GobufPrinter:
         yield "g", v["g_"]
 
 
+def waitq_goids(q, elemtype=None):
+    """The goroutines in a channel's wait queue, in order: 'goid' each, or
+    'goid (value)' for a sender when the element type is known."""
+    out = []
+    for sg in linked(q["first"], "next"):
+        gp = sg["g_"]
+        s = str(int(gp["goid"])) if ptr(gp) != 0 else "?"
+        if elemtype is not None and ptr(sg["elem"]) != 0:
+            try:
+                s += " (%s)" % sg["elem"].cast(elemtype.pointer()).dereference()
+            except gdb.error:
+                pass
+        out.append(s)
+    return "[" + ", ".join(out) + "]"
+
+
+def chan_summary(c, elemtype=None):
+    """'(len 2, cap 2, open) recvq=[] sendq=[24 (33)]' for an hchan."""
+    return "(len %d, cap %d, %s) recvq=%s sendq=%s" % (
+        int(c["qcount"]), int(c["dataqsiz"]), "closed" if int(c["closed"]) != 0 else "open",
+        waitq_goids(c["recvq"]), waitq_goids(c["sendq"], elemtype))
+
+
+class HchanPrinter:
+    "gort::runtime::hchan: a channel as the runtime holds it (element type erased)."
+
+    def __init__(self, val):
+        self.val = val
+
+    def to_string(self):
+        return "chan %s elemsize=%d" % (chan_summary(self.val), int(self.val["elemsize"]))
+
+
+class ChanPrinter:
+    """gort::chan<T>: the handle a program holds. Shows the channel's state,
+    the goroutines waiting to receive and to send (with the values being
+    sent), and the buffered values, oldest first."""
+
+    def __init__(self, val):
+        self.val = val
+        t = val.type.strip_typedefs()
+        if t.code in (gdb.TYPE_CODE_REF, getattr(gdb, "TYPE_CODE_RVALUE_REF", -1)):
+            t = t.target().strip_typedefs()
+        try:
+            self.elemtype = t.template_argument(0)
+        except (gdb.error, RuntimeError):
+            self.elemtype = None
+        self.tname = str(t)
+
+    def hchan(self):
+        c = self.val["c_"]
+        if ptr(c) == 0:
+            return None
+        return c.cast(gdb.lookup_type(NS + "hchan").pointer()).dereference()
+
+    def to_string(self):
+        try:
+            c = self.hchan()
+        except gdb.error as e:
+            return "%s <%s>" % (self.tname, e)
+        if c is None:
+            return "%s nil" % self.tname
+        return "%s %s" % (self.tname, chan_summary(c, self.elemtype))
+
+    def children(self):
+        try:
+            c = self.hchan()
+        except gdb.error:
+            return
+        if c is None or self.elemtype is None:
+            return
+        n, size = int(c["qcount"]), int(c["dataqsiz"])
+        recvx, esize = int(c["recvx"]), int(c["elemsize"])
+        buf = ptr(c["buf"])
+        for i in range(min(n, size)):
+            addr = buf + ((recvx + i) % size) * esize
+            yield "[%d]" % i, gdb.Value(addr).cast(self.elemtype.pointer()).dereference()
+
+    def display_hint(self):
+        return "array"
+
+
 def build_pretty_printers():
     pp = gdb.printing.RegexpCollectionPrettyPrinter("gort")
     pp.add_printer("g", "^gort::runtime::g$", GPrinter)
     pp.add_printer("m", "^gort::runtime::m$", MPrinter)
     pp.add_printer("p", "^gort::runtime::p$", PPrinter)
     pp.add_printer("gobuf", "^gort::runtime::gobuf$", GobufPrinter)
+    pp.add_printer("hchan", "^gort::runtime::hchan$", HchanPrinter)
+    pp.add_printer("chan", "^gort::chan<.*>$", ChanPrinter)
     return pp
 
 

@@ -103,8 +103,10 @@ int count_rows(const std::string& text) {
   return n;
 }
 
-const char* kRoles[] = {"main",       "spinner",       "mutex_waiter", "wg_waiter",
-                        "cond_waiter", "locked_waiter", "yielder0",     "yielder1"};
+const char* kRoles[] = {"main",        "spinner",       "mutex_waiter",  "wg_waiter",   "cond_waiter",
+                        "locked_waiter", "yielder0",    "yielder1",      "chan_receiver", "chan_sender",
+                        "selector",      "nil_receiver"};
+const int kGoroutines = 13;  // the roles and one not started
 
 // What `goroutine goid_<role> bt` must contain: our function and, for the
 // parked ones, the runtime function they park in.
@@ -117,6 +119,10 @@ const std::map<std::string, std::vector<std::string>> kFrames = {
     {"locked_waiter", {"semacquire1", "blocked_locked_to_thread"}},
     {"yielder0", {"gort::gosched", "yielding_loop"}},
     {"yielder1", {"gort::gosched", "yielding_loop"}},
+    {"chan_receiver", {"runtime.chanrecv", "gort::chan<int>::recv", "blocked_on_chan_receive"}},
+    {"chan_sender", {"runtime.chansend", "gort::chan<int>::send", "blocked_on_chan_send"}},
+    {"selector", {"runtime.selectgo", "gort::select", "blocked_in_select"}},
+    {"nil_receiver", {"runtime.chanrecv", "blocked_on_nil_chan"}},
 };
 
 // The commands that inspect the stopped program, the same live and on a core.
@@ -149,6 +155,12 @@ void inspect_cmds(std::vector<std::string>& c) {
   c.push_back("print 'runtime.m0'");
   mark(c, "print-p");
   c.push_back("print *'runtime.allp'[0]");
+  for (const char* ch : {"full_chan", "recv_chan", "closed_chan", "nil_chan"}) {
+    mark(c, std::string("print ") + ch);
+    c.push_back(std::string("print ") + ch);
+  }
+  mark(c, "print-hchan");
+  c.push_back("print *(gort::runtime::hchan *)full_chan.c_");
   mark(c, "refused");
   c.push_back("goroutine goid_mutex_waiter continue");
   mark(c, "all");
@@ -167,7 +179,7 @@ void check_inspection(const result& r, const std::string& w, bool core) {
   // info goroutines: 9 rows, each in its known state; the selected thread's
   // goroutine (main, where the breakpoint hit) is marked.
   std::string gs = section(out, "goroutines");
-  cr_assert_eq(count_rows(gs), 9, "%s: want 9 goroutines:\n%s", w.c_str(), gs.c_str());
+  cr_assert_eq(count_rows(gs), kGoroutines, "%s: want %d goroutines:\n%s", w.c_str(), kGoroutines, gs.c_str());
   struct want {
     const char* role;
     const char* status;
@@ -182,6 +194,10 @@ void check_inspection(const result& r, const std::string& w, bool core) {
       {"locked_waiter", "waiting", "semacquire", "\\[locked to M"},
       {"yielder0", "runnable", "", "gosched"},
       {"yielder1", "runnable", "", "gosched"},
+      {"chan_receiver", "waiting", "chan receive", "chanrecv"},
+      {"chan_sender", "waiting", "chan send", "chansend"},
+      {"selector", "waiting", "select", "selectgo"},
+      {"nil_receiver", "waiting", "chan receive \\(nil chan\\)", "chanrecv"},
   };
   for (auto& x : wants) {
     std::string l = row(gs, id[x.role]);
@@ -265,6 +281,26 @@ void check_inspection(const result& r, const std::string& w, bool core) {
   cr_assert(std::regex_search(pp, std::regex("= P0 \\[running, M\\d+, runq \\[.*\\]\\] = \\{id = 0, status = running,")),
             "%s: print p:\n%s", w.c_str(), pp.c_str());
 
+  // Channels: state, waiting goroutines (a sender with its value), the
+  // buffered values oldest first.
+  std::string snd = std::to_string(id["chan_sender"]), rcv = std::to_string(id["chan_receiver"]),
+              sel = std::to_string(id["selector"]);
+  std::string pc = section(out, "print full_chan");
+  cr_assert(contains(pc, "= gort::chan<int> (len 2, cap 2, open) recvq=[] sendq=[" + snd + " (33)] = {11, 22}\n"),
+            "%s: print full_chan:\n%s", w.c_str(), pc.c_str());
+  pc = section(out, "print recv_chan");
+  cr_assert(contains(pc, "= gort::chan<int> (len 0, cap 0, open) recvq=[" + rcv + ", " + sel + "] sendq=[]\n") ||
+                contains(pc, "= gort::chan<int> (len 0, cap 0, open) recvq=[" + sel + ", " + rcv + "] sendq=[]\n"),
+            "%s: print recv_chan:\n%s", w.c_str(), pc.c_str());
+  pc = section(out, "print closed_chan");
+  cr_assert(contains(pc, "= gort::chan<int> (len 1, cap 3, closed) recvq=[] sendq=[] = {7}\n"),
+            "%s: print closed_chan:\n%s", w.c_str(), pc.c_str());
+  pc = section(out, "print nil_chan");
+  cr_assert(contains(pc, "= gort::chan<int> nil\n"), "%s: print nil_chan:\n%s", w.c_str(), pc.c_str());
+  pc = section(out, "print-hchan");
+  cr_assert(contains(pc, "= chan (len 2, cap 2, open) recvq=[] sendq=[" + snd + "] elemsize=4\n"),
+            "%s: print hchan:\n%s", w.c_str(), pc.c_str());
+
   // A command that would resume the program is refused.
   cr_assert(contains(r.err, "'continue' would resume the program"), "%s: continue not refused:\n%s", w.c_str(),
             show(r).c_str());
@@ -273,7 +309,7 @@ void check_inspection(const result& r, const std::string& w, bool core) {
   std::string all = section(out, "all");
   int headers = 0;
   for (auto& l : lines(all)) headers += std::regex_match(l, std::regex("^goroutine \\d+ \\[.*\\]:$"));
-  cr_assert_eq(headers, 9, "%s: goroutine all:\n%s", w.c_str(), all.c_str());
+  cr_assert_eq(headers, kGoroutines, "%s: goroutine all:\n%s", w.c_str(), all.c_str());
   cr_assert(contains(all, "goroutine " + cw + " [sync.Cond.Wait]:"), "%s: goroutine all:\n%s", w.c_str(), all.c_str());
 }
 
@@ -298,7 +334,7 @@ Test(gdb, live_process) {
     result r = rungdb(prog(v, "gdb_target"), c);
     std::string w = v + " live";
     cr_assert(!r.timedout && r.exited && r.status == 0, "%s: %s", w.c_str(), show(r).c_str());
-    cr_assert(contains(r.out, "gdb_target_stop (goroutines=9)"), "%s: %s", w.c_str(), show(r).c_str());
+    cr_assert(contains(r.out, "gdb_target_stop (goroutines=13)"), "%s: %s", w.c_str(), show(r).c_str());
     check_inspection(r, w, false);
     std::string u = section(r.out, "unwinder");
     cr_assert(u.rfind("#1 ", 0) == 0 && contains(u, "blocked_on_wait_group"), "%s: unwinder mode:\n%s", w.c_str(),

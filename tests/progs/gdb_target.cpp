@@ -8,11 +8,18 @@
 //   cond_waiter    waiting [sync.Cond.Wait] in gort::cond::wait
 //   locked_waiter  waiting [semacquire], locked to its own M (lock_os_thread)
 //   yielder x2     runnable: loops calling gort::gosched
+//   chan_receiver  waiting [chan receive] on recv_chan (unbuffered, empty)
+//   chan_sender    waiting [chan send] on full_chan (cap 2, holding 11 22),
+//                  sending 33
+//   selector       waiting [select] on recv_chan and closed_chan's peer
+//   nil_receiver   waiting [chan receive (nil chan)]
+//   closed_chan    cap 3, holding 7, closed (no goroutine)
 //   one goroutine that has exited (dead: not listed)
 //   one goroutine created last, runnable but not started yet
 // Each prints "role=<goid>" first and stores its goid in goid_<role>, which
 // the debugger's commands name (goroutine goid_mutex_waiter bt).
 // Without a debugger it prints the lines, "gdb_target: done" and exits 0.
+#include <gort/chan.hpp>
 #include <gort/gort.hpp>
 
 #include <atomic>
@@ -22,8 +29,17 @@
 // The goroutines' ids, for the debugger.
 extern "C" {
 long long goid_main, goid_spinner, goid_mutex_waiter, goid_wg_waiter, goid_cond_waiter, goid_locked_waiter,
-    goid_yielder0, goid_yielder1;
+    goid_yielder0, goid_yielder1, goid_chan_receiver, goid_chan_sender, goid_selector, goid_nil_receiver;
 }
+
+// Channels, global so that the debugger can print them by name. Never
+// destroyed: goroutines still wait on them when main returns, and the last
+// handle of a channel with waiters must not go (chanrelease's check).
+gort::chan<int>& recv_chan = *new gort::chan<int>(0);
+gort::chan<int>& full_chan = *new gort::chan<int>(2);
+gort::chan<int>& closed_chan = *new gort::chan<int>(3);
+gort::chan<int>& select_chan = *new gort::chan<int>(0);
+gort::chan<int>& nil_chan = *new gort::chan<int>();
 
 namespace {
 
@@ -91,6 +107,33 @@ __attribute__((noinline)) void yielding_loop(int n) {
   work++;
 }
 
+__attribute__((noinline)) void blocked_on_chan_receive() {
+  role("chan_receiver", &goid_chan_receiver);
+  parked++;
+  work += recv_chan.recv();
+}
+
+__attribute__((noinline)) void blocked_on_chan_send() {
+  role("chan_sender", &goid_chan_sender);
+  parked++;
+  full_chan.send(33);
+  work++;
+}
+
+__attribute__((noinline)) void blocked_in_select() {
+  role("selector", &goid_selector);
+  parked++;
+  gort::select(gort::case_recv(recv_chan, [](int v) { work += v; }),
+               gort::case_recv(select_chan, [](int v) { work += v; }));
+  work++;
+}
+
+__attribute__((noinline)) void blocked_on_nil_chan() {
+  role("nil_receiver", &goid_nil_receiver);
+  parked++;
+  work += nil_chan.recv();
+}
+
 __attribute__((noinline)) void not_started() { work++; }
 
 }  // namespace
@@ -107,6 +150,10 @@ int main() {
   role("main", &goid_main);
   never.add(1);
   mu.lock();
+  full_chan.send(11);
+  full_chan.send(22);
+  closed_chan.send(7);
+  closed_chan.close();
 
   // One that finishes: its g is dead (reused by a later go).
   gort::go([] { work++; });
@@ -121,9 +168,13 @@ int main() {
   gort::go(blocked_locked_to_thread);
   gort::go(yielding_loop, 0);
   gort::go(yielding_loop, 1);
+  gort::go(blocked_on_chan_receive);
+  gort::go(blocked_on_chan_send);
+  gort::go(blocked_in_select);
+  gort::go(blocked_on_nil_chan);
   // The spinner holds the other P, so they all run on this one while main
   // yields; each increments parked just before it blocks or starts yielding.
-  while (parked.load() < 6) gort::gosched();
+  while (parked.load() < 10) gort::gosched();
   for (int i = 0; i < 10; i++) gort::gosched();  // let the last ones park
 
   gort::go(not_started);
