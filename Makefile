@@ -111,6 +111,8 @@ install: $(SDK)
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libgort.a
 	install -m 644 $(CRT) $(DESTDIR)$(PREFIX)/lib/gort/crt-hosted.o
 	install -m 644 $(HEADERS) $(DESTDIR)$(PREFIX)/include/gort/
+	install -d $(DESTDIR)$(PREFIX)/share/gort
+	install -m 644 scripts/gort-gdb.py $(DESTDIR)$(PREFIX)/share/gort/gort-gdb.py
 	sed 's|@PREFIX@|$(PREFIX)|' scripts/gort.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/gort.pc
 	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 man/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/

@@ -57,10 +57,12 @@ check-install: $(SDK)
 	$(MAKE) --no-print-directory install PREFIX=$(abspath $(O)/tests/prefix) >/dev/null
 	$(O)/tests/prefix/bin/gort-c++ -O2 examples/hello.cpp -o $(O)/tests/hello-installed
 	$(O)/tests/hello-installed installed >/dev/null
+	test -f $(O)/tests/prefix/share/gort/gort-gdb.py && test -f $(O)/tests/prefix/share/man/man7/gort-gdb.7
+	readelf -SW $(O)/tests/hello-installed | grep -q '\.debug_gdb_scripts'
 	PKG_CONFIG_PATH=$(O)/tests/prefix/lib/pkgconfig g++ -O2 examples/hello.cpp \
 	    $$(PKG_CONFIG_PATH=$(O)/tests/prefix/lib/pkgconfig pkg-config --cflags --libs gort) -o $(O)/tests/hello-pkgconfig
 	$(O)/tests/hello-pkgconfig pkg-config >/dev/null
-	@echo "check-install: make install, gort-c++ and pkg-config builds: ok"
+	@echo "check-install: make install, gort-c++ and pkg-config builds, the gdb script: ok"
 
 check: all $(PROG_BINS) $(ORACLE_BINS) $(O)/tests/wrong/static_hello $(TEST_BIN) check-install
 	GORT_TEST_DIR=$(abspath $(O)/tests) GORT_TEST_VARIANTS="$(TEST_VARIANTS)" GORT_BIN=$(abspath $(O)/bin) \
