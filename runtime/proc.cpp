@@ -740,7 +740,15 @@ void dropg() {
 // startfn(startarg) with runtime.goexit+1 as its return address.
 static void gostartcall(p* pp, g* gp) {
   gp->stack = stackalloc(pp, gp->stacksize);
-  uintptr sp = (gp->stack.hi - 4 * sizeof(uintptr)) & ~uintptr(15);
+  // Cache colouring: every stack's top has the same alignment, so without
+  // this the hot top frames of all goroutines fall into the same few cache
+  // sets, and switching between many goroutines (a ring of 1000) misses
+  // in L1 and L2 on every switch. Each new stack starts 64 bytes * (0..47)
+  // lower, which spreads the tops over the sets of a 4 KiB page yet leaves
+  // at least 1 KiB of the top page for the first frames, so a small parked
+  // goroutine still touches one page.
+  uintptr color = (pp->stackcolor++ % 48) * 64;
+  uintptr sp = (gp->stack.hi - color - 4 * sizeof(uintptr)) & ~uintptr(15);
   sp -= sizeof(uintptr);  // as if called: sp = 8 mod 16
   *reinterpret_cast<uintptr*>(sp) = reinterpret_cast<uintptr>(runtime_goexit) + 1;
   gp->sched.sp = sp;

@@ -337,6 +337,8 @@ struct p {
   sudog* sudogcache[128] = {};
 
   bool preempt = false;  // this P should enter the scheduler ASAP
+
+  uint32 stackcolor = 0;  // cache colour of the next stack's top (gostartcall)
 };
 
 // The global scheduler state (Go: schedt).
