@@ -70,8 +70,11 @@ void entry_heap(void* p) noexcept {
 // goroutine is queued to run next on the caller's P (after the caller yields
 // or blocks); when a P is idle, another thread may take it and run it at
 // once.
+//
+// go is always inlined, so that the goroutine's "created by" line in a
+// traceback names the function with the go call (gort-debug(7)).
 template <class F, class... Args>
-void go(F&& f, Args&&... args) {
+[[gnu::always_inline]] inline void go(F&& f, Args&&... args) {
   using C = detail::closure<std::decay_t<F>, std::decay_t<Args>...>;
   static_assert(std::is_invocable_v<std::decay_t<F>, std::decay_t<Args>...>,
                 "gort::go: f is not callable with these arguments");
