@@ -323,6 +323,10 @@ void gfput(p* pp, g* gp);
 g* gfget(p* pp);
 void gfpurge(p* pp);
 
+// ---- api.cpp ----
+// installterminate makes an uncaught exception a panic report (hosted).
+void installterminate();
+
 // ---- flavour hooks (boot/hosted.cpp) ----
 // Runs the program's constructors (Go: doInit of the main package).
 void flavour_init(int argc, char** argv, char** envp);

@@ -86,17 +86,36 @@ static bool hasprefix(const char* s, const char* prefix) {
   return true;
 }
 
-// A name as it is printed: demangled where it is a C++ symbol. The result
-// must be given to freename.
-static char* demangle(const char* name) {
-  if (name == nullptr) return nullptr;
-  if (name[0] != '_' || name[1] != 'Z') return const_cast<char*>(name);
-  int status = 0;
-  char* d = abi::__cxa_demangle(name, nullptr, nullptr, &status);
-  return d != nullptr && status == 0 ? d : const_cast<char*>(name);
-}
-static void freename(const char* raw, char* shown) {
-  if (shown != nullptr && shown != raw) std::free(shown);
+// showname gives a symbol's name as it is printed: demangled where it is
+// a C++ symbol, and without the suffix of a GCC clone ("main.cold",
+// "f(int) [clone .cold]", "runtime.checkdead.part.0"), so that the frame
+// carries its function's name as Go's would. The result lives in a buffer
+// that the next call reuses (callers hold tracebacklock).
+static char namebuf[4096];
+static const char* showname(const char* raw) {
+  if (raw == nullptr) return nullptr;
+  const char* src = raw;
+  char* d = nullptr;
+  if (raw[0] == '_' && raw[1] == 'Z') {
+    int status = 0;
+    d = abi::__cxa_demangle(raw, nullptr, nullptr, &status);
+    if (d != nullptr && status == 0) src = d;
+  }
+  uintptr n = 0;
+  while (src[n] != 0 && n < sizeof namebuf - 1) {
+    namebuf[n] = src[n];
+    n++;
+  }
+  namebuf[n] = 0;
+  std::free(d);
+  static const char* const clones[] = {" [clone ", ".cold", ".part.", ".isra.", ".constprop.", ".lto_priv."};
+  for (uintptr i = 0; i < n; i++)
+    for (const char* c : clones)
+      if (hasprefix(namebuf + i, c)) {
+        namebuf[i] = 0;
+        return namebuf;
+      }
+  return namebuf;
 }
 
 // funcname skips the return type that a demangled function template's
@@ -278,23 +297,20 @@ static int printframe(uintptr pc, uintptr lookup, g* gp, bool all, int budget) {
     int tag = dwarf_tag(&scopes[i]);
     if (tag == DW_TAG_subprogram) break;
     if (tag != DW_TAG_inlined_subroutine) continue;
-    const char* raw = scopename(&scopes[i]);
-    char* shown = demangle(raw);
+    const char* shown = showname(scopename(&scopes[i]));
     if (showframe(shown, gp, all)) {
       printframe1(shown, file, f.compdir, line, f.module, 0, false);
       n++;
     }
-    freename(raw, shown);
     callsite(cudie, &scopes[i], &file, &line);
   }
   std::free(scopes);
   if (n < budget) {
-    char* shown = demangle(f.name);
+    const char* shown = showname(f.name);
     if (showframe(shown, gp, all)) {
       printframe1(shown, file, f.compdir, line, f.module, pc - f.entry, f.name != nullptr);
       n++;
     }
-    freename(f.name, shown);
   }
   return n;
 }
@@ -307,11 +323,11 @@ static bool isthrowframe(const char* raw) {
       "__cxa_throw", "__cxa_rethrow", "_Unwind_Resume", "_Unwind_RaiseException", "_Unwind_Resume_or_Rethrow",
       "__cxa_call_terminate", "_ZSt9terminatev", "_ZN10__cxxabiv111__terminateEPFvvE",
       "_ZSt17rethrow_exceptionNSt15__exception_ptr13exception_ptrE", "__gxx_personality_v0",
-      "_ZN4gort5panicEPKc", "__cxa_call_unexpected",
+      "__cxa_call_unexpected",
   };
   for (const char* n : names)
     if (__builtin_strcmp(raw, n) == 0) return true;
-  return false;
+  return hasprefix(raw, "_ZN4gort5panicE");  // gort::panic, Go's panic builtin
 }
 
 // Options of gentraceback.
@@ -398,14 +414,13 @@ static void printcreatedby(g* gp) {
     if (tag == DW_TAG_inlined_subroutine) callsite(cudie, &scopes[i], &file, &line);
   }
   std::free(scopes);
-  char* shown = demangle(f.name);
+  const char* shown = showname(f.name);
   if (showframe(shown, gp, false)) {
     print("created by ", shown != nullptr ? funcname(shown) : "??", "\n\t");
     printpos(file, f.compdir, line, f.module);
     if (f.name != nullptr) print(" +", hex{pc - f.entry});
     print("\n");
   }
-  freename(f.name, shown);
 }
 
 // ---- entry points ----
@@ -418,9 +433,7 @@ void traceback(g* gp) {
     // Never run: no frames yet, only the function it will start in (Go
     // prints the entry at its first line).
     funcinfo f = findfunc(gp->startpc);
-    char* shown = demangle(f.name);
-    printframe1(shown, f.file, f.compdir, f.line, f.module, 0, false);
-    freename(f.name, shown);
+    printframe1(showname(f.name), f.file, f.compdir, f.line, f.module, 0, false);
     printcreatedby(gp);
     unlock(&tracebacklock);
     return;
@@ -507,9 +520,8 @@ bool isSystemGoroutine(g* gp) {
   if (gp->startpc == reinterpret_cast<uintptr>(&main)) return false;
   lock(&tracebacklock);
   funcinfo f = findfunc(gp->startpc);
-  char* shown = demangle(f.name);
+  const char* shown = showname(f.name);
   bool sys = shown != nullptr && (hasprefix(shown, "runtime.") || hasprefix(shown, "gort::runtime::"));
-  freename(f.name, shown);
   unlock(&tracebacklock);
   return sys;
 }

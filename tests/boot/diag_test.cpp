@@ -83,3 +83,51 @@ Test(diag, gotraceback_none_and_system) {
     EXPECT(r.exited && r.status == 2 && count(r.err, "\ngoroutine ") == 0, "0 is none");
   }
 }
+
+// An uncaught exception is a panic reported at the throw point: the
+// throwing frames are all there (three of diag_thrower's recursion), and
+// no destructor ran (the C++ runtime calls std::terminate without
+// unwinding when no handler exists).
+Test(diag, uncaught_exception_is_a_panic_at_the_throw_point) {
+  const char* scenario = "throw";
+  for (const std::string& v : variants()) {
+    result r = rundiag(v, scenario);
+    EXPECT(r.exited && r.status == 2, "exit status 2");
+    EXPECT(r.err.rfind("panic: boom\n\ngoroutine 2 [running]:\ndiag_thrower(int)", 0) == 0, "header and first frame");
+    EXPECT(count(r.err, "\ndiag_thrower(int)") == 3, "the three throwing frames");
+    EXPECT(contains(r.err, "\ncreated by main"), "created by main");
+    EXPECT(count(r.err, "\ngoroutine ") == 1, "GOTRACEBACK=single: only the panicking goroutine");
+    EXPECT(!contains(r.err, "destructor ran") && !contains(r.err, "__cxa_throw") && !contains(r.err, "terminate"),
+           "no unwinding, no C++ runtime frames");
+    r = rundiag(v, scenario, {"GOTRACEBACK=all"});
+    EXPECT(r.exited && r.status == 2 && count(r.err, "\ngoroutine ") == 2 &&
+               contains(r.err, "\ngoroutine 1 [semacquire]:\n"),
+           "GOTRACEBACK=all: main too");
+  }
+}
+
+Test(diag, panic_values_and_gort_panic) {
+  struct {
+    const char* scenario;
+    const char* header;
+    const char* frame;
+  } cases[] = {
+      {"throw_int", "panic: int(42)\n\ngoroutine 1 [running]:\nmain(", nullptr},
+      {"throw_obj", "panic: (diag_obj) 0x", "\n\ngoroutine 1 [running]:\nmain("},
+      {"panic", "panic: gort panic\n\ngoroutine 2 [running]:\ndiag_panicker()\n\t", "\ncreated by main"},
+  };
+  for (const std::string& v : variants()) {
+    for (auto& c : cases) {
+      const char* scenario = c.scenario;
+      result r = rundiag(v, scenario);
+      EXPECT(r.exited && r.status == 2, "exit status 2");
+      EXPECT(r.err.rfind(c.header, 0) == 0, c.header);
+      if (c.frame != nullptr) EXPECT(contains(r.err, c.frame), c.frame);
+    }
+    const char* scenario = "recover";
+    result r = rundiag(v, scenario);
+    EXPECT(r.exited && r.status == 0 && contains(r.out, "recovered: gort panic\n") &&
+               contains(r.err, "destructor ran\n"),
+           "gort::panic unwinds and is caught");
+  }
+}
