@@ -1455,6 +1455,21 @@ static void preemptall() {
   }
 }
 
+// freezetheworld makes the other Ms stop at their next scheduling point,
+// while a fatal report is printed: like a stop of the world, but without
+// waiting, since the caller may hold any lock or be on any stack (Go:
+// freezetheworld). stopwait is set so large that no stopping M ever
+// thinks it is the last one.
+void freezetheworld() {
+  for (int i = 0; i < 5; i++) {
+    sched.stopwait = 0x7fffffff;  // Go: freezeStopWait
+    sched.gcwaiting.store(1);
+    preemptall();
+    if (gomaxprocs <= 1) break;
+    usleep(1000);
+  }
+}
+
 // stopTheWorldWithSema stops every P: the idle ones at once, the running
 // ones when their M next enters the scheduler (gcstopm). The caller holds
 // worldsema and is not preemptible (Go: stopTheWorldWithSema).
@@ -1844,6 +1859,25 @@ static bool runqsbusy() {
   return false;
 }
 
+// markwaitsince stamps the goroutines that are blocked and not yet stamped
+// with the time, for the "N minutes" of goroutine dumps (Go stamps g.waitsince
+// the same way when its collector scans a blocked goroutine; gort has no
+// collector, and sysmon does it every scavenger period). A goroutine that
+// runs again meanwhile has its stamp cleared by execute; if it started
+// running while we stamped, the stamp is taken back.
+static void markwaitsince(int64 now) {
+  for (g* gp = __atomic_load_n(&allgs, __ATOMIC_ACQUIRE); gp != nullptr; gp = gp->alllink) {
+    uint32 s = readgstatus(gp);
+    if ((s != _Gwaiting && s != _Gsyscall) || __atomic_load_n(&gp->waitsince, __ATOMIC_RELAXED) != 0) continue;
+    __atomic_store_n(&gp->waitsince, now, __ATOMIC_SEQ_CST);
+    s = readgstatus(gp);
+    if (s != _Gwaiting && s != _Gsyscall) {
+      int64 expect = now;
+      __atomic_compare_exchange_n(&gp->waitsince, &expect, 0, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+    }
+  }
+}
+
 static constexpr int64 kScavengePeriod = 500 * 1000 * 1000;  // ns
 static constexpr uintptr kPoolKeepHotStacks = 64;
 
@@ -1914,6 +1948,7 @@ static void sysmon() {
     if (now - lastscavenge >= kScavengePeriod) {
       lastscavenge = now;
       stackscavengeidle();
+      markwaitsince(now);
     }
     if (debug.schedtrace > 0 && lasttrace + int64(debug.schedtrace) * 1000000 <= now) {
       lasttrace = now;
