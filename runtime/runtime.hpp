@@ -308,3 +308,5 @@ bool flavour_threadgone(m* mp);
 void* flavour_minit();
 
 }  // namespace gort::runtime
+
+#include "time.hpp"
