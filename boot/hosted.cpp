@@ -14,6 +14,7 @@
 // the runtime core, which never calls libc.
 #include <pthread.h>
 
+#include <cstddef>
 #include <cstdlib>
 
 #include "../runtime/runtime.hpp"
@@ -74,5 +75,12 @@ bool flavour_threadgone(m* mp) {
 }
 
 void* flavour_minit() { return __cxa_get_globals(); }
+
+void* flavour_malloc(uintptr size, uintptr align) {
+  if (align <= alignof(std::max_align_t)) return std::malloc(size);
+  return std::aligned_alloc(align, (size + align - 1) & ~(align - 1));
+}
+
+void flavour_free(void* v) { std::free(v); }
 
 }  // namespace gort::runtime

@@ -1,6 +1,7 @@
 // runtime/api.cpp: the public API in <gort/gort.hpp>, over the runtime.
 #include "../include/gort/gort.hpp"
 
+#include "chan.hpp"
 #include "runtime.hpp"
 
 namespace gort {
@@ -8,6 +9,10 @@ namespace gort {
 using namespace runtime;
 
 static_assert(detail::closure_size == runtime::kClosureSize);
+static_assert(sizeof(detail::chantype) == sizeof(runtime::chantype) &&
+              offsetof(detail::chantype, move) == offsetof(runtime::chantype, move) &&
+              offsetof(detail::chantype, destroy) == offsetof(runtime::chantype, destroy));
+static_assert(sizeof(detail::scase) == sizeof(runtime::scase));
 static_assert(detail::closure_align <= alignof(std::max_align_t) || detail::closure_align == 16);
 
 // notstarted: a gort call from a thread that has no g: either the runtime

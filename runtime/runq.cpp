@@ -34,6 +34,13 @@ bool runqempty(p* pp) {
 void runqput(p* pp, g* gp, bool next) {
   if (next) {
     g* oldnext = pp->runnext.load(std::memory_order_relaxed);
+    if (oldnext == nullptr) {
+      // Thieves only ever clear a non-null runnext, so an empty one stays
+      // empty until we fill it: a plain release store suffices (the common
+      // case of goready, and cheaper than Go's CAS).
+      pp->runnext.store(gp, std::memory_order_release);
+      return;
+    }
     while (!pp->runnext.compare_exchange_weak(oldnext, gp, std::memory_order_acq_rel)) {
     }
     if (oldnext == nullptr) return;

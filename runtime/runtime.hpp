@@ -306,6 +306,10 @@ bool flavour_threadgone(m* mp);
 // Called by minit on the new thread: returns this thread's C++ exception
 // globals (struct __cxa_eh_globals), or null where there are none.
 void* flavour_minit();
+// General-purpose memory for runtime objects that are freed again
+// (channels): the hosted flavour's malloc. Null when out of memory.
+void* flavour_malloc(uintptr size, uintptr align);
+void flavour_free(void* v);
 
 }  // namespace gort::runtime
 

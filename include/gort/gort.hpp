@@ -136,3 +136,4 @@ int set_max_threads(int n) noexcept;
 }  // namespace gort
 
 #include "sync.hpp"
+#include "chan.hpp"

@@ -7,7 +7,7 @@
 
 int main(int argc, char** argv) {
   const long n = bench::arg(argc, argv, 1, 500000);
-  gort::chan<long> ping, pong;
+  gort::chan<long> ping(0), pong(0);  // make(chan long): a default-constructed chan is nil
   gort::go([&ping, &pong, n] {
     for (long i = 0; i < n; i++) pong.send(ping.recv() + 1);
   });

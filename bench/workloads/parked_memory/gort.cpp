@@ -10,7 +10,7 @@
 
 int main(int argc, char** argv) {
   const long n = bench::arg(argc, argv, 1, 100000);
-  gort::chan<int> c;
+  gort::chan<int> c(0);
   gort::wait_group started, finished;
   long before = bench::rss_kib();
   for (long i = 0; i < n; i++) {

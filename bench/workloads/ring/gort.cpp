@@ -13,7 +13,8 @@ int main(int argc, char** argv) {
   const long m = bench::arg(argc, argv, 2, 1000);
   const long laps = hops / m > 0 ? hops / m : 1;
   std::unique_ptr<gort::chan<long>[]> c(new gort::chan<long>[m]);
-  gort::chan<long> done;
+  for (long i = 0; i < m; i++) c[i] = gort::chan<long>(0);  // default-constructed = nil
+  gort::chan<long> done(0);
   for (long i = 0; i < m; i++)
     gort::go([&c, &done, i, m, laps] {
       gort::chan<long>& in = c[i];

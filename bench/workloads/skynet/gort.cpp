@@ -11,7 +11,7 @@ static void skynet(gort::chan<long>* c, long num, long size, long div) {
     c->send(num);
     return;
   }
-  gort::chan<long> rc;
+  gort::chan<long> rc(0);
   for (long i = 0; i < div; i++) gort::go(skynet, &rc, num + i * (size / div), size / div, div);
   long sum = 0;
   for (long i = 0; i < div; i++) sum += rc.recv();
@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
   const long n = bench::arg(argc, argv, 1, 1000000);
   long goroutines = 0;
   for (long s = n; s >= 1; s /= 10) goroutines += n / s;
-  gort::chan<long> c;
+  gort::chan<long> c(0);
   auto t0 = bench::now();
   gort::go(skynet, &c, 0L, n, 10L);
   long sum = c.recv();

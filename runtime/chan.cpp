@@ -1,0 +1,409 @@
+// runtime/chan.cpp: channels (Go: chan.go).
+//
+// Invariants (Go's):
+//   - At least one of c.sendq and c.recvq is empty, except for an
+//     unbuffered channel with one goroutine blocked in a select that both
+//     sends and receives on it: then the lengths are bounded only by the
+//     select.
+//   - For a buffered channel: qcount > 0 implies recvq is empty, and
+//     qcount < dataqsiz implies sendq is empty.
+//
+// Values move between goroutines by construction: a waiting receiver's
+// storage is raw memory into which the sender's value is move-constructed
+// ("direct send", Go's sendDirect), so an unbuffered hand-off touches the
+// value once and no buffer at all.
+#include "chan.hpp"
+
+namespace gort::runtime {
+
+// ---- element moves (Go: typedmemmove, typedmemclr) ----
+
+void typedmemmove(const chantype* t, void* dst, void* src) {
+  if (t->move == nullptr)
+    rt_memmove(dst, src, t->size);
+  else
+    t->move(dst, src);
+}
+
+void typedmemclr(const chantype* t, void* obj) {
+  if (t->destroy != nullptr) t->destroy(obj);
+}
+
+// ---- make, and lifetime ----
+
+hchan* makechan(const chantype* t, int64 size) {
+  // Go bounds the buffer by its maximum allocation; we bound the count by
+  // the index type as well.
+  uintptr elem = t->size;
+  if (size < 0 || size > int64(0x7fffffff) ||
+      (elem != 0 && uint64(size) > (uint64(1) << 40) / elem))
+    panicstring("makechan: size out of range");
+  uintptr align = t->align < alignof(hchan) ? alignof(hchan) : t->align;
+  uintptr hdr = (sizeof(hchan) + align - 1) & ~(align - 1);
+  // Go puts the buffer right after the header in one allocation when the
+  // element holds no pointers; with no collector to tell, we always do.
+  void* mem = flavour_malloc(hdr + uintptr(size) * elem, align);
+  if (mem == nullptr) throw_("out of memory (makechan)");
+  hchan* c = new (mem) hchan();
+  c->buf = static_cast<unsigned char*>(mem) + hdr;
+  c->elemsize = elem;
+  c->elemtype = t;
+  c->dataqsiz = uint32(size);
+  return c;
+}
+
+void chanretain(hchan* c) {
+  if (c != nullptr) c->refs.fetch_add(1, std::memory_order_relaxed);
+}
+
+// chanrelease drops a handle. The last one destroys what is still buffered
+// and frees the channel; nobody can be waiting on it (a waiter holds a
+// handle).
+void chanrelease(hchan* c) {
+  if (c == nullptr) return;
+  if (c->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  if (c->recvq.first != nullptr || c->sendq.first != nullptr) throw_("chanrelease: waiters on a dead channel");
+  for (uint32 n = c->qcount, i = c->recvx; n > 0; n--) {
+    typedmemclr(c->elemtype, chanbuf(c, i));
+    if (++i == c->dataqsiz) i = 0;
+  }
+  c->~hchan();
+  flavour_free(c);
+}
+
+// ---- wait queues ----
+
+void waitq::enqueue(sudog* sgp) {
+  sgp->next = nullptr;
+  sudog* x = last;
+  if (x == nullptr) {
+    sgp->prev = nullptr;
+    first = sgp;
+    last = sgp;
+    return;
+  }
+  sgp->prev = x;
+  x->next = sgp;
+  last = sgp;
+}
+
+// dequeue takes the first waiter that can still be woken. A goroutine in a
+// select sits on several queues: after another case has woken it, it stays
+// queued here until it relocks the channels and takes itself off. Its
+// g->selectDone, won by CAS, says whether someone else already has it.
+sudog* waitq::dequeue() {
+  for (;;) {
+    sudog* sgp = first;
+    if (sgp == nullptr) return nullptr;
+    sudog* y = sgp->next;
+    if (y == nullptr) {
+      first = nullptr;
+      last = nullptr;
+    } else {
+      y->prev = nullptr;
+      first = y;
+      sgp->next = nullptr;  // mark as removed (see dequeueSudoG)
+    }
+    if (sgp->isSelect) {
+      uint32 zero = 0;
+      if (!__atomic_compare_exchange_n(&sgp->g_->selectDone, &zero, 1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        continue;  // lost the race to another case of that select
+    }
+    return sgp;
+  }
+}
+
+// dequeueSudoG removes sgp if it is still queued (select's pass 3).
+void waitq::dequeueSudoG(sudog* sgp) {
+  sudog* x = sgp->prev;
+  sudog* y = sgp->next;
+  if (x != nullptr) {
+    if (y != nullptr) {  // in the middle
+      x->next = y;
+      y->prev = x;
+      sgp->next = nullptr;
+      sgp->prev = nullptr;
+      return;
+    }
+    x->next = nullptr;  // at the end
+    last = x;
+    sgp->prev = nullptr;
+    return;
+  }
+  if (y != nullptr) {  // at the front
+    y->prev = nullptr;
+    first = y;
+    sgp->next = nullptr;
+    return;
+  }
+  // No neighbours: sgp is either the only element or already gone.
+  if (first == sgp) {
+    first = nullptr;
+    last = nullptr;
+  }
+}
+
+// ---- racy emptiness checks for the non-blocking fast paths ----
+
+// full reports whether a send would block. The fields read may change at
+// once; callers use the answer only where Go's reasoning about the order of
+// observations makes a stale one harmless (see chansend).
+static inline bool full(hchan* c) {
+  if (c->dataqsiz == 0) return __atomic_load_n(&c->recvq.first, __ATOMIC_RELAXED) == nullptr;
+  return __atomic_load_n(&c->qcount, __ATOMIC_RELAXED) == c->dataqsiz;
+}
+
+// empty reports whether a receive would block.
+static inline bool empty(hchan* c) {
+  if (c->dataqsiz == 0) return __atomic_load_n(&c->sendq.first, __ATOMIC_ACQUIRE) == nullptr;
+  return __atomic_load_n(&c->qcount, __ATOMIC_ACQUIRE) == 0;
+}
+
+// chanparkcommit is gopark's unlockf for a blocked send or receive: the
+// goroutine is off its stack, so the channel lock can go.
+static bool chanparkcommit(g*, void* chanLock) {
+  unlock(static_cast<mutex*>(chanLock));
+  return true;
+}
+
+static void unlockchan(void* c) { unlock(&static_cast<hchan*>(c)->lock); }
+
+// ---- send ----
+
+bool chansend(hchan* c, void* ep, bool block) {
+  if (c == nullptr) {
+    if (!block) return false;
+    gopark(nullptr, nullptr, waitReason::chanSendNilChan);
+    throw_("unreachable");
+  }
+
+  // A failed non-blocking send is decided without the lock. The channel is
+  // seen not closed, then full; each observation was true at its moment,
+  // and a channel never goes from closed back to open, so at the moment of
+  // the second it was both open and full: reporting "cannot send" then is
+  // a linearisable answer even if both have changed since. (Go's order:
+  // closed first, then full.)
+  if (!block && __atomic_load_n(&c->closed, __ATOMIC_RELAXED) == 0 && full(c)) return false;
+
+  lock(&c->lock);
+  if (c->closed != 0) {
+    unlock(&c->lock);
+    panicstring("send on closed channel");
+  }
+
+  if (sudog* sg = c->recvq.dequeue(); sg != nullptr) {
+    // A receiver is waiting: hand it the value directly, past the buffer.
+    chansend_direct(c, sg, ep, unlockchan, c);
+    return true;
+  }
+
+  if (c->qcount < c->dataqsiz) {
+    // Room in the buffer.
+    typedmemmove(c->elemtype, chanbuf(c, c->sendx), ep);
+    if (++c->sendx == c->dataqsiz) c->sendx = 0;
+    __atomic_store_n(&c->qcount, c->qcount + 1, __ATOMIC_RELEASE);
+    unlock(&c->lock);
+    return true;
+  }
+
+  if (!block) {
+    unlock(&c->lock);
+    return false;
+  }
+
+  // Block: queue a sudog pointing at our value and park. A receiver (or
+  // close) takes the sudog off the queue and readies us.
+  g* gp = getg();
+  sudog* mysg = acquireSudog();
+  mysg->elem = ep;
+  mysg->waitlink = nullptr;
+  mysg->g_ = gp;
+  mysg->isSelect = false;
+  mysg->c = c;
+  gp->waiting = mysg;
+  gp->param = nullptr;
+  c->sendq.enqueue(mysg);
+  gopark(chanparkcommit, &c->lock, waitReason::chanSend);
+
+  // Woken up: by a receiver that took the value, or by close.
+  if (mysg != gp->waiting) throw_("G waiting list is corrupted");
+  gp->waiting = nullptr;
+  bool closed = !mysg->success;
+  gp->param = nullptr;
+  mysg->c = nullptr;
+  releaseSudog(mysg);
+  if (closed) {
+    if (__atomic_load_n(&c->closed, __ATOMIC_RELAXED) == 0) throw_("chansend: spurious wakeup");
+    panicstring("send on closed channel");
+  }
+  return true;
+}
+
+// chansend_direct completes a send to the waiting receiver sg (Go: send):
+// the value goes straight into the receiver's storage, then c is unlocked
+// through unlockf and the receiver readied. c must be empty (the receiver
+// was queued, so the buffer holds nothing).
+void chansend_direct(hchan* c, sudog* sg, void* ep, void (*unlockf)(void*), void* arg) {
+  if (sg->elem != nullptr) {
+    // Go's sendDirect writes to another goroutine's stack, which only the
+    // channel lock makes safe; likewise here.
+    typedmemmove(c->elemtype, sg->elem, ep);
+    sg->elem = nullptr;
+  }
+  g* gp = sg->g_;
+  unlockf(arg);
+  gp->param = sg;
+  sg->success = true;
+  goready(gp);
+}
+
+// ---- receive ----
+
+recvResult chanrecv(hchan* c, void* ep, bool block) {
+  if (c == nullptr) {
+    if (!block) return {false, false};
+    gopark(nullptr, nullptr, waitReason::chanReceiveNilChan);
+    throw_("unreachable");
+  }
+
+  // Failed non-blocking receive without the lock: empty, then (open or
+  // still empty). See Go's chanrecv for why this order is linearisable:
+  // once closed, a channel stays closed, so "empty, then open" means it was
+  // open and empty at the second load; "closed, then empty" (rechecked
+  // after seeing closed) means closed and drained.
+  if (!block && empty(c)) {
+    if (__atomic_load_n(&c->closed, __ATOMIC_ACQUIRE) == 0) return {false, false};
+    if (empty(c)) return {true, false};
+  }
+
+  lock(&c->lock);
+  if (c->closed != 0) {
+    if (c->qcount == 0) {
+      unlock(&c->lock);
+      return {true, false};
+    }
+    // Closed but still holding values: they are received first.
+  } else if (sudog* sg = c->sendq.dequeue(); sg != nullptr) {
+    // A sender waits. Unbuffered: take its value directly. Buffered (and so
+    // full): take the head of the buffer and put the sender's value at the
+    // tail.
+    chanrecv_direct(c, sg, ep, unlockchan, c);
+    return {true, true};
+  }
+
+  if (c->qcount > 0) {
+    unsigned char* qp = chanbuf(c, c->recvx);
+    if (ep != nullptr) typedmemmove(c->elemtype, ep, qp);
+    typedmemclr(c->elemtype, qp);
+    if (++c->recvx == c->dataqsiz) c->recvx = 0;
+    __atomic_store_n(&c->qcount, c->qcount - 1, __ATOMIC_RELAXED);
+    unlock(&c->lock);
+    return {true, true};
+  }
+
+  if (!block) {
+    unlock(&c->lock);
+    return {false, false};
+  }
+
+  // No sender: queue and park.
+  g* gp = getg();
+  sudog* mysg = acquireSudog();
+  mysg->elem = ep;
+  mysg->waitlink = nullptr;
+  gp->waiting = mysg;
+  mysg->g_ = gp;
+  mysg->isSelect = false;
+  mysg->c = c;
+  gp->param = nullptr;
+  c->recvq.enqueue(mysg);
+  gopark(chanparkcommit, &c->lock, waitReason::chanReceive);
+
+  // Woken up: by a sender that filled ep, or by close.
+  if (mysg != gp->waiting) throw_("G waiting list is corrupted");
+  gp->waiting = nullptr;
+  bool success = mysg->success;
+  gp->param = nullptr;
+  mysg->c = nullptr;
+  releaseSudog(mysg);
+  return {true, success};
+}
+
+// chanrecv_direct completes a receive from the waiting sender sg (Go:
+// recv); see chanrecv. Unlocks through unlockf, then readies the sender.
+void chanrecv_direct(hchan* c, sudog* sg, void* ep, void (*unlockf)(void*), void* arg) {
+  if (c->dataqsiz == 0) {
+    if (ep != nullptr) typedmemmove(c->elemtype, ep, sg->elem);
+  } else {
+    // The buffer is full: the receiver takes the oldest value, and the
+    // sender's value goes into the slot that frees, which is the new tail.
+    unsigned char* qp = chanbuf(c, c->recvx);
+    if (ep != nullptr) typedmemmove(c->elemtype, ep, qp);
+    typedmemclr(c->elemtype, qp);
+    typedmemmove(c->elemtype, qp, sg->elem);
+    if (++c->recvx == c->dataqsiz) c->recvx = 0;
+    c->sendx = c->recvx;  // c->sendx = (c->sendx+1) % c->dataqsiz
+  }
+  sg->elem = nullptr;
+  g* gp = sg->g_;
+  unlockf(arg);
+  gp->param = sg;
+  sg->success = true;
+  goready(gp);
+}
+
+// ---- close ----
+
+void closechan(hchan* c) {
+  if (c == nullptr) panicstring("close of nil channel");
+
+  lock(&c->lock);
+  if (c->closed != 0) {
+    unlock(&c->lock);
+    panicstring("close of closed channel");
+  }
+  __atomic_store_n(&c->closed, 1, __ATOMIC_RELEASE);
+
+  gList glist;
+  // Every waiting receiver gets "closed": its storage stays raw and the
+  // header makes the zero value.
+  while (sudog* sg = c->recvq.dequeue()) {
+    sg->elem = nullptr;
+    g* gp = sg->g_;
+    gp->param = sg;
+    sg->success = false;
+    glist.push(gp);
+  }
+  // Every waiting sender wakes too, and panics.
+  while (sudog* sg = c->sendq.dequeue()) {
+    sg->elem = nullptr;
+    g* gp = sg->g_;
+    gp->param = sg;
+    sg->success = false;
+    glist.push(gp);
+  }
+  unlock(&c->lock);
+
+  // Ready them only now: never change a G's status under a channel lock.
+  while (g* gp = glist.pop()) {
+    gp->schedlink = nullptr;
+    goready(gp);
+  }
+}
+
+int64 chanlen(hchan* c) { return c == nullptr ? 0 : int64(__atomic_load_n(&c->qcount, __ATOMIC_RELAXED)); }
+int64 chancap(hchan* c) { return c == nullptr ? 0 : int64(c->dataqsiz); }
+
+// ---- entry points for compiled code (Go: chansend1, chanrecv1/2,
+// selectnbsend, selectnbrecv) ----
+
+void chansend1(hchan* c, void* elem) { chansend(c, elem, true); }
+void chanrecv1(hchan* c, void* elem) { chanrecv(c, elem, true); }
+bool chanrecv2(hchan* c, void* elem) { return chanrecv(c, elem, true).received; }
+bool selectnbsend(hchan* c, void* elem) { return chansend(c, elem, false); }
+int selectnbrecv(hchan* c, void* elem) {
+  recvResult r = chanrecv(c, elem, false);
+  return !r.selected ? 0 : r.received ? 1 : 2;
+}
+
+}  // namespace gort::runtime

@@ -1,0 +1,110 @@
+// runtime/chan.hpp: channels and select (Go: chan.go, select.go).
+//
+// The public template gort::chan<T> (include/gort/chan.hpp) is a typed,
+// reference-counted handle on an hchan; everything that touches wait queues
+// and buffers is here, type-erased through a chantype, as Go's runtime is
+// through its *_type.
+#pragma once
+
+#include "runtime.hpp"
+
+namespace gort::runtime {
+
+// How to move and destroy elements of one channel type. Go copies element
+// bytes with typedmemmove and clears them with typedmemclr; C++ objects have
+// move constructors and destructors instead. For a trivially copyable T the
+// public header leaves move and destroy null and the runtime copies bytes.
+// The layout is mirrored by gort::detail::chantype (api.cpp checks).
+struct chantype {
+  uintptr size;
+  uintptr align;
+  // Construct *dst from std::move(*src). src stays alive: its owner
+  // destroys it. Must not throw (the header requires nothrow move).
+  void (*move)(void* dst, void* src) noexcept;
+  void (*destroy)(void* obj) noexcept;
+};
+
+// A FIFO of sudogs waiting on one side of a channel (Go: waitq).
+struct waitq {
+  sudog* first = nullptr;
+  sudog* last = nullptr;
+  void enqueue(sudog* sgp);
+  sudog* dequeue();
+  void dequeueSudoG(sudog* sgp);
+};
+
+struct hchan {
+  uint32 qcount = 0;    // elements in the buffer
+  uint32 dataqsiz = 0;  // size of the circular buffer (the capacity)
+  unsigned char* buf = nullptr;  // dataqsiz elements, each elemsize bytes
+  uintptr elemsize = 0;
+  uint32 closed = 0;
+  const chantype* elemtype = nullptr;
+  uint32 sendx = 0;  // send index into buf
+  uint32 recvx = 0;  // receive index into buf
+  waitq recvq;       // blocked receivers
+  waitq sendq;       // blocked senders
+
+  // lock protects every field above, and several fields of the sudogs
+  // blocked on this channel. Go's rule holds: do not change another G's
+  // status while holding it (goready after unlock), since that can deadlock
+  // with stopping the world.
+  mutex lock;
+
+  // Difference from Go: no garbage collector frees the channel, so it is
+  // reference-counted by its handles (gort::chan<T> copies). A goroutine
+  // parked on a channel holds a handle, so the count never drops to zero
+  // while anyone waits on it.
+  std::atomic<int64> refs{1};
+};
+
+// One case of a select, as the public header lays them out: sends first,
+// then receives (Go: scase). elem: the value to send, or the storage to
+// receive into (raw, uninitialised; null to discard the value).
+struct scase {
+  hchan* c;
+  void* elem;
+};
+
+hchan* makechan(const chantype* t, int64 size) RUNTIME_SYM("makechan");
+void chanretain(hchan* c) RUNTIME_SYM("chanretain");
+void chanrelease(hchan* c) RUNTIME_SYM("chanrelease");
+// chansend puts *ep on c. With block false it returns false instead of
+// waiting. *ep is moved from (not destroyed) when the value is sent.
+bool chansend(hchan* c, void* ep, bool block) RUNTIME_SYM("chansend");
+// chanrecv receives from c into the raw storage ep (or discards when ep is
+// null). selected: false if it would have blocked (block false only).
+// received: a value was constructed at ep; false when c is closed and
+// drained, in which case ep was left untouched.
+struct recvResult {
+  bool selected;
+  bool received;
+};
+recvResult chanrecv(hchan* c, void* ep, bool block) RUNTIME_SYM("chanrecv");
+void chansend1(hchan* c, void* elem) RUNTIME_SYM("chansend1");
+void chanrecv1(hchan* c, void* elem) RUNTIME_SYM("chanrecv1");
+bool chanrecv2(hchan* c, void* elem) RUNTIME_SYM("chanrecv2");
+bool selectnbsend(hchan* c, void* elem) RUNTIME_SYM("selectnbsend");
+// Returns 0: nothing ready; 1: received a value; 2: closed.
+int selectnbrecv(hchan* c, void* elem) RUNTIME_SYM("selectnbrecv");
+void closechan(hchan* c) RUNTIME_SYM("closechan");
+int64 chanlen(hchan* c) RUNTIME_SYM("chanlen");
+int64 chancap(hchan* c) RUNTIME_SYM("chancap");
+
+// selectgo runs a select over ncases = nsends + nrecvs cases (sends first).
+// order0 is scratch for 2*ncases uint16s. Returns the index of the chosen
+// case, or -1 when block is false and nothing was ready; *recvOK says
+// whether a receive got a value (false: the channel was closed).
+int selectgo(scase* cas0, uint16_t* order0, int nsends, int nrecvs, bool block, bool* recvOK)
+    RUNTIME_SYM("selectgo");
+// block parks the goroutine forever (Go: an empty select{}).
+[[noreturn]] void block() RUNTIME_SYM("block");
+
+// Shared by chan.cpp and select.cpp.
+void chansend_direct(hchan* c, sudog* sg, void* ep, void (*unlockf)(void*), void* arg);
+void chanrecv_direct(hchan* c, sudog* sg, void* ep, void (*unlockf)(void*), void* arg);
+inline unsigned char* chanbuf(hchan* c, uint32 i) { return c->buf + uintptr(i) * c->elemsize; }
+void typedmemmove(const chantype* t, void* dst, void* src);
+void typedmemclr(const chantype* t, void* obj);
+
+}  // namespace gort::runtime
