@@ -2100,13 +2100,16 @@ static void sysmon() {
         if (next > now) {
           sched.sysmonwait.store(true);
           unlock(&sched.lock);
-          // Nothing runs: give back the memory of every pooled stack but
-          // the hot ones before sleeping.
-          stackscavenge(kPoolKeepHotStacks);
           // Sleep until the next timer, at most forcegcperiod/2 (60 s,
           // Go's bound, which keeps its GC sampling fresh).
           int64 sleep = kForcegcperiod / 2;
           if (next - now < sleep) sleep = next - now;
+          // Nothing runs for a while: give back the memory of every pooled
+          // stack but the hot ones before sleeping. Not for a short sleep
+          // (a timer due soon): the stacks would be faulted in again at
+          // once, and the periodic pass below covers a program that naps
+          // often.
+          if (sleep >= kScavengePeriod) stackscavenge(kPoolKeepHotStacks);
           syscallWake = notetsleep(&sched.sysmonnote, sleep);
           lock(&sched.lock);
           sched.sysmonwait.store(false);

@@ -66,10 +66,6 @@ static inline bool cas(std::atomic<uint32>& a, uint32 old, uint32 nw) { return a
 
 // ---- references (our addition; see the top of the file) ----
 
-static inline void timerAcquire(timer* t) {
-  if (t->release != nullptr) t->refs.fetch_add(1, std::memory_order_relaxed);
-}
-
 void timerRelease(timer* t) {
   void (*rel)(timer*) = t->release;
   if (rel == nullptr) return;

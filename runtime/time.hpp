@@ -77,7 +77,12 @@ void clearDeletedTimers(p* pp);
 void updateTimer0When(p* pp);
 void updateTimerModifiedEarliest(p* pp, int64 nextwhen);
 int64 timeSleepUntil();
-// timerRelease drops one reference to t (see timer::refs).
+// timerAcquire takes one more reference to t, for a holder that already
+// has one; timerRelease drops one, freeing t with the last (see
+// timer::refs).
+inline void timerAcquire(timer* t) {
+  if (t->release != nullptr) t->refs.fetch_add(1, std::memory_order_relaxed);
+}
 void timerRelease(timer* t);
 
 // ---- netpoll_stub.cpp (Go: netpoll_stub.go) ----

@@ -137,3 +137,4 @@ int set_max_threads(int n) noexcept;
 
 #include "sync.hpp"
 #include "chan.hpp"
+#include "time.hpp"
