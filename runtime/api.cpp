@@ -178,6 +178,121 @@ void printpanicval() {
 namespace runtime {
 void installterminate() { std::set_terminate(onterminate); }
 }  // namespace runtime
+// ---- time (<gort/time.hpp>; Go: package time over runtime/time.go) ----
+
+namespace detail {
+
+// A runtime timer with what its f needs: the channel of a timer or ticker
+// (sendTime), or the function of after_func (goFunc). Made here with new
+// and deleted by rtimerRelease when the runtime drops the last reference
+// (runtime/time.cpp explains the counting).
+struct rtimer : runtime::timer {
+  runtime::hchan* c = nullptr;
+  std::function<void()> fn;
+};
+
+}  // namespace detail
+
+static_assert(sizeof(time_point::rep) == 8 && std::is_same_v<time_point::period, std::nano>,
+              "the runtime sends steady_clock time points as int64 nanoseconds");
+
+static void rtimerRelease(runtime::timer* t) {
+  auto* rt = static_cast<detail::rtimer*>(t);
+  chanrelease(rt->c);
+  delete rt;
+}
+
+// when is the nanotime at which a timer set for d from now fires; d <= 0
+// means now (Go: time.when).
+static int64 when(int64 d) {
+  if (d <= 0) return nanotime();
+  int64 t = nanotime() + d;
+  if (t < 0) t = maxWhen;  // overflow
+  return t;
+}
+
+// sendTime is the f of channel timers: it sends the current time on c if
+// there is room, and otherwise drops it (Go: time.sendTime). It runs on the
+// scheduler's stack, so it must not block: the send never waits.
+static void sendTime(void* c, uintptr) {
+  time_point now{std::chrono::nanoseconds(nanotime())};
+  selectnbsend(static_cast<hchan*>(c), &now);
+}
+
+// afterFuncEntry runs an after_func function in its goroutine; the
+// goroutine holds a reference to the timer meanwhile.
+static void afterFuncEntry(void* arg) noexcept {
+  auto* rt = static_cast<detail::rtimer*>(arg);
+  rt->fn();
+  timerRelease(rt);
+}
+
+// goFunc is the f of after_func timers: it starts the function in a
+// goroutine of its own (Go: time.goFunc).
+static void goFunc(void* arg, uintptr) {
+  auto* rt = static_cast<detail::rtimer*>(arg);
+  timerAcquire(rt);  // for the goroutine
+  uintptr pc = reinterpret_cast<uintptr>(__builtin_return_address(0));
+  newproc1(afterFuncEntry, rt, nullptr, pc, true);
+}
+
+namespace detail {
+
+void sleep_ns(std::int64_t ns) noexcept {
+  curg();
+  timeSleep(ns);
+}
+
+rtimer* timer_start_chan(std::int64_t ns, std::int64_t period, hchan* c) noexcept {
+  curg();
+  auto* rt = new rtimer();
+  rt->c = reinterpret_cast<runtime::hchan*>(c);
+  chanretain(rt->c);
+  rt->release = rtimerRelease;
+  rt->when = when(ns);
+  rt->period = period;
+  rt->f = sendTime;
+  rt->arg = rt->c;
+  addtimer(rt);
+  return rt;
+}
+
+rtimer* timer_start_func(std::int64_t ns, std::function<void()>* f) {
+  curg();
+  auto* rt = new rtimer();
+  rt->fn = std::move(*f);
+  rt->release = rtimerRelease;
+  rt->when = when(ns);
+  rt->f = goFunc;
+  rt->arg = rt;
+  addtimer(rt);
+  return rt;
+}
+
+bool timer_stop(rtimer* t) noexcept {
+  curg();
+  return deltimer(t);
+}
+
+bool timer_reset(rtimer* t, std::int64_t ns) noexcept {
+  curg();
+  return resettimer(t, when(ns));
+}
+
+void ticker_reset(rtimer* t, std::int64_t ns, std::int64_t period) noexcept {
+  curg();
+  modtimer(t, when(ns), period, t->f, t->arg, t->seq);
+}
+
+void timer_drop(rtimer* t, bool stop) noexcept {
+  curg();
+  if (stop) deltimer(t);
+  timerRelease(t);  // the handle's reference
+}
+
+void time_panic(const char* msg) noexcept { panicstring(msg); }
+
+}  // namespace detail
 
 const char* version() noexcept { return "gort 0.1 (Go 1.19 scheduler semantics)"; }
 

@@ -348,3 +348,5 @@ void* flavour_malloc(uintptr size, uintptr align);
 void flavour_free(void* v);
 
 }  // namespace gort::runtime
+
+#include "time.hpp"

@@ -163,3 +163,4 @@ int set_max_threads(int n) noexcept;
 
 #include "sync.hpp"
 #include "chan.hpp"
+#include "time.hpp"
