@@ -418,6 +418,7 @@ int select(Cases&&... cases) {
     }
   };
   (fix(cases), ...);
+  (void)fix;  // select {} has no cases to fix
   return detail::do_select(t, std::index_sequence_for<Cases...>{});
 }
 
