@@ -189,7 +189,7 @@ static bool verdict(tally& t, int P, int K, char* buf, std::size_t n, const char
 }
 
 static void stress() {
-  constexpr int P = 8, M = 8, K = 4000;
+  constexpr int P = 8, M = 8, K = 16000;
   bool ok = true;
   char buf[200] = "";
   for (int cap : {0, 1, 16}) {
@@ -220,7 +220,7 @@ static void stress() {
 }
 
 static void stress_select() {
-  constexpr int P = 4, M = 4, K = 4000;
+  constexpr int P = 4, M = 4, K = 16000;
   tally t(P, K);
   gort::chan<std::uint64_t> a(0), b(4);
   gort::chan<int> quit(0);
