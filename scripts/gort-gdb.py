@@ -693,8 +693,8 @@ class InfoPs(gdb.Command):
 Usage: info ps
 The first line gives what GODEBUG=schedtrace prints: gomaxprocs, idle Ps,
 threads, spinning and idle Ms, and the global run queue. Then one line per P:
-its status, its M, its local run queue (goids, in order), runnext, and the
-number of dead Gs on its free list."""
+its status, its M, runnext, the number of dead Gs on its free list, the
+number of timers in its heap, and its local run queue (goids, in order)."""
 
     def __init__(self):
         super().__init__("info ps", gdb.COMMAND_STATUS, gdb.COMPLETE_NONE)
@@ -706,16 +706,21 @@ number of dead Gs on its free list."""
         print("gomaxprocs=%d idleprocs=%d threads=%d spinningthreads=%d idlethreads=%d runqueue=%d %s" % (
             int(var("gomaxprocs")), int(load(sched["npidle"])), nm, int(load(sched["nmspinning"])),
             int(sched["nmidle"]), int(sched["runqsize"]), glob))
-        print("  %-3s %-8s %-3s %-7s %-5s %s" % ("P", "Status", "M", "runnext", "gfree", "runq"))
+        print("  %-3s %-8s %-3s %-7s %-5s %-6s %s" % ("P", "Status", "M", "runnext", "gfree", "timers", "runq"))
         for pp in allps():
             mp = pp["m"]
             nxt = load(pp["runnext"])
-            print("  %-3d %-8s %-3s %-7s %-5d %s" % (
+            try:
+                timers = str(int(load(pp["numTimers"])))
+            except gdb.error:  # a runtime without timers
+                timers = "-"
+            print("  %-3d %-8s %-3s %-7s %-5d %-6s %s" % (
                 int(pp["id"]),
                 P_STATUS.get(int(pp["status"]), str(int(pp["status"]))),
                 str(int(mp["id"])) if ptr(mp) != 0 else "-",
                 str(int(nxt["goid"])) if ptr(nxt) != 0 else "-",
                 int(pp["gFree"]["n"]),
+                timers,
                 runq_goids(pp)))
 
 

@@ -105,8 +105,8 @@ int count_rows(const std::string& text) {
 
 const char* kRoles[] = {"main",        "spinner",       "mutex_waiter",  "wg_waiter",   "cond_waiter",
                         "locked_waiter", "yielder0",    "yielder1",      "chan_receiver", "chan_sender",
-                        "selector",      "nil_receiver"};
-const int kGoroutines = 13;  // the roles and one not started
+                        "selector",      "nil_receiver", "sleeper"};
+const int kGoroutines = 14;  // the roles and one not started
 
 // What `goroutine goid_<role> bt` must contain: our function and, for the
 // parked ones, the runtime function they park in.
@@ -123,6 +123,7 @@ const std::map<std::string, std::vector<std::string>> kFrames = {
     {"chan_sender", {"runtime.chansend", "gort::chan<int>::send", "blocked_on_chan_send"}},
     {"selector", {"runtime.selectgo", "gort::select", "blocked_in_select"}},
     {"nil_receiver", {"runtime.chanrecv", "blocked_on_nil_chan"}},
+    {"sleeper", {"gort::sleep", "sleeping"}},
 };
 
 // The commands that inspect the stopped program, the same live and on a core.
@@ -198,6 +199,7 @@ void check_inspection(const result& r, const std::string& w, bool core) {
       {"chan_sender", "waiting", "chan send", "chansend"},
       {"selector", "waiting", "select", "selectgo"},
       {"nil_receiver", "waiting", "chan receive \\(nil chan\\)", "chanrecv"},
+      {"sleeper", "waiting", "sleep", ""},
   };
   for (auto& x : wants) {
     std::string l = row(gs, id[x.role]);
@@ -257,6 +259,14 @@ void check_inspection(const result& r, const std::string& w, bool core) {
   cr_assert(contains(ps, "gomaxprocs=2 idleprocs=0"), "%s: info ps:\n%s", w.c_str(), ps.c_str());
   cr_assert(std::regex_search(ps, std::regex("\\n  0 +running +\\d+ .*\\n  1 +running +\\d+ ")), "%s: info ps:\n%s",
             w.c_str(), ps.c_str());
+  // The sleeper's timer is in a P's heap.
+  int timers = 0;
+  std::regex prow("^  \\d+ +[a-z]+ +\\S+ +\\S+ +\\d+ +(\\d+) +\\[.*$");
+  for (auto& l : lines(ps)) {
+    std::smatch sm;
+    if (std::regex_match(l, sm, prow)) timers += std::stoi(sm[1]);
+  }
+  cr_assert(timers >= 1, "%s: no timer in info ps:\n%s", w.c_str(), ps.c_str());
   for (const char* y : {"yielder0", "yielder1"}) {
     std::string n = std::to_string(id[y]);
     cr_assert(std::regex_search(ps, std::regex("(\\[| )" + n + "(,|\\])")), "%s: %s (%s) in no run queue:\n%s",
@@ -334,7 +344,7 @@ Test(gdb, live_process) {
     result r = rungdb(prog(v, "gdb_target"), c);
     std::string w = v + " live";
     cr_assert(!r.timedout && r.exited && r.status == 0, "%s: %s", w.c_str(), show(r).c_str());
-    cr_assert(contains(r.out, "gdb_target_stop (goroutines=13)"), "%s: %s", w.c_str(), show(r).c_str());
+    cr_assert(contains(r.out, "gdb_target_stop (goroutines=14)"), "%s: %s", w.c_str(), show(r).c_str());
     check_inspection(r, w, false);
     std::string u = section(r.out, "unwinder");
     cr_assert(u.rfind("#1 ", 0) == 0 && contains(u, "blocked_on_wait_group"), "%s: unwinder mode:\n%s", w.c_str(),

@@ -13,6 +13,7 @@
 //                  sending 33
 //   selector       waiting [select] on recv_chan and closed_chan's peer
 //   nil_receiver   waiting [chan receive (nil chan)]
+//   sleeper        waiting [sleep] in gort::sleep(1h), a timer on a P
 //   closed_chan    cap 3, holding 7, closed (no goroutine)
 //   one goroutine that has exited (dead: not listed)
 //   one goroutine created last, runnable but not started yet
@@ -21,6 +22,7 @@
 // Without a debugger it prints the lines, "gdb_target: done" and exits 0.
 #include <gort/chan.hpp>
 #include <gort/gort.hpp>
+#include <gort/time.hpp>
 
 #include <atomic>
 #include <cstdio>
@@ -29,7 +31,8 @@
 // The goroutines' ids, for the debugger.
 extern "C" {
 long long goid_main, goid_spinner, goid_mutex_waiter, goid_wg_waiter, goid_cond_waiter, goid_locked_waiter,
-    goid_yielder0, goid_yielder1, goid_chan_receiver, goid_chan_sender, goid_selector, goid_nil_receiver;
+    goid_yielder0, goid_yielder1, goid_chan_receiver, goid_chan_sender, goid_selector, goid_nil_receiver,
+    goid_sleeper;
 }
 
 // Channels, global so that the debugger can print them by name. Never
@@ -134,6 +137,13 @@ __attribute__((noinline)) void blocked_on_nil_chan() {
   work += nil_chan.recv();
 }
 
+__attribute__((noinline)) void sleeping() {
+  role("sleeper", &goid_sleeper);
+  parked++;
+  gort::sleep(std::chrono::hours(1));
+  work++;
+}
+
 __attribute__((noinline)) void not_started() { work++; }
 
 }  // namespace
@@ -172,9 +182,10 @@ int main() {
   gort::go(blocked_on_chan_send);
   gort::go(blocked_in_select);
   gort::go(blocked_on_nil_chan);
+  gort::go(sleeping);
   // The spinner holds the other P, so they all run on this one while main
   // yields; each increments parked just before it blocks or starts yielding.
-  while (parked.load() < 10) gort::gosched();
+  while (parked.load() < 11) gort::gosched();
   for (int i = 0; i < 10; i++) gort::gosched();  // let the last ones park
 
   gort::go(not_started);
