@@ -152,6 +152,12 @@ void print(A... a) {
 // <s>", the goroutine, exit 2 (Go: gopanic of an unrecovered error; the full
 // report with frames comes with the diagnostics work).
 [[noreturn]] void panicstring(const char* s) RUNTIME_SYM("gopanic");
+// panicplain is Go's panic(plainError(s)) for the runtime errors a program
+// may recover from (channel misuse): it throws gort::panic_error(s) from
+// the goroutine's stack, so a catch recovers it and, uncaught, it is
+// reported like any panic. The caller must hold no runtime lock and must
+// be on a goroutine's stack (never g0). (api.cpp)
+[[noreturn]] void panicplain(const char* s);
 extern std::atomic<uint32> panicking;
 extern void (*crashhook)();
 // startpanic_m and dopanic_m: the two halves of a fatal report (Go's), for
