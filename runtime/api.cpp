@@ -170,13 +170,16 @@ void printpanicval() {
 [[noreturn]] [[gnu::noinline]] void onterminate() {
   if (abi::__cxa_current_exception_type() == nullptr)
     runtime::fatal("std::terminate called without an active exception");
-  // Go: printpanics.
-  printlock();
-  printstring("panic: ");
-  printpanicval();
-  printstring("\n");
-  printunlock();
-  runtime::fatalpanic(reinterpret_cast<uintptr>(__builtin_frame_address(0)), true);
+  runtime::fatalpanic(
+      reinterpret_cast<uintptr>(__builtin_frame_address(0)), true,
+      [](void*) {  // Go: printpanics
+        printlock();
+        printstring("panic: ");
+        printpanicval();
+        printstring("\n");
+        printunlock();
+      },
+      nullptr);
 }
 
 }  // namespace

@@ -171,12 +171,13 @@ void minitSignalStack();    // give this M its signal stack (minit)
 void unminitSignals();      // take it away (an M whose thread ends)
 extern "C" [[noreturn]] void runtime_abort() RUNTIME_SYM("abort");
 
-// fatalpanic ends the program after a panic that nothing recovered, whose
-// "panic: ..." line the caller has printed: the goroutine's frames from the
-// caller of the function whose frame is sp (skipping the C++ throw
-// machinery when skipthrow), the others as GOTRACEBACK says, exit 2 (Go:
-// fatalpanic).
-[[noreturn]] void fatalpanic(uintptr sp, bool skipthrow) RUNTIME_SYM("fatalpanic");
+// fatalpanic ends the program after a panic that nothing recovered:
+// printpanics(arg) prints the "panic: ..." line, then come the goroutine's
+// frames from the caller of the function whose frame is sp (skipping the
+// C++ throw machinery when skipthrow), the others as GOTRACEBACK says, exit
+// 2 (Go: fatalpanic).
+[[noreturn]] void fatalpanic(uintptr sp, bool skipthrow, void (*printpanics)(void*), void* arg)
+    RUNTIME_SYM("fatalpanic");
 
 // ---- traceback.cpp (Go: traceback.go); hosted-only, uses libunwind/libdw ----
 void goroutineheader(g* gp);
