@@ -124,9 +124,12 @@ void fatal(const char* s) {
   fatalthrow(throwTypeUser);
 }
 
-[[gnu::noinline]] void fatalpanic(uintptr sp, bool skipthrow) {
+[[gnu::noinline]] void fatalpanic(uintptr sp, bool skipthrow, void (*printpanics)(void*), void* arg) {
   g* gp = getg();
   if (startpanic_m()) {
+    // The message is printed once this M owns the report (Go: printpanics
+    // after startpanic_m), so two panics at once do not interleave.
+    printpanics(arg);
     if (dopanic_m(gp, sp, skipthrow, nullptr) && crashhook != nullptr) crashhook();
   }
   exit_group(2);
@@ -136,8 +139,9 @@ void fatal(const char* s) {
 // runtime core has no exceptions, so it cannot be recovered; it is
 // reported as an unrecovered panic is.
 [[gnu::noinline]] void panicstring(const char* s) {
-  print("panic: ", s, "\n");
-  fatalpanic(reinterpret_cast<uintptr>(__builtin_frame_address(0)), false);
+  fatalpanic(
+      reinterpret_cast<uintptr>(__builtin_frame_address(0)), false,
+      [](void* msg) { print("panic: ", static_cast<const char*>(msg), "\n"); }, const_cast<char*>(s));
 }
 
 void runtime_abort() {

@@ -217,3 +217,27 @@ Test(diag, sigquit_dumps_all_goroutines) {
     EXPECT(contains(r.err, "\nrip    0x"), "the registers");
   }
 }
+
+// Fatal errors and the runtime's own panics carry the goroutine's frames
+// (programs of sync_test.cpp).
+Test(diag, fatal_error_and_runtime_panic_show_the_goroutine) {
+  for (const std::string& v : variants()) {
+    const char* scenario = "mutex_unlock";
+    result r = run({prog(v, "sync_misuse"), scenario}, nullptr, 30);
+    EXPECT(r.exited && r.status == 2, "exit status 2");
+    EXPECT(r.err.rfind("fatal error: sync: unlock of unlocked mutex\n\ngoroutine 1 [running]:\n", 0) == 0, "header");
+    EXPECT(contains(r.err, "\ngort::mutex::unlock_slow(int)\n\t") && contains(r.err, "\nmain(") &&
+               contains(r.err, "sync_misuse.cpp:"),
+           "frames");
+    scenario = "wg_negative_go";
+    r = run({prog(v, "sync_misuse"), scenario}, nullptr, 30);
+    EXPECT(r.exited && r.status == 2, "exit status 2");
+    EXPECT(r.err.rfind("panic: sync: negative WaitGroup counter\n\ngoroutine 2 [running]:\n", 0) == 0, "header");
+    EXPECT(contains(r.err, "\ngort::wait_group::add_slow(unsigned long, int)\n\t") &&
+               contains(r.err, "\ncreated by main\n\t"),
+           "frames");
+    // (main may panic too, "WaitGroup is reused": its report then follows
+    // this one, whole.)
+    EXPECT(count(block(r.err, "goroutine 2 [running]:\n"), "\ngoroutine ") == 0, "the report is not interleaved");
+  }
+}
