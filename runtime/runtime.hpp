@@ -66,6 +66,7 @@ struct dbgvar_set {
   int32 scheddetail = 0;
   int32 asyncpreemptoff = 0;
   int32 boottrace = 0;
+  int32 guardmprotect = 0;  // stack guards with mprotect even where MADV_GUARD_INSTALL works
 };
 extern dbgvar_set debug;
 
