@@ -1,5 +1,13 @@
-// runtime/api.cpp: the public API in <gort/gort.hpp>, over the runtime.
+// runtime/api.cpp: the public API in <gort/gort.hpp>, over the runtime,
+// and the C++ side of panics: gort::panic and the terminate handler that
+// reports an uncaught exception as Go reports an unrecovered panic.
 #include "../include/gort/gort.hpp"
+
+#include <cxxabi.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
 
 #include "chan.hpp"
 #include "runtime.hpp"
@@ -87,6 +95,204 @@ void unlock_os_thread() noexcept {
   curg();
   UnlockOSThread();
 }
+
+void panic(const char* msg) { throw panic_error(msg); }
+void panic(const std::string& msg) { throw panic_error(msg); }
+
+namespace {
+
+// printtypename prints a C++ type's name, demangled.
+void printtypename(const std::type_info* t) {
+  const char* raw = t->name();
+  int status = 0;
+  char* d = abi::__cxa_demangle(raw, nullptr, nullptr, &status);
+  printstring(d != nullptr && status == 0 ? d : raw);
+  std::free(d);
+}
+
+template <class T>
+bool printnumber(const char* tname, const char* fmt) {
+  try {
+    throw;
+  } catch (T v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, fmt, v);
+    print(tname, "(", static_cast<const char*>(buf), ")");
+    return true;
+  } catch (...) {
+  }
+  return false;
+}
+
+// printpanicval prints the value of the exception being handled, as Go's
+// printpanicval prints a panic's value: a std::exception by its what()
+// (Go: an error by its Error()), a string as it is, a number with its type
+// ("int(42)", Go's form for a value of a named type), anything else as its
+// type and its address ("(my::T) 0xc000010000"; the object stays alive
+// until the process ends, so a debugger can look at it there).
+void printpanicval() {
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    printstring(e.what());
+  } catch (const char* s) {
+    printstring(s);
+  } catch (const std::string& s) {
+    printbytes(s.data(), s.size());
+  } catch (...) {
+    if (printnumber<bool>("bool", "%d") || printnumber<char>("char", "%d") ||
+        printnumber<signed char>("signed char", "%d") || printnumber<unsigned char>("unsigned char", "%u") ||
+        printnumber<short>("short", "%d") || printnumber<unsigned short>("unsigned short", "%u") ||
+        printnumber<int>("int", "%d") || printnumber<unsigned>("unsigned int", "%u") ||
+        printnumber<long>("long", "%ld") || printnumber<unsigned long>("unsigned long", "%lu") ||
+        printnumber<long long>("long long", "%lld") ||
+        printnumber<unsigned long long>("unsigned long long", "%llu") || printnumber<float>("float", "%g") ||
+        printnumber<double>("double", "%g") || printnumber<long double>("long double", "%Lg"))
+      return;
+    std::exception_ptr ep = std::current_exception();
+    printstring("(");
+    printtypename(abi::__cxa_current_exception_type());
+    // libstdc++'s exception_ptr holds the address of the thrown object.
+    print(") ", static_cast<const void*>(*reinterpret_cast<void**>(&ep)));
+  }
+}
+
+// onterminate is the std::terminate handler: with an exception active it
+// is a panic that nothing recovered (gort-debug(7)); it runs inside the
+// throw (see detail::entry_inline), so the goroutine's frames from the
+// throw point down are still on the stack, and are printed from there.
+[[noreturn]] [[gnu::noinline]] void onterminate() {
+  if (abi::__cxa_current_exception_type() == nullptr)
+    runtime::fatal("std::terminate called without an active exception");
+  // Go: printpanics.
+  printlock();
+  printstring("panic: ");
+  printpanicval();
+  printstring("\n");
+  printunlock();
+  runtime::fatalpanic(reinterpret_cast<uintptr>(__builtin_frame_address(0)), true);
+}
+
+}  // namespace
+
+namespace runtime {
+void installterminate() { std::set_terminate(onterminate); }
+}  // namespace runtime
+// ---- time (<gort/time.hpp>; Go: package time over runtime/time.go) ----
+
+namespace detail {
+
+// A runtime timer with what its f needs: the channel of a timer or ticker
+// (sendTime), or the function of after_func (goFunc). Made here with new
+// and deleted by rtimerRelease when the runtime drops the last reference
+// (runtime/time.cpp explains the counting).
+struct rtimer : runtime::timer {
+  runtime::hchan* c = nullptr;
+  std::function<void()> fn;
+};
+
+}  // namespace detail
+
+static_assert(sizeof(time_point::rep) == 8 && std::is_same_v<time_point::period, std::nano>,
+              "the runtime sends steady_clock time points as int64 nanoseconds");
+
+static void rtimerRelease(runtime::timer* t) {
+  auto* rt = static_cast<detail::rtimer*>(t);
+  chanrelease(rt->c);
+  delete rt;
+}
+
+// when is the nanotime at which a timer set for d from now fires; d <= 0
+// means now (Go: time.when).
+static int64 when(int64 d) {
+  if (d <= 0) return nanotime();
+  int64 t = nanotime() + d;
+  if (t < 0) t = maxWhen;  // overflow
+  return t;
+}
+
+// sendTime is the f of channel timers: it sends the current time on c if
+// there is room, and otherwise drops it (Go: time.sendTime). It runs on the
+// scheduler's stack, so it must not block: the send never waits.
+static void sendTime(void* c, uintptr) {
+  time_point now{std::chrono::nanoseconds(nanotime())};
+  selectnbsend(static_cast<hchan*>(c), &now);
+}
+
+// afterFuncEntry runs an after_func function in its goroutine; the
+// goroutine holds a reference to the timer meanwhile.
+static void afterFuncEntry(void* arg) noexcept {
+  auto* rt = static_cast<detail::rtimer*>(arg);
+  rt->fn();
+  timerRelease(rt);
+}
+
+// goFunc is the f of after_func timers: it starts the function in a
+// goroutine of its own (Go: time.goFunc).
+static void goFunc(void* arg, uintptr) {
+  auto* rt = static_cast<detail::rtimer*>(arg);
+  timerAcquire(rt);  // for the goroutine
+  uintptr pc = reinterpret_cast<uintptr>(__builtin_return_address(0));
+  newproc1(afterFuncEntry, rt, nullptr, pc, true);
+}
+
+namespace detail {
+
+void sleep_ns(std::int64_t ns) noexcept {
+  curg();
+  timeSleep(ns);
+}
+
+rtimer* timer_start_chan(std::int64_t ns, std::int64_t period, hchan* c) noexcept {
+  curg();
+  auto* rt = new rtimer();
+  rt->c = reinterpret_cast<runtime::hchan*>(c);
+  chanretain(rt->c);
+  rt->release = rtimerRelease;
+  rt->when = when(ns);
+  rt->period = period;
+  rt->f = sendTime;
+  rt->arg = rt->c;
+  addtimer(rt);
+  return rt;
+}
+
+rtimer* timer_start_func(std::int64_t ns, std::function<void()>* f) {
+  curg();
+  auto* rt = new rtimer();
+  rt->fn = std::move(*f);
+  rt->release = rtimerRelease;
+  rt->when = when(ns);
+  rt->f = goFunc;
+  rt->arg = rt;
+  addtimer(rt);
+  return rt;
+}
+
+bool timer_stop(rtimer* t) noexcept {
+  curg();
+  return deltimer(t);
+}
+
+bool timer_reset(rtimer* t, std::int64_t ns) noexcept {
+  curg();
+  return resettimer(t, when(ns));
+}
+
+void ticker_reset(rtimer* t, std::int64_t ns, std::int64_t period) noexcept {
+  curg();
+  modtimer(t, when(ns), period, t->f, t->arg, t->seq);
+}
+
+void timer_drop(rtimer* t, bool stop) noexcept {
+  curg();
+  if (stop) deltimer(t);
+  timerRelease(t);  // the handle's reference
+}
+
+void time_panic(const char* msg) noexcept { panicstring(msg); }
+
+}  // namespace detail
 
 const char* version() noexcept { return "gort 0.1 (Go 1.19 scheduler semantics)"; }
 

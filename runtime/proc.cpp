@@ -84,6 +84,11 @@ constinit std::atomic<bool> mainStarted{false};
 // pidleget keep it), read without a lock by thieves, which skip idle Ps, and
 // by checkRunqsNoP (Go: idlepMask).
 constinit std::atomic<uint32>* idlepMask = nullptr;
+// timerpMask has a bit for each P that may have timers: set by pidleget
+// (a running P may start one at any moment), cleared by pidleput when the
+// P goes idle with an empty heap. Thieves skip the Ps without the bit when
+// they look for timers to run (Go: timerpMask).
+constinit std::atomic<uint32>* timerpMask = nullptr;
 // Target of the next start of the world, set by gomaxprocs (Go: newprocs).
 static int32 newprocs;
 static int64 starttime;  // schedtrace's zero (Go: starttime)
@@ -581,8 +586,14 @@ void handoffp(p* pp) {
   }
   // (netpoll issue) when pp is the last running P and no M polls the
   // network, an M must be woken to take over the polling.
+
+  // pp's timers still need an M when they are due. wakeNetPoller may start
+  // an M (wakep), which must not happen under sched.lock.
+  int64 when = nobarrierWakeTime(pp);
   pidleput(pp);
   unlock(&sched.lock);
+
+  if (when != 0) wakeNetPoller(when);
 }
 
 // wakep tries to bring one more P into use to run goroutines. Its callers
@@ -643,8 +654,8 @@ void incidlelocked(int32 v) {
 // checkdead checks for a deadlock: no M is running user code and none can
 // start. It is called when an M goes idle. sched.lock must be held.
 //
-// This is the core of Go's checkdead; the timer and goroutine-dump parts
-// come with the timers issue.
+// While a timer is pending there is no deadlock: the M sleeping in netpoll
+// counts as running, and in any case a P with timers will wake someone.
 void checkdead() {
   if (panicking.load() > 0) return;
   int32 run = mcount() - sched.nmidle - sched.nmidlelocked - sched.nmsys;
@@ -671,8 +682,18 @@ void checkdead() {
     }
   }
   unlock(&allglock);
+  if (grunning == 0) {
+    unlock(&sched.lock);  // Go's crash dump (GODEBUG=scheddetail=1) locks it
+    fatal("no goroutines (main called runtime.Goexit) - deadlock!");
+  }
+
+  // Nothing runs, so the Ps' heaps hold still: a timer in any of them will
+  // make some goroutine runnable in time.
+  for (int32 i = 0; i < gomaxprocs; i++) {
+    if (__atomic_load_n(&allp[i]->timers.n, __ATOMIC_ACQUIRE) > 0) return;
+  }
+
   unlock(&sched.lock);  // Go's crash dump (GODEBUG=scheddetail=1) locks it
-  if (grunning == 0) fatal("no goroutines (main called runtime.Goexit) - deadlock!");
   fatal("all goroutines are asleep - deadlock!");
 }
 
@@ -740,7 +761,15 @@ void dropg() {
 // startfn(startarg) with runtime.goexit+1 as its return address.
 static void gostartcall(p* pp, g* gp) {
   gp->stack = stackalloc(pp, gp->stacksize);
-  uintptr sp = (gp->stack.hi - 4 * sizeof(uintptr)) & ~uintptr(15);
+  // Cache colouring: every stack's top has the same alignment, so without
+  // this the hot top frames of all goroutines fall into the same few cache
+  // sets, and switching between many goroutines (a ring of 1000) misses
+  // in L1 and L2 on every switch. Each new stack starts 64 bytes * (0..47)
+  // lower, which spreads the tops over the sets of a 4 KiB page yet leaves
+  // at least 1 KiB of the top page for the first frames, so a small parked
+  // goroutine still touches one page.
+  uintptr color = (pp->stackcolor++ % 48) * 64;
+  uintptr sp = (gp->stack.hi - color - 4 * sizeof(uintptr)) & ~uintptr(15);
   sp -= sizeof(uintptr);  // as if called: sp = 8 mod 16
   *reinterpret_cast<uintptr*>(sp) = reinterpret_cast<uintptr>(runtime_goexit) + 1;
   gp->sched.sp = sp;
@@ -827,33 +856,68 @@ static bool pMaskRead(std::atomic<uint32>* mask, uint32 id) {
 static void pMaskSet(std::atomic<uint32>* mask, int32 id) { mask[id / 32].fetch_or(1u << (id % 32)); }
 static void pMaskClear(std::atomic<uint32>* mask, int32 id) { mask[id / 32].fetch_and(~(1u << (id % 32))); }
 
-// stealWork tries to take a runnable goroutine from another P: four passes
-// over the Ps in random order, taking runnext only on the last pass, and
-// skipping idle Ps (Go: stealWork, without timers until the timers issue).
-// newWork is set when the world is being stopped and the caller should
-// start over.
-static g* stealWork(bool* inheritTime, bool* newWork) {
+// stealWork tries to take a runnable goroutine from another P, or to run
+// another P's due timers: four passes over the Ps in random order, with
+// the timers and runnext only on the last pass, skipping idle Ps for
+// goroutines and Ps without timers for timers (Go: stealWork). now is the
+// current time or 0; *rnow gets the time used. *pollUntil gets when the
+// earliest timer seen is due (0: none). *newWork is set when the world is
+// being stopped, or a timer ran and may have readied goroutines: the caller
+// should start over.
+static g* stealWork(int64 now, bool* inheritTime, int64* rnow, int64* pollUntil, bool* newWork) {
   p* pp = getg()->m->p;
   *inheritTime = false;
+  *pollUntil = 0;
   *newWork = false;
+  bool ranTimer = false;
   constexpr int stealTries = 4;
   for (int i = 0; i < stealTries; i++) {
-    bool stealRunNextG = i == stealTries - 1;
+    bool stealTimersOrRunNextG = i == stealTries - 1;
     for (randomEnum e = stealOrderStart(fastrand()); !e.done(); e.next()) {
       if (sched.gcwaiting.load() != 0) {
         // The world is stopping: the caller must deal with that first.
+        *rnow = now;
         *newWork = true;
         return nullptr;
       }
       p* p2 = allp[e.position()];
       if (pp == p2) continue;
-      // (timers issue) on the last pass, run p2's expired timers.
+
+      // Run p2's due timers: the one place where an M takes another P's
+      // timersLock. Only on the last pass, before p2's runnext, which is
+      // the last resort; and only once, as now stays the same across
+      // passes. Ps whose timerpMask bit is clear have none.
+      if (stealTimersOrRunNextG && pMaskRead(timerpMask, e.position())) {
+        checkTimersResult r = checkTimers(p2, now);
+        now = r.rnow;
+        if (r.pollUntil != 0 && (*pollUntil == 0 || r.pollUntil < *pollUntil)) *pollUntil = r.pollUntil;
+        if (r.ran) {
+          // The timers may have readied any number of goroutines onto our
+          // own queue, and runqsteal assumes that queue has room: take
+          // from it first.
+          if (g* gp = runqget(pp, inheritTime); gp != nullptr) {
+            *rnow = now;
+            *newWork = ranTimer;
+            return gp;
+          }
+          ranTimer = true;
+        }
+      }
+
       // An idle P has nothing worth stealing: skip it.
       if (!pMaskRead(idlepMask, e.position())) {
-        if (g* gp = runqsteal(pp, p2, stealRunNextG); gp != nullptr) return gp;
+        if (g* gp = runqsteal(pp, p2, stealTimersOrRunNextG); gp != nullptr) {
+          *rnow = now;
+          *newWork = ranTimer;
+          return gp;
+        }
       }
     }
   }
+  // Nothing to steal; but a timer that ran may have readied a goroutine we
+  // missed, and the caller needs the next timer's time.
+  *rnow = now;
+  *newWork = ranTimer;
   return nullptr;
 }
 
@@ -876,13 +940,28 @@ static p* checkRunqsNoP(p** allpSnapshot, int32 n, std::atomic<uint32>* idlepMas
   return nullptr;
 }
 
+// checkTimersNoP lowers pollUntil to the earliest timer of the Ps in the
+// snapshot that may have timers, and returns it (Go: checkTimersNoP). It
+// runs without a P, so it only reads the P's atomics.
+static int64 checkTimersNoP(p** allpSnapshot, int32 n, std::atomic<uint32>* timerpMaskSnapshot, int64 pollUntil) {
+  for (int32 id = 0; id < n; id++) {
+    if (pMaskRead(timerpMaskSnapshot, uint32(id))) {
+      int64 w = nobarrierWakeTime(allpSnapshot[id]);
+      if (w != 0 && (pollUntil == 0 || w < pollUntil)) pollUntil = w;
+    }
+  }
+  return pollUntil;
+}
+
 // findrunnable returns a goroutine for this M to run (Go 1.19:
-// findRunnable). It tries, in order: the global queue now and then for
-// fairness, the local queue, the global queue, stealing from other Ps; then
-// gives up its P, drops spinning, re-checks everything and stops the M
-// until there is work. Timers and the network poller plug in where marked.
-// *tryWakeP asks the caller to wake a P, because the goroutine returned is
-// a special one (none exists yet: it stays false until timers and netpoll).
+// findRunnable). It runs the P's due timers, then tries, in order: the
+// global queue now and then for fairness, the local queue, the global
+// queue, stealing from other Ps (goroutines, and timers due on them); then
+// gives up its P, drops spinning, re-checks everything and sleeps: in
+// netpoll until the next timer when no other M does so, else in stopm.
+// The network poller plugs in where marked. *tryWakeP asks the caller to
+// wake a P, because the goroutine returned is a special one (none exists
+// yet: it stays false until netpoll).
 g* findrunnable(bool* inheritTime, bool* tryWakeP) {
   m* mp = getg()->m;
   *tryWakeP = false;
@@ -893,7 +972,12 @@ top:
     gcstopm();
     goto top;
   }
-  // (timers issue) checkTimers(pp, 0).
+
+  // now and pollUntil are kept for stealWork below, which may run other
+  // Ps' timers; nothing blocks in between, so they stay about right.
+  checkTimersResult ct = checkTimers(pp, 0);
+  int64 now = ct.rnow;
+  int64 pollUntil = ct.pollUntil;
   *inheritTime = false;
 
   // Every so often, serve the global queue before the local one, for
@@ -917,7 +1001,7 @@ top:
     if (gp != nullptr) return gp;
   }
 
-  // (netpoll issue) a non-blocking netpoll here.
+  // (netpoll issue) a non-blocking netpoll here, when netpollWaiters > 0.
 
   // Look for work on the other Ps, as a spinning M.
   //
@@ -931,10 +1015,17 @@ top:
       sched.nmspinning.fetch_add(1);
     }
     bool newWork;
-    if (g* gp = stealWork(inheritTime, &newWork); gp != nullptr) return gp;
+    int64 w;
+    g* gp = stealWork(now, inheritTime, &now, &w, &newWork);
+    if (gp != nullptr) return gp;
     if (newWork) {
-      // There may be new work to do (the world is stopping); restart.
+      // There may be new work to do (the world is stopping, or a timer
+      // readied goroutines); restart.
       goto top;
+    }
+    if (w != 0 && (pollUntil == 0 || w < pollUntil)) {
+      // An earlier timer to wait for.
+      pollUntil = w;
     }
   }
 
@@ -945,11 +1036,12 @@ top:
   // array at any time. The entries need no copy, as an entry of an allp
   // array never changes once it has been set.
   // Go's slices carry their length; here the count is read first:
-  // procresize publishes a grown allp (and idlepMask) before the larger
+  // procresize publishes a grown allp (and the masks) before the larger
   // gomaxprocs, so the arrays read after it are at least that long.
   int32 nSnapshot = __atomic_load_n(&gomaxprocs, __ATOMIC_ACQUIRE);
   p** allpSnapshot = __atomic_load_n(&allp, __ATOMIC_ACQUIRE);
   std::atomic<uint32>* idlepMaskSnapshot = __atomic_load_n(&idlepMask, __ATOMIC_ACQUIRE);
+  std::atomic<uint32>* timerpMaskSnapshot = __atomic_load_n(&timerpMask, __ATOMIC_ACQUIRE);
 
   // Give the P back, then block.
   lock(&sched.lock);
@@ -972,7 +1064,8 @@ top:
   // a StoreLoad barrier between the two. In the reverse order, a submitter
   // could queue work after our last look but before our decrement, see an
   // M still spinning, and wake nobody: the work would sit with no thread
-  // coming for it.
+  // coming for it. The sources are the Ps' run queues and the Ps' timer
+  // heaps (a timer started, or moved earlier).
   //
   // If the second look finds work, m->spinning is set again, which tells
   // resetspinning to wake one more worker (several goroutines may be
@@ -997,14 +1090,113 @@ top:
       sched.nmspinning.fetch_add(1);
       goto top;
     }
-    // (timers issue) checkTimersNoP: the earliest timer of any P bounds the
-    // sleep below.
-  }
-  (void)wasSpinning;  // (netpoll issue) restores spinning after a blocking netpoll
 
-  // (netpoll issue) block in netpoll until the next timer or I/O.
+    // And at the timers, started or moved earlier meanwhile. Without a P,
+    // only their atomics can be read (checkTimers would lock and adjust).
+    pollUntil = checkTimersNoP(allpSnapshot, nSnapshot, timerpMaskSnapshot, pollUntil);
+  }
+
+  // Sleep in netpoll until the next timer, unless another M already does.
+  if (netpollinited() && (netpollWaiters.load() > 0 || pollUntil != 0) && sched.lastpoll.exchange(0) != 0) {
+    sched.pollUntil.store(pollUntil);
+    if (mp->p != nullptr) throw_("findrunnable: netpoll with p");
+    if (mp->spinning) throw_("findrunnable: netpoll with spinning");
+    now = nanotime();
+    int64 delay = -1;
+    if (pollUntil != 0) {
+      delay = pollUntil - now;
+      if (delay < 0) delay = 0;
+    }
+    gList list = netpoll(delay);  // blocks until the time, or a netpollBreak
+    sched.pollUntil.store(0);
+    sched.lastpoll.store(now);
+    lock(&sched.lock);
+    pp = pidleget();
+    unlock(&sched.lock);
+    if (pp == nullptr) {
+      // (netpoll issue) injectglist(&list): the stub never returns any.
+      (void)list;
+    } else {
+      acquirep(pp);
+      // (netpoll issue) run a goroutine of list, inject the rest.
+      if (wasSpinning) {
+        mp->spinning = true;
+        sched.nmspinning.fetch_add(1);
+      }
+      goto top;
+    }
+  } else if (pollUntil != 0 && netpollinited()) {
+    // Another M sleeps in netpoll: make sure it wakes in time for our
+    // timer.
+    int64 pollerPollUntil = sched.pollUntil.load();
+    if (pollerPollUntil == 0 || pollerPollUntil > pollUntil) netpollBreak();
+  }
   stopm();
   goto top;
+}
+
+// checkTimers runs pp's due timers (Go: checkTimers). now is the current
+// time or 0. Returns the time used, when pp's next timer is due (0: none;
+// else always later than the time returned), and whether a timer ran.
+// Called by the M holding pp, or by a thief (stealWork) on another M.
+checkTimersResult checkTimers(p* pp, int64 now) {
+  // Nothing to do before the first timer, or the first modified one, is
+  // due.
+  int64 next = pp->timer0When.load(std::memory_order_relaxed);
+  int64 nextAdj = pp->timerModifiedEarliest.load(std::memory_order_relaxed);
+  if (next == 0 || (nextAdj != 0 && nextAdj < next)) next = nextAdj;
+
+  if (next == 0) {
+    // No timers to run or adjust.
+    return {now, 0, false};
+  }
+
+  if (now == 0) now = nanotime();
+  if (now < next) {
+    // Not yet time; go on only to clear deleted timers, on the same
+    // condition as below.
+    if (pp != getg()->m->p || pp->deletedTimers.load() <= pp->numTimers.load() / 4) return {now, next, false};
+  }
+
+  int64 pollUntil = 0;
+  bool ran = false;
+  lock(&pp->timersLock);
+
+  if (pp->timers.len() > 0) {
+    adjusttimers(pp, now);
+    while (pp->timers.len() > 0) {
+      // runtimer may unlock pp->timersLock for a while.
+      if (int64 tw = runtimer(pp, now); tw != 0) {
+        if (tw > 0) pollUntil = tw;
+        break;
+      }
+      ran = true;
+    }
+  }
+
+  // Our own P with many deleted timers: sweep them out. Only for our own,
+  // to keep other Ps' timersLocks free.
+  if (pp == getg()->m->p && pp->deletedTimers.load() > pp->timers.len() / 4) clearDeletedTimers(pp);
+
+  unlock(&pp->timersLock);
+
+  return {now, pollUntil, ran};
+}
+
+// wakeNetPoller makes sure some M will run timers at when: it breaks the
+// netpoll sleep of the M that would sleep past when, or, when no M sleeps
+// there, wakes an idle P to take up the timers (Go: wakeNetPoller).
+void wakeNetPoller(int64 when) {
+  if (sched.lastpoll.load() == 0) {
+    // An M is in netpoll (or about to be); findrunnable has set pollUntil
+    // to the time it will wake, or 0. A wake-up too many is possible, one
+    // too few is not.
+    int64 pollerPollUntil = sched.pollUntil.load();
+    if (pollerPollUntil == 0 || pollerPollUntil > when) netpollBreak();
+  } else {
+    // No M in netpoll: get one there, for the new timer.
+    wakep();
+  }
 }
 
 // resetspinning: the M found work while spinning. If it was the last
@@ -1447,6 +1639,21 @@ static void preemptall() {
   }
 }
 
+// freezetheworld makes the other Ms stop at their next scheduling point,
+// while a fatal report is printed: like a stop of the world, but without
+// waiting, since the caller may hold any lock or be on any stack (Go:
+// freezetheworld). stopwait is set so large that no stopping M ever
+// thinks it is the last one.
+void freezetheworld() {
+  for (int i = 0; i < 5; i++) {
+    sched.stopwait = 0x7fffffff;  // Go: freezeStopWait
+    sched.gcwaiting.store(1);
+    preemptall();
+    if (gomaxprocs <= 1) break;
+    usleep(1000);
+  }
+}
+
 // stopTheWorldWithSema stops every P: the idle ones at once, the running
 // ones when their M next enters the scheduler (gcstopm). The caller holds
 // worldsema and is not preemptible (Go: stopTheWorldWithSema).
@@ -1585,6 +1792,8 @@ int32 GOMAXPROCS(int32 n) {
 static void pinit(p* pp, int32 id) {
   pp->id = id;
   pp->status = _Pgcstop;
+  // A new P may get timers at once (Go: p.init sets its timerpMask bit).
+  pMaskSet(timerpMask, id);
 }
 
 // pdestroy gives up everything pp holds (queued goroutines to the global
@@ -1601,6 +1810,21 @@ static void pdestroy(p* pp) {
     globrunqputhead(pp->runq[t % kRunqSize].load());
   }
   if (g* gp = pp->runnext.exchange(nullptr); gp != nullptr) globrunqputhead(gp);
+  if (pp->timers.len() > 0) {
+    p* plocal = getg()->m->p;
+    // The world is stopped, but sysmon may read the timers (timeSleepUntil)
+    // and a thief may hold pp's timersLock: lock both. Nowhere else does
+    // an M hold two timersLocks, so the order cannot deadlock.
+    lock(&plocal->timersLock);
+    lock(&pp->timersLock);
+    moveTimers(plocal, &pp->timers);
+    pp->timers.n = 0;  // the array stays, for a later pinit of this P
+    pp->numTimers.store(0);
+    pp->deletedTimers.store(0);
+    pp->timer0When.store(0);
+    unlock(&pp->timersLock);
+    unlock(&plocal->timersLock);
+  }
   gfpurge(pp);
   stackcache_clear(pp);
   // Give the sudog cache to the central one.
@@ -1636,8 +1860,11 @@ p* procresize(int32 nprocs) {
     uint32 words = (uint32(nprocs) + 31) / 32;
     auto* nmask = static_cast<std::atomic<uint32>*>(persistentalloc(sizeof(uint32) * words, 8));
     for (uint32 i = 0; idlepMask != nullptr && i < (allpcap + 31) / 32; i++) nmask[i].store(idlepMask[i].load());
+    auto* ntmask = static_cast<std::atomic<uint32>*>(persistentalloc(sizeof(uint32) * words, 8));
+    for (uint32 i = 0; timerpMask != nullptr && i < (allpcap + 31) / 32; i++) ntmask[i].store(timerpMask[i].load());
     __atomic_store_n(&allp, nallp, __ATOMIC_RELEASE);
     __atomic_store_n(&idlepMask, nmask, __ATOMIC_RELEASE);
+    __atomic_store_n(&timerpMask, ntmask, __ATOMIC_RELEASE);
     allpcap = uint32(nprocs);
   }
 
@@ -1681,6 +1908,7 @@ p* procresize(int32 nprocs) {
   }
   // A shrunk P is not idle any more.
   for (int32 i = nprocs; i < old; i++) pMaskClear(idlepMask, i);
+  for (int32 i = nprocs; i < old; i++) pMaskClear(timerpMask, i);
   if (stealOrder.count != uint32(nprocs)) stealOrderReset(uint32(nprocs));
   __atomic_store_n(&gomaxprocs, nprocs, __ATOMIC_RELEASE);
   return runnablePs;
@@ -1718,10 +1946,29 @@ p* releasep() {
   return pp;
 }
 
+// updateTimerPMask clears pp's timerpMask bit if its heap is empty (Go:
+// updateTimerPMask). The mask is kept up to date only here and in pidleget,
+// not on every timer operation, which would put a shared word on the
+// timers' hot path: a running P may start a timer at any moment, so its
+// bit stays set; an idle P cannot start one, so if it goes idle without
+// timers its bit may be cleared. An idle P whose timers were run by
+// thieves keeps its bit until it runs again.
+static void updateTimerPMask(p* pp) {
+  if (pp->numTimers.load() > 0) return;
+  // Another P may be moving one of pp's timers (checkTimers on a
+  // timerModified one takes it out and puts it back, so numTimers dips
+  // to 0 for a moment): decide under timersLock.
+  lock(&pp->timersLock);
+  if (pp->numTimers.load() == 0) pMaskClear(timerpMask, pp->id);
+  unlock(&pp->timersLock);
+}
+
 // pidleput adds pp, whose run queue must be empty, to the idle P list and
-// sets its idlepMask bit. The caller holds sched.lock.
+// sets its idlepMask bit (and clears its timerpMask bit if it has no
+// timers). The caller holds sched.lock.
 void pidleput(p* pp) {
   if (!runqempty(pp)) throw_("pidleput: P has non-empty run queue");
+  updateTimerPMask(pp);
   pMaskSet(idlepMask, pp->id);
   pp->link = sched.pidle;
   sched.pidle = pp;
@@ -1733,6 +1980,8 @@ void pidleput(p* pp) {
 p* pidleget() {
   p* pp = sched.pidle;
   if (pp != nullptr) {
+    // Its M may start timers from now on.
+    pMaskSet(timerpMask, pp->id);
     pMaskClear(idlepMask, pp->id);
     sched.pidle = pp->link;
     sched.npidle.fetch_sub(1);
@@ -1777,7 +2026,8 @@ void schedtrace(bool detailed) {
     if (detailed) {
       int64 id = mp != nullptr ? mp->id : -1;
       print("  P", i, ": status=", pp->status, " schedtick=", pp->schedtick, " syscalltick=", pp->syscalltick, " m=", id,
-            " runqsize=", t - h, " gfreecnt=", pp->gFree.n, " timerslen=", 0, "\n");
+            " runqsize=", t - h, " gfreecnt=", pp->gFree.n,
+            " timerslen=", __atomic_load_n(&pp->timers.n, __ATOMIC_RELAXED), "\n");
     } else {
       // The short form gives each P's run queue length, all in one
       // bracketed list: [len1 len2 len3 len4]
@@ -1836,7 +2086,29 @@ static bool runqsbusy() {
   return false;
 }
 
+// markwaitsince stamps the goroutines that are blocked and not yet stamped
+// with the time, for the "N minutes" of goroutine dumps (Go stamps g.waitsince
+// the same way when its collector scans a blocked goroutine; gort has no
+// collector, and sysmon does it every scavenger period). A goroutine that
+// runs again meanwhile has its stamp cleared by execute; if it started
+// running while we stamped, the stamp is taken back.
+static void markwaitsince(int64 now) {
+  for (g* gp = __atomic_load_n(&allgs, __ATOMIC_ACQUIRE); gp != nullptr; gp = gp->alllink) {
+    uint32 s = readgstatus(gp);
+    if ((s != _Gwaiting && s != _Gsyscall) || __atomic_load_n(&gp->waitsince, __ATOMIC_RELAXED) != 0) continue;
+    __atomic_store_n(&gp->waitsince, now, __ATOMIC_SEQ_CST);
+    s = readgstatus(gp);
+    if (s != _Gwaiting && s != _Gsyscall) {
+      int64 expect = now;
+      __atomic_compare_exchange_n(&gp->waitsince, &expect, 0, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+    }
+  }
+}
+
 static constexpr int64 kScavengePeriod = 500 * 1000 * 1000;  // ns
+// Go's forcegcperiod, 2 minutes: the bound on sysmon's deep sleep is half
+// of it, even with no GC to sample for.
+static constexpr int64 kForcegcperiod = int64(2) * 60 * 1000 * 1000 * 1000;
 static constexpr uintptr kPoolKeepHotStacks = 64;
 
 static void sysmon() {
@@ -1865,18 +2137,28 @@ static void sysmon() {
     if (debug.schedtrace <= 0 && (sched.gcwaiting.load() != 0 || sched.npidle.load() == uint32(gomaxprocs))) {
       lock(&sched.lock);
       if (sched.gcwaiting.load() != 0 || sched.npidle.load() == uint32(gomaxprocs)) {
-        // (timers issue) sleep at most until the next timer. Go wakes
-        // every forcegcperiod/2 (60 s) for the GC; with no GC, sysmon
-        // sleeps until the scheduler wakes it.
-        sched.sysmonwait.store(true);
-        unlock(&sched.lock);
-        // Nothing runs: give back the memory of every pooled stack but the
-        // hot ones before sleeping.
-        stackscavenge(kPoolKeepHotStacks);
-        bool syscallWake = notetsleep(&sched.sysmonnote, int64(60) * 1000 * 1000 * 1000);
-        lock(&sched.lock);
-        sched.sysmonwait.store(false);
-        noteclear(&sched.sysmonnote);
+        bool syscallWake = false;
+        int64 next = timeSleepUntil();
+        if (next > now) {
+          sched.sysmonwait.store(true);
+          unlock(&sched.lock);
+          // Sleep until the next timer, at most forcegcperiod/2 (60 s,
+          // Go's bound, which keeps its GC sampling fresh).
+          int64 sleep = kForcegcperiod / 2;
+          if (next - now < sleep) sleep = next - now;
+          // Nothing runs for a while: give back the memory of every pooled
+          // stack but the hot ones before sleeping. Not for a short sleep
+          // (a timer due soon): the stacks would be faulted in again at
+          // once, and the periodic pass below covers a program that naps
+          // often.
+          if (sleep >= kScavengePeriod) stackscavenge(kPoolKeepHotStacks);
+          syscallWake = notetsleep(&sched.sysmonnote, sleep);
+          lock(&sched.lock);
+          sched.sysmonwait.store(false);
+          noteclear(&sched.sysmonnote);
+        }
+        // A wake-up for a timer leaves idle and delay as they are: a
+        // program that mostly sleeps should not get a busy sysmon.
         if (syscallWake) {
           idle = 0;
           delay = 20;
@@ -1888,6 +2170,13 @@ static void sysmon() {
     lock(&sched.sysmonlock);
     now = nanotime();
     // (netpoll issue) poll the network if it hasn't been polled for 10 ms.
+    // Timers overdue while every P is idle: the M that should have woken
+    // for them (netpoll's sleeper) has not. Go does this only on NetBSD,
+    // whose kernel can lose netpollBreak's wake-ups; here it is a cheap
+    // safety net, and it only acts when a P is idle.
+    if (sched.npidle.load() == uint32(gomaxprocs)) {
+      if (int64 next = timeSleepUntil(); next < now) startm(nullptr, false);
+    }
     // (preemption issue) take back Ps stuck in system calls and preempt
     // goroutines that have run too long; each retake resets idle.
     idle++;
@@ -1906,6 +2195,7 @@ static void sysmon() {
     if (now - lastscavenge >= kScavengePeriod) {
       lastscavenge = now;
       stackscavengeidle();
+      markwaitsince(now);
     }
     if (debug.schedtrace > 0 && lasttrace + int64(debug.schedtrace) * 1000000 <= now) {
       lasttrace = now;

@@ -32,6 +32,7 @@ struct m;
 struct p;
 struct hchan;
 struct sudog;
+struct timer;
 
 // A futex-based lock (Go: lock_futex.go). key: 0 unlocked, 1 locked,
 // 2 locked with sleepers. Never a pthread mutex: it must work before libc and
@@ -155,6 +156,9 @@ struct g {
   // inside a catch block may resume on another M.
   void* ehstate[2] = {};
   alignas(16) unsigned char closure[kClosureSize] = {};
+  // Cached timer for gort::sleep (timeSleep), made on first use and kept
+  // with the g for ever, across reuse (Go: g.timer).
+  struct timer* timer = nullptr;
 };
 static_assert(offsetof(g, stack) + offsetof(struct stack, lo) == g_stack_lo);
 static_assert(offsetof(g, stack) + offsetof(struct stack, hi) == g_stack_hi);
@@ -303,6 +307,17 @@ struct stackcache {
 
 inline constexpr uint32 kRunqSize = 256;
 
+// A P's timer heap array (Go: p.timers, a []*timer). It grows by doubling
+// with sysAlloc/sysFree (time.cpp), never through libc; guarded by
+// p.timersLock.
+struct timerSlice {
+  timer** a = nullptr;
+  int32 n = 0;    // len
+  int32 cap = 0;  // capacity of a
+  int32 len() const { return n; }
+  timer*& operator[](int32 i) const { return a[i]; }
+};
+
 struct p {
   int32 id = 0;
   uint32 status = _Pgcstop;
@@ -337,12 +352,31 @@ struct p {
   sudog* sudogcache[128] = {};
 
   bool preempt = false;  // this P should enter the scheduler ASAP
+
+  uint32 stackcolor = 0;  // cache colour of the next stack's top (gostartcall)
+
+  // Timers (time.cpp). timersLock guards the heap; the other fields are
+  // atomics, read without the lock by other Ps and sysmon.
+  mutex timersLock;
+  // The heap of timers started on this P, a 4-ary heap on timer::when.
+  timerSlice timers;
+  // when of the heap's first timer; 0 if the heap is empty.
+  std::atomic<int64> timer0When{0};
+  // The earliest nextwhen of the timers in state timerModifiedEarlier;
+  // 0 if none is known.
+  std::atomic<int64> timerModifiedEarliest{0};
+  // Number of timers in the heap, and how many of them are timerDeleted.
+  std::atomic<int32> numTimers{0};
+  std::atomic<int32> deletedTimers{0};
 };
 
 // The global scheduler state (Go: schedt).
 struct schedt {
   std::atomic<uint64> goidgen{0};
+  // nanotime of the last network poll; 0 while an M is blocked in netpoll.
   std::atomic<int64> lastpoll{0};
+  // When that blocked netpoll will return by itself (0: not before woken).
+  std::atomic<int64> pollUntil{0};
 
   mutex lock;
 
