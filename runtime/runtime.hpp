@@ -154,6 +154,15 @@ void print(A... a) {
 [[noreturn]] void panicstring(const char* s) RUNTIME_SYM("gopanic");
 extern std::atomic<uint32> panicking;
 extern void (*crashhook)();
+// startpanic_m and dopanic_m: the two halves of a fatal report (Go's), for
+// the signal handler too (sigctx: the signal's ucontext, or null).
+bool startpanic_m();
+bool dopanic_m(g* gp, uintptr sp, bool skipthrow, void* sigctx);
+
+// ---- signal_unix.cpp ----
+void initsig();             // install the handlers (m0, at start)
+void minitSignalStack();    // give this M its signal stack (minit)
+void unminitSignals();      // take it away (an M whose thread ends)
 extern "C" [[noreturn]] void runtime_abort() RUNTIME_SYM("abort");
 
 // fatalpanic ends the program after a panic that nothing recovered, whose
