@@ -66,10 +66,7 @@ struct dbgvar_set {
   int32 scheddetail = 0;
   int32 asyncpreemptoff = 0;
   int32 boottrace = 0;
-  // mprotectguard=1: stack guards made with mprotect even where the kernel
-  // has MADV_GUARD_INSTALL. gdb's gcore cannot read a mapping that holds
-  // MADV_GUARD_INSTALL guards, and drops all of it (gort-gdb(7)).
-  int32 mprotectguard = 0;
+  int32 guardmprotect = 0;  // stack guards with mprotect even where MADV_GUARD_INSTALL works
 };
 extern dbgvar_set debug;
 

@@ -48,10 +48,10 @@ void parsedebugvars() {
     int32* value;
   } vars[] = {
       {"schedtrace", &debug.schedtrace},
-      {"mprotectguard", &debug.mprotectguard},
       {"scheddetail", &debug.scheddetail},
       {"asyncpreemptoff", &debug.asyncpreemptoff},
       {"boottrace", &debug.boottrace},
+      {"guardmprotect", &debug.guardmprotect},
   };
   setTraceback(gogetenv("GOTRACEBACK"));
   const char* s = gogetenv("GODEBUG");

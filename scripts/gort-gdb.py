@@ -195,7 +195,7 @@ def check_allgs(nlive):
     if n != want or bad:
         print("warning: gort: allgs has %d entries (allglen %d), %d without a goroutine id: this memory "
               "looks lost or zeroed. A core made by gdb's gcore loses every mapping that holds "
-              "MADV_GUARD_INSTALL stack guards: run the program with GODEBUG=mprotectguard=1 "
+              "MADV_GUARD_INSTALL stack guards: run the program with GODEBUG=guardmprotect=1 "
               "(gort-gdb(7))." % (n, want, len(bad)))
 
 

@@ -49,7 +49,7 @@ Test(chan, classic_sieve_ring_fifo_stress) {
 
 Test(chan, semantics_of_each_operation_and_element_lifetimes) {
   run_scenarios("chan_semantics", {"lencap", "handles", "nonblocking", "closed", "fullsender", "wakeclose", "range",
-                                   "zerosize", "moveonly", "strings", "counted"});
+                                   "zerosize", "moveonly", "strings", "counted", "atexit"});
 }
 
 Test(chan, select_fairness_cases_and_blocking_forever) {

@@ -186,14 +186,14 @@ Test(diag, gotraceback_crash_dies_by_sigabrt) {
 }
 
 // A goroutine that recurses without end hits the guard below its stack;
-// the fault is handled on the M's signal stack. The report depends on the
-// fault's address only, so guards made with MADV_GUARD_INSTALL
-// (SEGV_MAPERR) and with mprotect (SEGV_ACCERR) are both recognised; this
-// test meets whichever the kernel gives.
+// the fault is handled on the M's signal stack. Guards made with
+// MADV_GUARD_INSTALL (SEGV_MAPERR, where the kernel has it) and with
+// mprotect (SEGV_ACCERR, forced by GODEBUG=guardmprotect=1) both.
 Test(diag, stack_overflow) {
   const char* scenario = "overflow";
-  for (const std::string& v : variants()) {
-    result r = rundiag(v, scenario);
+  for (const std::string& v : variants())
+  for (const char* godebug : {"GODEBUG=", "GODEBUG=guardmprotect=1"}) {
+    result r = rundiag(v, scenario, {godebug});
     EXPECT(r.exited && r.status == 2, "exit status 2");
     EXPECT(r.err.rfind("runtime: goroutine stack exceeds 262144-byte limit\nruntime: sp=0x", 0) == 0, "header");
     EXPECT(contains(r.err, "]\nfatal error: stack overflow\n\ngoroutine 2 [running]:\ndiag_recurse(int)\n"),

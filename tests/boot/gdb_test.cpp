@@ -354,14 +354,14 @@ Test(gdb, live_process) {
 
 // A core file made with generate-core-file (never the system's
 // core_pattern), then inspected: registers cannot be written, so parked
-// goroutines are shown through the frame unwinder. GODEBUG=mprotectguard=1:
+// goroutines are shown through the frame unwinder. GODEBUG=guardmprotect=1:
 // gcore cannot read mappings that hold MADV_GUARD_INSTALL guards (gort-gdb(7)).
 Test(gdb, core_file) {
   for (const std::string& v : some_variants()) {
     std::string core = core_path(v);
     std::remove(core.c_str());
     result r1 = rungdb(prog(v, "gdb_target"), {"break gdb_target_stop", "run", "generate-core-file " + core, "kill"},
-                       "", {"GODEBUG=mprotectguard=1"});
+                       "", {"GODEBUG=guardmprotect=1"});
     std::string w = v + " core";
     cr_assert(!r1.timedout && r1.exited && r1.status == 0 && contains(r1.out, "Saved corefile"), "%s: %s", w.c_str(),
               show(r1).c_str());
