@@ -85,12 +85,19 @@ void chanretain(hchan* c) {
 }
 
 // chanrelease drops a handle. The last one destroys what is still buffered
-// and frees the channel; nobody can be waiting on it (a waiter holds a
-// handle).
+// and frees the channel, unless goroutines still wait on it: they can only
+// reach it through a reference to a handle that is gone, which happens
+// when main returns while goroutines wait on a global channel (its
+// destructor runs at exit, and Go's rule is that the program simply ends).
+// Then the channel stays allocated, so that a waiter is never left on freed
+// memory.
 void chanrelease(hchan* c) {
   if (c == nullptr) return;
   if (c->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
-  if (c->recvq.first != nullptr || c->sendq.first != nullptr) throw_("chanrelease: waiters on a dead channel");
+  lock(&c->lock);
+  bool waiters = c->recvq.first != nullptr || c->sendq.first != nullptr;
+  unlock(&c->lock);
+  if (waiters) return;
   for (uint32 n = c->qcount, i = c->recvx; n > 0; n--) {
     typedmemclr(c->elemtype, chanbuf(c, i));
     if (++i == c->dataqsiz) i = 0;

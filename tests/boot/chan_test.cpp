@@ -117,6 +117,22 @@ Test(chan, misuse_panics_are_recoverable) {
   }
 }
 
+// main returns while goroutines wait on global channels: the program ends
+// with main's status and nothing else, though the channels' destructors
+// run at exit with waiters still queued.
+Test(chan, main_returns_while_goroutines_wait_on_global_channels) {
+  for (const std::string& v : variants()) {
+    for (int procs : {1, 2}) {
+      std::vector<std::string> env = {"GOMAXPROCS=" + std::to_string(procs)};
+      result r = run({prog(v, "chan_exit")}, &env, 30);
+      std::string where = "chan_exit " + v + " GOMAXPROCS=" + std::to_string(procs);
+      cr_assert(r.exited && r.status == 3, "%s: %s", where.c_str(), show(r).c_str());
+      cr_assert_eq(r.out, "main returns with 5 goroutines\n", "%s: %s", where.c_str(), show(r).c_str());
+      cr_assert_eq(r.err, "", "%s: %s", where.c_str(), show(r).c_str());
+    }
+  }
+}
+
 Test(chan, header_is_strict_cxx_and_refuses_a_throwing_move) {
   const char* bin = std::getenv("GORT_BIN");
   std::string drv = std::string(bin != nullptr ? bin : "build/bin") + "/gort-c++";
