@@ -36,6 +36,12 @@ SDK   = $(LIB) $(CRT) $(DRV) $(HDRS)
 
 all: $(SDK) $(O)/demo/hello
 
+# The libraries a gort program links besides libgort.a (also in
+# scripts/gort-c++ and scripts/gort.pc.in). libgcc_s is named before
+# libunwind and kept even under --as-needed: libunwind.so also defines the
+# _Unwind_* functions, and C++ exceptions must keep using libgcc_s's.
+GORT_LIBS = -Wl,--push-state,--no-as-needed -lgcc_s -Wl,--pop-state -lunwind -ldw
+
 # api.cpp includes the public header, whose gort::go uses try/catch.
 $(O)/obj/runtime/api.o: RT_CXXFLAGS += -fexceptions
 
@@ -51,12 +57,15 @@ $(O)/obj/%.o: %.S arch/amd64/asm.h
 # runtime.main runs the program's .init_array after the runtime is up, and
 # would re-initialise it. And it must not call libc (the compiler turns loops
 # into strlen/memcpy calls unless stopped): only the API layer (api.o) may
-# use the C++ runtime, and only the crt calls main.
+# use the C++ runtime, and only the crt calls main. traceback.o is exempt
+# too: tracebacks need libunwind (to walk C++ frames by their DWARF CFI),
+# libdw (symbols, lines, inline scopes) and __cxa_demangle; it is the
+# hosted flavour's only library user in the core (see its header comment).
 $(LIB): $(RT_OBJS)
 	@mkdir -p $(@D)
 	@for o in $^; do if readelf -SW $$o | grep -q '\.init_array'; then \
 	  echo "error: $$o has static constructors (.init_array); runtime globals must be constinit" >&2; exit 1; fi; done
-	@for o in $(filter-out %/api.o,$^); do bad=$$(nm -u $$o | awk '{print $$2}' | \
+	@for o in $(filter-out %/api.o %/traceback.o,$^); do bad=$$(nm -u $$o | awk '{print $$2}' | \
 	  grep -v -e '^_ZN4gort' -e '^runtime\.' -e '^_GLOBAL_OFFSET_TABLE_$$' -e '^main$$' -e '^gort_crt_missing'); \
 	  if [ -n "$$bad" ]; then echo "error: $$o calls outside the runtime (libc?): $$bad" >&2; exit 1; fi; done
 	rm -f $@ && ar rcs $@ $^
@@ -102,13 +111,14 @@ deps-bench:
 # ---- install ----
 install: $(SDK)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/gort $(DESTDIR)$(PREFIX)/lib/pkgconfig \
-	    $(DESTDIR)$(PREFIX)/include/gort $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man7
+	    $(DESTDIR)$(PREFIX)/include/gort $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man3 $(DESTDIR)$(PREFIX)/share/man/man7
 	install -m 755 $(DRV) $(DESTDIR)$(PREFIX)/bin/gort-c++
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libgort.a
 	install -m 644 $(CRT) $(DESTDIR)$(PREFIX)/lib/gort/crt-hosted.o
 	install -m 644 $(HEADERS) $(DESTDIR)$(PREFIX)/include/gort/
 	sed 's|@PREFIX@|$(PREFIX)|' scripts/gort.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/gort.pc
 	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 man/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
 	install -m 644 man/*.7 $(DESTDIR)$(PREFIX)/share/man/man7/
 
 clean:

@@ -35,6 +35,9 @@ namespace gort::runtime {
 
 void flavour_init(int argc, char** argv, char** envp) {
   if (rtld_fini_ != nullptr) __cxa_atexit(reinterpret_cast<void (*)(void*)>(rtld_fini_), nullptr, nullptr);
+  // An exception that escapes a constructor, main or a goroutine is a
+  // panic (runtime/api.cpp).
+  installterminate();
   std::size_t n = std::size_t(__init_array_end - __init_array_start);
   boottrace(bootstep::init, nullptr, int64(n));
   for (std::size_t i = 0; i < n; i++) __init_array_start[i](argc, argv, envp);

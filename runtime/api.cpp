@@ -1,5 +1,13 @@
-// runtime/api.cpp: the public API in <gort/gort.hpp>, over the runtime.
+// runtime/api.cpp: the public API in <gort/gort.hpp>, over the runtime,
+// and the C++ side of panics: gort::panic and the terminate handler that
+// reports an uncaught exception as Go reports an unrecovered panic.
 #include "../include/gort/gort.hpp"
+
+#include <cxxabi.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
 
 #include "chan.hpp"
 #include "runtime.hpp"
@@ -88,6 +96,88 @@ void unlock_os_thread() noexcept {
   UnlockOSThread();
 }
 
+void panic(const char* msg) { throw panic_error(msg); }
+void panic(const std::string& msg) { throw panic_error(msg); }
+
+namespace {
+
+// printtypename prints a C++ type's name, demangled.
+void printtypename(const std::type_info* t) {
+  const char* raw = t->name();
+  int status = 0;
+  char* d = abi::__cxa_demangle(raw, nullptr, nullptr, &status);
+  printstring(d != nullptr && status == 0 ? d : raw);
+  std::free(d);
+}
+
+template <class T>
+bool printnumber(const char* tname, const char* fmt) {
+  try {
+    throw;
+  } catch (T v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, fmt, v);
+    print(tname, "(", static_cast<const char*>(buf), ")");
+    return true;
+  } catch (...) {
+  }
+  return false;
+}
+
+// printpanicval prints the value of the exception being handled, as Go's
+// printpanicval prints a panic's value: a std::exception by its what()
+// (Go: an error by its Error()), a string as it is, a number with its type
+// ("int(42)", Go's form for a value of a named type), anything else as its
+// type and its address ("(my::T) 0xc000010000"; the object stays alive
+// until the process ends, so a debugger can look at it there).
+void printpanicval() {
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    printstring(e.what());
+  } catch (const char* s) {
+    printstring(s);
+  } catch (const std::string& s) {
+    printbytes(s.data(), s.size());
+  } catch (...) {
+    if (printnumber<bool>("bool", "%d") || printnumber<char>("char", "%d") ||
+        printnumber<signed char>("signed char", "%d") || printnumber<unsigned char>("unsigned char", "%u") ||
+        printnumber<short>("short", "%d") || printnumber<unsigned short>("unsigned short", "%u") ||
+        printnumber<int>("int", "%d") || printnumber<unsigned>("unsigned int", "%u") ||
+        printnumber<long>("long", "%ld") || printnumber<unsigned long>("unsigned long", "%lu") ||
+        printnumber<long long>("long long", "%lld") ||
+        printnumber<unsigned long long>("unsigned long long", "%llu") || printnumber<float>("float", "%g") ||
+        printnumber<double>("double", "%g") || printnumber<long double>("long double", "%Lg"))
+      return;
+    std::exception_ptr ep = std::current_exception();
+    printstring("(");
+    printtypename(abi::__cxa_current_exception_type());
+    // libstdc++'s exception_ptr holds the address of the thrown object.
+    print(") ", static_cast<const void*>(*reinterpret_cast<void**>(&ep)));
+  }
+}
+
+// onterminate is the std::terminate handler: with an exception active it
+// is a panic that nothing recovered (gort-debug(7)); it runs inside the
+// throw (see detail::entry_inline), so the goroutine's frames from the
+// throw point down are still on the stack, and are printed from there.
+[[noreturn]] [[gnu::noinline]] void onterminate() {
+  if (abi::__cxa_current_exception_type() == nullptr)
+    runtime::fatal("std::terminate called without an active exception");
+  // Go: printpanics.
+  printlock();
+  printstring("panic: ");
+  printpanicval();
+  printstring("\n");
+  printunlock();
+  runtime::fatalpanic(reinterpret_cast<uintptr>(__builtin_frame_address(0)), true);
+}
+
+}  // namespace
+
+namespace runtime {
+void installterminate() { std::set_terminate(onterminate); }
+}  // namespace runtime
 // ---- time (<gort/time.hpp>; Go: package time over runtime/time.go) ----
 
 namespace detail {

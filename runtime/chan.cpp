@@ -19,10 +19,23 @@ namespace gort::runtime {
 // ---- element moves (Go: typedmemmove, typedmemclr) ----
 
 void typedmemmove(const chantype* t, void* dst, void* src) {
-  if (t->move == nullptr)
-    rt_memmove(dst, src, t->size);
-  else
+  if (t->move != nullptr) {
     t->move(dst, src);
+    return;
+  }
+  // Word-sized values (the common chan<int>, chan<T*>) without a call.
+  switch (t->size) {
+    case 8:
+      __builtin_memcpy(dst, src, 8);
+      return;
+    case 4:
+      __builtin_memcpy(dst, src, 4);
+      return;
+    case 1:
+      __builtin_memcpy(dst, src, 1);
+      return;
+  }
+  rt_memmove(dst, src, t->size);
 }
 
 void typedmemclr(const chantype* t, void* obj) {

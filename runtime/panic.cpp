@@ -1,37 +1,142 @@
-// runtime/panic.cpp: fatal errors (Go: panic.go's throw and fatal).
-// "fatal error: <msg>" then the goroutine that hit it, exit status 2.
+// runtime/panic.cpp: fatal errors and unrecovered panics (Go: panic.go's
+// throw, fatal, fatalthrow, fatalpanic, startpanic_m, dopanic_m).
+// "fatal error: <msg>" or "panic: <value>", then the goroutines as
+// GOTRACEBACK says (traceback.cpp), exit status 2.
 #include "runtime.hpp"
 #include "sys_linux.hpp"
 
 namespace gort::runtime {
 
-// Non-zero once a fatal report has started (Go: panicking); checkdead
-// stays quiet then.
+// The number of Ms printing a fatal report (Go: panicking); checkdead stays
+// quiet while it is non-zero.
 constinit std::atomic<uint32> panicking{0};
+// paniclk serialises the reports of Ms that fail at the same time;
+// deadlock is where an M that has printed its report waits for the one
+// still printing to end the process.
+constinit static mutex paniclk;
+constinit static mutex deadlock;
+constinit static bool didothers;
 
-// fatalthrow prints the report and exits; it never returns. A second fatal
-// error while printing the first goes straight to exit.
-[[noreturn]] static void fatalthrow(const char* kind, const char* s) {
+// crash ends the process with a core dump, after the report, under
+// GOTRACEBACK=crash (Go: crash). It is set by the signal code (signal.cpp)
+// once the handlers are installed; until then the exit is plain.
+using crashfn = void (*)();
+constinit crashfn crashhook = nullptr;
+
+// startpanic_m prepares this M to print a fatal report and stops the
+// others; it reports whether the report may be printed (Go:
+// startpanic_m). A failure during the report is reported on a second
+// call, and a third gives up.
+static bool startpanic_m() {
   g* gp = getg();
-  if (panicking.fetch_add(1) != 0) exit_group(2);
-  if (gp != nullptr && gp->m != nullptr) gp->m->throwing = 1;
-  print(kind, s, "\n");
-  if (gp != nullptr && gp->m != nullptr) {
-    g* cur = gp->m->curg != nullptr ? gp->m->curg : gp;
-    if (cur->goid != 0) print("\ngoroutine ", cur->goid, " [running]:\n");
-    else print("\nruntime stack (g0 of m", gp->m->id, "):\n");
-    print("\t(frames are not printed yet: tracebacks come with the diagnostics work)\n");
+  m* mp = gp != nullptr ? gp->m : nullptr;
+  if (mp == nullptr) {  // before m0 is bound, or a thread that gort does not manage
+    if (panicking.fetch_add(1) != 0) exit_group(2);
+    lock(&paniclk);
+    return true;
+  }
+  mp->mallocing++;
+  if (mp->locks < 0) mp->locks = 1;
+  switch (mp->dying) {
+    case 0:
+      mp->dying = 1;
+      panicking.fetch_add(1);
+      lock(&paniclk);
+      if (debug.schedtrace > 0 || debug.scheddetail > 0) schedtrace(true);
+      freezetheworld();
+      return true;
+    case 1:
+      mp->dying = 2;
+      print("panic during panic\n");
+      return false;
+    case 2:
+      mp->dying = 3;
+      print("stack trace unavailable\n");
+      exit_group(4);
+    default:
+      exit_group(5);
+  }
+}
+
+// dopanic_m prints the goroutines of a fatal report: gp's frames from
+// above sp, then the others as GOTRACEBACK says; it reports whether to
+// crash (Go: dopanic_m).
+static bool dopanic_m(g* gp, uintptr sp, bool skipthrow) {
+  int32 level;
+  bool all, docrash;
+  gotraceback(&level, &all, &docrash);
+  m* mp = gp != nullptr ? gp->m : nullptr;
+  if (level > 0) {
+    if (mp == nullptr) {
+      print("\nruntime stack:\n");
+      tracebackhere(sp, nullptr, skipthrow, false);
+    } else {
+      if (gp != mp->curg) all = true;
+      if (gp != mp->g0) {
+        print("\n");
+        goroutineheader(gp);
+        tracebackhere(sp, gp, skipthrow, true);
+      } else if (level >= 2 || mp->throwing >= throwTypeRuntime) {
+        print("\nruntime stack:\n");
+        tracebackhere(sp, gp, false, true);
+      }
+      if (!didothers && all) {
+        didothers = true;
+        tracebackothers(gp);
+      }
+    }
+  }
+  unlock(&paniclk);
+  if (panicking.fetch_sub(1) - 1 != 0) {
+    // Another M is printing its own report; it ends the process.
+    lock(&deadlock);
+    lock(&deadlock);
+  }
+  return docrash;
+}
+
+// fatalthrow prints the report that follows "fatal error: ..." and exits
+// with status 2 (Go: fatalthrow). Not inlined: its frame marks where the
+// reported frames begin (its caller, throw or fatal).
+[[gnu::noinline]] [[noreturn]] static void fatalthrow(int32 t) {
+  uintptr sp = reinterpret_cast<uintptr>(__builtin_frame_address(0));
+  g* gp = getg();
+  if (gp != nullptr && gp->m != nullptr && gp->m->throwing == throwTypeNone) gp->m->throwing = t;
+  if (startpanic_m()) {
+    if (dopanic_m(gp, sp, false) && crashhook != nullptr) crashhook();
   }
   exit_group(2);
 }
 
-void throw_(const char* s) { fatalthrow("fatal error: ", s); }
-void fatal(const char* s) { fatalthrow("fatal error: ", s); }
-void panicstring(const char* s) { fatalthrow("panic: ", s); }
+void throw_(const char* s) {
+  print("fatal error: ", s, "\n");
+  fatalthrow(throwTypeRuntime);
+}
+
+void fatal(const char* s) {
+  print("fatal error: ", s, "\n");
+  fatalthrow(throwTypeUser);
+}
+
+[[gnu::noinline]] void fatalpanic(uintptr sp, bool skipthrow) {
+  g* gp = getg();
+  if (startpanic_m()) {
+    if (dopanic_m(gp, sp, skipthrow) && crashhook != nullptr) crashhook();
+  }
+  exit_group(2);
+}
+
+// A panic raised by the runtime itself (misuse of a sync primitive): the
+// runtime core has no exceptions, so it cannot be recovered; it is
+// reported as an unrecovered panic is.
+[[gnu::noinline]] void panicstring(const char* s) {
+  print("panic: ", s, "\n");
+  fatalpanic(reinterpret_cast<uintptr>(__builtin_frame_address(0)), false);
+}
 
 void runtime_abort() {
   // Go's abort faults deliberately; we report and exit with Go's status.
-  fatalthrow("fatal error: ", "runtime.abort: an impossible return");
+  throw_("runtime.abort: an impossible return");
 }
 
 extern "C" [[noreturn]] void badmcall() RUNTIME_SYM("badmcall");

@@ -96,6 +96,14 @@ extern uintptr vdsoBase;
 const char* gogetenv(const char* name);
 bool atoi64(const char* s, int64* out);
 void parsedebugvars();
+// GOTRACEBACK: setTraceback parses none/single/all/system/crash or a number;
+// gotraceback gives the current level (0 none, 1 user frames, 2 runtime
+// frames too), whether to print all goroutines, and whether to crash
+// (core dump) afterwards. A throw on this M raises the level to 2.
+void setTraceback(const char* level);
+void gotraceback(int32* level, bool* all, bool* crash);
+// m::throwing values (Go: throwType).
+enum : int32 { throwTypeNone = 0, throwTypeUser = 1, throwTypeRuntime = 2 };
 enum class bootstep : int {
   rt0_go, args, osinit, schedinit, newproc, mstart, runtime_main, init, main, exit, count_
 };
@@ -145,7 +153,31 @@ void print(A... a) {
 // report with frames comes with the diagnostics work).
 [[noreturn]] void panicstring(const char* s) RUNTIME_SYM("gopanic");
 extern std::atomic<uint32> panicking;
+extern void (*crashhook)();
 extern "C" [[noreturn]] void runtime_abort() RUNTIME_SYM("abort");
+
+// fatalpanic ends the program after a panic that nothing recovered, whose
+// "panic: ..." line the caller has printed: the goroutine's frames from the
+// caller of the function whose frame is sp (skipping the C++ throw
+// machinery when skipthrow), the others as GOTRACEBACK says, exit 2 (Go:
+// fatalpanic).
+[[noreturn]] void fatalpanic(uintptr sp, bool skipthrow) RUNTIME_SYM("fatalpanic");
+
+// ---- traceback.cpp (Go: traceback.go); hosted-only, uses libunwind/libdw ----
+void goroutineheader(g* gp);
+// traceback prints the frames of gp, which is not running, from gp->sched.
+void traceback(g* gp);
+// tracebackhere prints the running code's frames above the frame whose
+// frame pointer is sp; bounded: stop at the end of gp's stack.
+void tracebackhere(uintptr sp, g* gp, bool skipthrow, bool bounded);
+// tracebacktrap prints gp's frames from a signal's ucontext.
+void tracebacktrap(void* uc, g* gp);
+void tracebackothers(g* me);
+bool isSystemGoroutine(g* gp);
+extern g* tracebackCaughtsig;
+// freezetheworld (proc.cpp) stops the other Ms at their next scheduling
+// point while a fatal report is printed.
+void freezetheworld();
 
 // ---- string.cpp: no libc in the runtime core ----
 uintptr rt_strlen(const char* s);
@@ -290,6 +322,10 @@ g* globrunqget(p* pp, int32 max);
 void gfput(p* pp, g* gp);
 g* gfget(p* pp);
 void gfpurge(p* pp);
+
+// ---- api.cpp ----
+// installterminate makes an uncaught exception a panic report (hosted).
+void installterminate();
 
 // ---- flavour hooks (boot/hosted.cpp) ----
 // Runs the program's constructors (Go: doInit of the main package).

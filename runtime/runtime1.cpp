@@ -52,6 +52,7 @@ void parsedebugvars() {
       {"asyncpreemptoff", &debug.asyncpreemptoff},
       {"boottrace", &debug.boottrace},
   };
+  setTraceback(gogetenv("GOTRACEBACK"));
   const char* s = gogetenv("GODEBUG");
   while (s != nullptr && *s != 0) {
     const char* field = s;
@@ -73,6 +74,52 @@ void parsedebugvars() {
       if (atoi64(buf, &x) && x >= INT32_MIN && x <= INT32_MAX) *v.value = int32(x);
     }
   }
+}
+
+// ---- GOTRACEBACK (Go: runtime1.go's setTraceback and gotraceback) ----
+//
+// traceback_cache packs the setting: bit 0 crash, bit 1 all, the level in
+// the bits from tracebackShift up. The default is Go's "single" (level 1);
+// until parsedebugvars has read the environment it is level 2, so a fatal
+// error during boot shows everything.
+static constexpr uint32 tracebackCrash = 1u << 0;
+static constexpr uint32 tracebackAll = 1u << 1;
+static constexpr uint32 tracebackShift = 2;
+constinit static std::atomic<uint32> traceback_cache{2u << tracebackShift};
+
+void setTraceback(const char* level) {
+  uint32 t;
+  auto is = [&](const char* w) { return rt_strlen(level) == rt_strlen(w) && rt_memcmp(level, w, rt_strlen(w)) == 0; };
+  if (level == nullptr || *level == 0 || is("single")) {
+    t = 1u << tracebackShift;
+  } else if (is("none")) {
+    t = 0;
+  } else if (is("all")) {
+    t = 1u << tracebackShift | tracebackAll;
+  } else if (is("system")) {
+    t = 2u << tracebackShift | tracebackAll;
+  } else if (is("crash")) {
+    t = 2u << tracebackShift | tracebackAll | tracebackCrash;
+  } else {
+    // A number is a level, with all goroutines (Go's historical 0, 1, 2).
+    t = tracebackAll;
+    int64 n;
+    if (atoi64(level, &n) && n >= 0 && n <= int64(UINT32_MAX >> tracebackShift)) t |= uint32(n) << tracebackShift;
+  }
+  traceback_cache.store(t);
+}
+
+void gotraceback(int32* level, bool* all, bool* crash) {
+  g* gp = getg();
+  m* mp = gp != nullptr ? gp->m : nullptr;
+  uint32 t = traceback_cache.load();
+  int32 throwing = mp != nullptr ? mp->throwing : 0;
+  *crash = (t & tracebackCrash) != 0;
+  *all = throwing >= throwTypeUser || (t & tracebackAll) != 0;
+  if (throwing >= throwTypeRuntime)
+    *level = 2;  // a runtime throw always shows runtime frames
+  else
+    *level = int32(t >> tracebackShift);
 }
 
 // ---- GODEBUG=boottrace=1: one line per boot step with its time. ----

@@ -353,6 +353,8 @@ struct p {
 
   bool preempt = false;  // this P should enter the scheduler ASAP
 
+  uint32 stackcolor = 0;  // cache colour of the next stack's top (gostartcall)
+
   // Timers (time.cpp). timersLock guards the heap; the other fields are
   // atomics, read without the lock by other Ps and sysmon.
   mutex timersLock;

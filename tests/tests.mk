@@ -39,16 +39,17 @@ $(O)/tests/oracle/%: tests/progs/%.cpp
 # message: statically (bypassing gort-c++, which refuses -static itself).
 # Static glibc wants _start, _init, _fini and _DYNAMIC from its start files; they are
 # pointed at our entry only to let the link finish: the program stops before
-# glibc could use them.
+# glibc could use them. The traceback libraries (libunwind, libdw and what
+# libdw needs) come as static archives here.
 $(O)/tests/wrong/static_hello: tests/wrong/hello.cpp $(SDK)
 	@mkdir -p $(@D)
 	$(CXX) -static -no-pie -O2 -I$(O)/include $< -nostartfiles $(CRT) -Wl,-e,_rt0_amd64_linux \
 	    -Wl,--defsym,_start=_rt0_amd64_linux,--defsym,_init=_rt0_amd64_linux,--defsym,_fini=_rt0_amd64_linux,--defsym,_DYNAMIC=0 \
-	    -L$(O)/lib -lgort -o $@
+	    -L$(O)/lib -lgort -lunwind -ldw -lelf -lz -llzma -lbz2 -o $@
 
 $(TEST_BIN): $(TEST_SRCS) $(wildcard tests/*/*.hpp) $(LIB) $(O)/obj/boot/hosted.o
 	@mkdir -p $(@D)
-	$(CXX) $(TEST_CXXFLAGS) $(TEST_SRCS) $(O)/obj/boot/hosted.o $(LIB) -lcriterion -o $@
+	$(CXX) $(TEST_CXXFLAGS) $(TEST_SRCS) $(O)/obj/boot/hosted.o $(LIB) $(GORT_LIBS) -lcriterion -o $@
 
 # `make install` into a scratch prefix, then build the demo with the
 # installed gort-c++ and with pkg-config, and run both.

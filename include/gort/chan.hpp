@@ -19,7 +19,9 @@
 // A chan<T> is a handle, as a Go channel value is: copies share one channel,
 // which lives until the last handle is gone (reference counting stands in
 // for Go's garbage collector). Handles compare equal when they share a
-// channel. Each operation follows Go's rules (gort(3)):
+// channel. The operations are const, as std::shared_ptr's operator-> is:
+// they change the channel, not the handle, so a lambda that captured a copy
+// can use it without `mutable`. Each operation follows Go's rules (gort(3)):
 //   - send on a closed channel, close of a closed or nil channel: panic,
 //     with Go's message;
 //   - receive on a closed channel: buffered values first, then at once
@@ -141,8 +143,8 @@ class chan {
   ~chan() { detail::chanrelease(c_); }
 
   // send blocks until a receiver takes v or the buffer has room.
-  void send(T&& v) { detail::chansend1(c_, &v); }
-  void send(const T& v) {
+  void send(T&& v) const { detail::chansend1(c_, &v); }
+  void send(const T& v) const {
     if constexpr (detail::bytewise<T>) {
       detail::chansend1(c_, const_cast<T*>(&v));  // copied as bytes, never modified
     } else {
@@ -153,7 +155,7 @@ class chan {
 
   // recv blocks until a value arrives; on a closed, drained channel it
   // returns T{} at once.
-  T recv() {
+  T recv() const {
     static_assert(std::is_default_constructible_v<T>, "gort::chan<T>::recv: T{} is the value of a closed channel; use recv_ok");
     detail::slot<T> s;
     if (detail::chanrecv2(c_, s.addr())) return s.take();
@@ -163,14 +165,14 @@ class chan {
   // recv_ok is recv that also says whether the value was sent (ok) or the
   // channel is closed (T{}, false). For a T without a default constructor
   // use recv_opt.
-  received<T> recv_ok() {
+  received<T> recv_ok() const {
     detail::slot<T> s;
     if (detail::chanrecv2(c_, s.addr())) return {s.take(), true};
     return {T{}, false};
   }
 
   // recv_opt: the value, or nothing when the channel is closed and drained.
-  std::optional<T> recv_opt() {
+  std::optional<T> recv_opt() const {
     detail::slot<T> s;
     if (detail::chanrecv2(c_, s.addr())) return std::optional<T>(s.take());
     return std::nullopt;
@@ -178,8 +180,8 @@ class chan {
 
   // try_send sends only if that needs no waiting (Go: select with a
   // default case). v is moved from only when it was sent.
-  bool try_send(T&& v) { return detail::selectnbsend(c_, &v); }
-  bool try_send(const T& v) {
+  bool try_send(T&& v) const { return detail::selectnbsend(c_, &v); }
+  bool try_send(const T& v) const {
     if constexpr (detail::bytewise<T>) {
       return detail::selectnbsend(c_, const_cast<T*>(&v));
     } else {
@@ -190,7 +192,7 @@ class chan {
 
   // try_recv receives only if that needs no waiting: nothing when it would
   // block, {value, true} for a value, {T{}, false} when closed and drained.
-  std::optional<received<T>> try_recv() {
+  std::optional<received<T>> try_recv() const {
     detail::slot<T> s;
     switch (detail::selectnbrecv(c_, s.addr())) {
       case 1:
@@ -204,7 +206,7 @@ class chan {
 
   // close: no more values will be sent. Receivers drain the buffer, then
   // get T{}, false. Closing twice, or a nil channel, panics.
-  void close() { detail::closechan(c_); }
+  void close() const { detail::closechan(c_); }
 
   std::size_t len() const noexcept { return std::size_t(detail::chanlen(c_)); }
   std::size_t cap() const noexcept { return std::size_t(detail::chancap(c_)); }
@@ -230,16 +232,16 @@ class chan {
 
    private:
     friend class chan;
-    chan* c_ = nullptr;
+    const chan* c_ = nullptr;
     std::optional<T> v_;
   };
-  iterator begin() {
+  iterator begin() const {
     iterator it;
     it.c_ = this;
     ++it;
     return it;
   }
-  iterator end() noexcept { return iterator(); }
+  iterator end() const noexcept { return iterator(); }
 
   detail::hchan* handle() const noexcept { return c_; }
 
@@ -409,13 +411,14 @@ int select(Cases&&... cases) {
   auto t = std::forward_as_tuple(cases...);
   // send_case points at its own copy only now that the case has its final
   // address.
-  auto fix = [](auto& cs) {
+  [[maybe_unused]] auto fix = [](auto& cs) {
     using CT = std::remove_reference_t<decltype(cs)>;
     if constexpr (CT::is_send) {
       if (cs.own) cs.src = &*cs.own;
     }
   };
   (fix(cases), ...);
+  (void)fix;  // select {} has no cases to fix
   return detail::do_select(t, std::index_sequence_for<Cases...>{});
 }
 

@@ -21,6 +21,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <new>
+#include <stdexcept>
+#include <string>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -48,16 +50,22 @@ struct closure {
   void operator()() { std::apply(std::move(f), std::move(args)); }
 };
 
-// Goroutine entries. noexcept: an exception that escapes a goroutine ends
-// the program (gort(7), "Exceptions").
+// Goroutine entries. An exception that escapes a goroutine ends the program
+// as a Go panic does, with the stack at the throw point (gort-debug(7)).
+// They are deliberately not noexcept, and nothing between them and the
+// bottom frame (runtime.goexit, whose CFI ends the chain) catches: so the
+// C++ runtime's search for a handler reaches the end of the stack, and
+// std::terminate is called from inside the throw, with the throwing frames
+// still there for the report. A noexcept frame here would count as a
+// handler: GCC would first unwind to it, destroying those frames.
 template <class C>
-void entry_inline(void* p) noexcept {
+void entry_inline(void* p) {
   C* c = static_cast<C*>(p);
   (*c)();
   c->~C();
 }
 template <class C>
-void entry_heap(void* p) noexcept {
+void entry_heap(void* p) {
   C* c = *static_cast<C**>(p);
   (*c)();
   delete c;
@@ -70,8 +78,11 @@ void entry_heap(void* p) noexcept {
 // goroutine is queued to run next on the caller's P (after the caller yields
 // or blocks); when a P is idle, another thread may take it and run it at
 // once.
+//
+// go is always inlined, so that the goroutine's "created by" line in a
+// traceback names the function with the go call (gort-debug(7)).
 template <class F, class... Args>
-void go(F&& f, Args&&... args) {
+[[gnu::always_inline]] inline void go(F&& f, Args&&... args) {
   using C = detail::closure<std::decay_t<F>, std::decay_t<Args>...>;
   static_assert(std::is_invocable_v<std::decay_t<F>, std::decay_t<Args>...>,
                 "gort::go: f is not callable with these arguments");
@@ -91,6 +102,21 @@ void go(F&& f, Args&&... args) {
     detail::newproc_end(s.g);
   }
 }
+
+// panic_error is what gort::panic throws: a std::runtime_error carrying the
+// message.
+class panic_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// panic is Go's panic with a string value, in C++ terms: it throws
+// panic_error(msg), so destructors run as the stack unwinds (Go's deferred
+// calls) and a catch recovers it (Go's recover). If nothing catches it, the
+// program ends as for any uncaught exception: "panic: <msg>", the
+// goroutine's stack at the panic, exit status 2 (gort-debug(7)).
+[[noreturn]] void panic(const char* msg);
+[[noreturn]] void panic(const std::string& msg);
 
 // gosched yields the processor, letting other goroutines run; the caller
 // resumes later by itself (Go: runtime.Gosched).
