@@ -17,12 +17,17 @@
 //              that returned false saw no pending activation
 //   chanraces  the same on channel timers, by one owner each with readers:
 //              every value received is matched by an activation
+//   procresize timers pending on every P, some of them stopped, while
+//              GOMAXPROCS grows to 4 and shrinks to 1 (moveTimers carries
+//              the timers of the Ps that go away): every sleeper wakes,
+//              every live timer fires once, no stopped one fires
 // Prints "gomaxprocs=N" and one line per scenario; exit status = failures.
 #include <gort/gort.hpp>
 
 #include <atomic>
 #include <cstdio>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "tests/progs/check.hpp"
@@ -209,6 +214,49 @@ void chanraces() {
   report("chanraces", started == cancelled + received && received > 100, buf);
 }
 
+void procresize() {
+  const int before = gort::gomaxprocs(0);
+  gort::gomaxprocs(4);
+  constexpr int S = 400, T = 100;
+  std::atomic<int> woke{0}, early{0}, fired{0}, stoppedfired{0};
+  gort::wait_group wg;
+  // Sleepers and timers started from goroutines spread over the Ps.
+  std::vector<gort::timer> live, stopped;
+  gort::mutex mu;
+  for (int i = 0; i < S; i++) {
+    wg.add(1);
+    gort::go([&, i] {
+      if (i < T) {
+        std::lock_guard<gort::mutex> g(mu);
+        live.push_back(gort::after_func(std::chrono::milliseconds(20 + i % 30), [&] { fired++; }));
+        stopped.push_back(gort::after_func(std::chrono::milliseconds(20 + i % 30), [&] { stoppedfired++; }));
+      }
+      auto d = std::chrono::milliseconds(10 + i % 40);
+      std::int64_t t0 = now_ns();
+      gort::sleep(d);
+      if (now_ns() < t0 + std::chrono::nanoseconds(d).count()) early++;
+      woke++;
+      wg.done();
+    });
+    if (i % 50 == 0) gort::gosched();
+  }
+  gort::sleep(2ms);
+  {
+    std::lock_guard<gort::mutex> g(mu);
+    for (auto& t : stopped) t.stop();
+  }
+  gort::gomaxprocs(1);
+  wg.wait();
+  std::int64_t t0 = now_ns();
+  while (fired < T && now_ns() - t0 < 5'000'000'000) gort::sleep(1ms);
+  gort::sleep(60ms);
+  gort::gomaxprocs(before);
+  char buf[200];
+  std::snprintf(buf, sizeof buf, "woke %d of %d (%d early), fired %d of %d, stopped ones fired %d", woke.load(), S,
+                early.load(), fired.load(), T, stoppedfired.load());
+  report("procresize", woke == S && early == 0 && fired == T && stoppedfired == 0, buf);
+}
+
 }  // namespace
 
 int main() {
@@ -219,5 +267,6 @@ int main() {
   func();
   races();
   chanraces();
+  procresize();
   return progs::fails;
 }
