@@ -108,7 +108,8 @@ void func() {
   // A dropped handle stops the timer; a detached one does not.
   std::atomic<int> runs3{0}, runs4{0};
   { gort::timer t = gort::after_func(10ms, [&] { runs3++; }); }
-  gort::after_func(10ms, [&] { runs4++; }).detach();
+  // A move-only function will do.
+  gort::after_func(10ms, [&runs4, p = std::make_unique<int>(1)] { runs4 += *p; }).detach();
   gort::sleep(40ms);
   for (int i = 0; i < 500 && runs4 == 0; i++) gort::sleep(1ms);
   ok &= runs3 == 0 && runs4 == 1;
