@@ -21,8 +21,14 @@
 //              GOMAXPROCS grows to 4 and shrinks to 1 (moveTimers carries
 //              the timers of the Ps that go away): every sleeper wakes,
 //              every live timer fires once, no stopped one fires
+//   locked     goroutines locked to their threads (and main) sleep: their
+//              Ms hand their Ps on while they wait (handoffp wakes an M
+//              for the timer), and each wakes on its own thread
 // Prints "gomaxprocs=N" and one line per scenario; exit status = failures.
 #include <gort/gort.hpp>
+
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
@@ -263,6 +269,34 @@ void procresize() {
   report("procresize", woke == S && early == 0 && fired == T && stoppedfired == late, buf);
 }
 
+void locked() {
+  std::atomic<int> moved{0}, done{0};
+  gort::wait_group wg;
+  for (int k = 0; k < 4; k++) {
+    wg.add(1);
+    gort::go([&] {
+      gort::lock_os_thread();
+      long tid = syscall(SYS_gettid);
+      for (int i = 0; i < 20; i++) {
+        gort::sleep(2ms);
+        if (syscall(SYS_gettid) != tid) moved++;
+      }
+      gort::unlock_os_thread();
+      done++;
+      wg.done();
+    });
+  }
+  gort::lock_os_thread();
+  long tid = syscall(SYS_gettid);
+  gort::sleep(30ms);
+  if (syscall(SYS_gettid) != tid) moved++;
+  gort::unlock_os_thread();
+  wg.wait();
+  char buf[100];
+  std::snprintf(buf, sizeof buf, "%d of 4 done, %d wake-ups on another thread", done.load(), moved.load());
+  report("locked", done == 4 && moved == 0, buf);
+}
+
 }  // namespace
 
 int main() {
@@ -274,5 +308,6 @@ int main() {
   races();
   chanraces();
   procresize();
+  locked();
   return progs::fails;
 }
