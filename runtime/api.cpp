@@ -97,6 +97,12 @@ void unlock_os_thread() noexcept {
 }
 
 void panic(const char* msg) { throw panic_error(msg); }
+
+// The runtime's own recoverable panics are thrown from runtime frames,
+// which are built without exceptions but with unwind tables: the unwinder
+// passes through them, and they hold no lock or state by then (see
+// runtime.hpp).
+void runtime::panicplain(const char* s) { throw panic_error(s); }
 void panic(const std::string& msg) { throw panic_error(msg); }
 
 namespace {
@@ -164,13 +170,16 @@ void printpanicval() {
 [[noreturn]] [[gnu::noinline]] void onterminate() {
   if (abi::__cxa_current_exception_type() == nullptr)
     runtime::fatal("std::terminate called without an active exception");
-  // Go: printpanics.
-  printlock();
-  printstring("panic: ");
-  printpanicval();
-  printstring("\n");
-  printunlock();
-  runtime::fatalpanic(reinterpret_cast<uintptr>(__builtin_frame_address(0)), true);
+  runtime::fatalpanic(
+      reinterpret_cast<uintptr>(__builtin_frame_address(0)), true,
+      [](void*) {  // Go: printpanics
+        printlock();
+        printstring("panic: ");
+        printpanicval();
+        printstring("\n");
+        printunlock();
+      },
+      nullptr);
 }
 
 }  // namespace
@@ -217,7 +226,8 @@ static int64 when(int64 d) {
 // scheduler's stack, so it must not block: the send never waits.
 static void sendTime(void* c, uintptr) {
   time_point now{std::chrono::nanoseconds(nanotime())};
-  selectnbsend(static_cast<hchan*>(c), &now);
+  bool closed = false;  // a program closed t.C: drop the tick (Go's C is receive-only)
+  chansend(static_cast<hchan*>(c), &now, false, &closed);
 }
 
 // afterFuncEntry runs an after_func function in its goroutine; the

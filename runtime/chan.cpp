@@ -50,7 +50,7 @@ hchan* makechan(const chantype* t, int64 size) {
   uintptr elem = t->size;
   if (size < 0 || size > int64(0x7fffffff) ||
       (elem != 0 && uint64(size) > (uint64(1) << 40) / elem))
-    panicstring("makechan: size out of range");
+    panicplain("makechan: size out of range");
   uintptr align = t->align < alignof(hchan) ? alignof(hchan) : t->align;
   uintptr hdr = (sizeof(hchan) + align - 1) & ~(align - 1);
   // Go puts the buffer right after the header in one allocation when the
@@ -183,7 +183,7 @@ static void unlockchan(void* c) { unlock(&static_cast<hchan*>(c)->lock); }
 
 // ---- send ----
 
-bool chansend(hchan* c, void* ep, bool block) {
+bool chansend(hchan* c, void* ep, bool block, bool* closed) {
   if (c == nullptr) {
     if (!block) return false;
     gopark(nullptr, nullptr, waitReason::chanSendNilChan);
@@ -201,7 +201,11 @@ bool chansend(hchan* c, void* ep, bool block) {
   lock(&c->lock);
   if (c->closed != 0) {
     unlock(&c->lock);
-    panicstring("send on closed channel");
+    if (closed != nullptr) {
+      *closed = true;
+      return false;
+    }
+    panicplain("send on closed channel");
   }
 
   if (sudog* sg = c->recvq.dequeue(); sg != nullptr) {
@@ -241,13 +245,13 @@ bool chansend(hchan* c, void* ep, bool block) {
   // Woken up: by a receiver that took the value, or by close.
   if (mysg != gp->waiting) throw_("G waiting list is corrupted");
   gp->waiting = nullptr;
-  bool closed = !mysg->success;
+  bool wasClosed = !mysg->success;
   gp->param = nullptr;
   mysg->c = nullptr;
   releaseSudog(mysg);
-  if (closed) {
+  if (wasClosed) {
     if (__atomic_load_n(&c->closed, __ATOMIC_RELAXED) == 0) throw_("chansend: spurious wakeup");
-    panicstring("send on closed channel");
+    panicplain("send on closed channel");
   }
   return true;
 }
@@ -368,12 +372,12 @@ void chanrecv_direct(hchan* c, sudog* sg, void* ep, void (*unlockf)(void*), void
 // ---- close ----
 
 void closechan(hchan* c) {
-  if (c == nullptr) panicstring("close of nil channel");
+  if (c == nullptr) panicplain("close of nil channel");
 
   lock(&c->lock);
   if (c->closed != 0) {
     unlock(&c->lock);
-    panicstring("close of closed channel");
+    panicplain("close of closed channel");
   }
   __atomic_store_n(&c->closed, 1, __ATOMIC_RELEASE);
 

@@ -71,7 +71,9 @@ void chanretain(hchan* c) RUNTIME_SYM("chanretain");
 void chanrelease(hchan* c) RUNTIME_SYM("chanrelease");
 // chansend puts *ep on c. With block false it returns false instead of
 // waiting. *ep is moved from (not destroyed) when the value is sent.
-bool chansend(hchan* c, void* ep, bool block) RUNTIME_SYM("chansend");
+// With closed non-null, a send on a closed channel sets *closed and
+// returns false instead of panicking (sendTime, which runs on g0).
+bool chansend(hchan* c, void* ep, bool block, bool* closed = nullptr) RUNTIME_SYM("chansend");
 // chanrecv receives from c into the raw storage ep (or discards when ep is
 // null). selected: false if it would have blocked (block false only).
 // received: a value was constructed at ep; false when c is closed and

@@ -27,7 +27,7 @@ constinit crashfn crashhook = nullptr;
 // others; it reports whether the report may be printed (Go:
 // startpanic_m). A failure during the report is reported on a second
 // call, and a third gives up.
-static bool startpanic_m() {
+bool startpanic_m() {
   g* gp = getg();
   m* mp = gp != nullptr ? gp->m : nullptr;
   if (mp == nullptr) {  // before m0 is bound, or a thread that gort does not manage
@@ -59,9 +59,15 @@ static bool startpanic_m() {
 }
 
 // dopanic_m prints the goroutines of a fatal report: gp's frames from
-// above sp, then the others as GOTRACEBACK says; it reports whether to
-// crash (Go: dopanic_m).
-static bool dopanic_m(g* gp, uintptr sp, bool skipthrow) {
+// above sp (or from the signal context sigctx), then the others as
+// GOTRACEBACK says; it reports whether to crash (Go: dopanic_m).
+bool dopanic_m(g* gp, uintptr sp, bool skipthrow, void* sigctx) {
+  auto trace = [&](g* tgp, bool skip) {
+    if (sigctx != nullptr)
+      tracebacktrap(sigctx, tgp);
+    else
+      tracebackhere(sp, tgp, skip, tgp != nullptr);
+  };
   int32 level;
   bool all, docrash;
   gotraceback(&level, &all, &docrash);
@@ -69,16 +75,16 @@ static bool dopanic_m(g* gp, uintptr sp, bool skipthrow) {
   if (level > 0) {
     if (mp == nullptr) {
       print("\nruntime stack:\n");
-      tracebackhere(sp, nullptr, skipthrow, false);
+      trace(nullptr, skipthrow);
     } else {
       if (gp != mp->curg) all = true;
       if (gp != mp->g0) {
         print("\n");
         goroutineheader(gp);
-        tracebackhere(sp, gp, skipthrow, true);
+        trace(gp, skipthrow);
       } else if (level >= 2 || mp->throwing >= throwTypeRuntime) {
         print("\nruntime stack:\n");
-        tracebackhere(sp, gp, false, true);
+        trace(gp, false);
       }
       if (!didothers && all) {
         didothers = true;
@@ -103,7 +109,7 @@ static bool dopanic_m(g* gp, uintptr sp, bool skipthrow) {
   g* gp = getg();
   if (gp != nullptr && gp->m != nullptr && gp->m->throwing == throwTypeNone) gp->m->throwing = t;
   if (startpanic_m()) {
-    if (dopanic_m(gp, sp, false) && crashhook != nullptr) crashhook();
+    if (dopanic_m(gp, sp, false, nullptr) && crashhook != nullptr) crashhook();
   }
   exit_group(2);
 }
@@ -118,10 +124,13 @@ void fatal(const char* s) {
   fatalthrow(throwTypeUser);
 }
 
-[[gnu::noinline]] void fatalpanic(uintptr sp, bool skipthrow) {
+[[gnu::noinline]] void fatalpanic(uintptr sp, bool skipthrow, void (*printpanics)(void*), void* arg) {
   g* gp = getg();
   if (startpanic_m()) {
-    if (dopanic_m(gp, sp, skipthrow) && crashhook != nullptr) crashhook();
+    // The message is printed once this M owns the report (Go: printpanics
+    // after startpanic_m), so two panics at once do not interleave.
+    printpanics(arg);
+    if (dopanic_m(gp, sp, skipthrow, nullptr) && crashhook != nullptr) crashhook();
   }
   exit_group(2);
 }
@@ -130,8 +139,9 @@ void fatal(const char* s) {
 // runtime core has no exceptions, so it cannot be recovered; it is
 // reported as an unrecovered panic is.
 [[gnu::noinline]] void panicstring(const char* s) {
-  print("panic: ", s, "\n");
-  fatalpanic(reinterpret_cast<uintptr>(__builtin_frame_address(0)), false);
+  fatalpanic(
+      reinterpret_cast<uintptr>(__builtin_frame_address(0)), false,
+      [](void* msg) { print("panic: ", static_cast<const char*>(msg), "\n"); }, const_cast<char*>(s));
 }
 
 void runtime_abort() {

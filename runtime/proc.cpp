@@ -242,6 +242,7 @@ static void minit() {
   gp->m->procid = gettid();
   if (gp->m != &m0) sigprocmask_set(initSigmask, nullptr);
   gp->m->ehglobals = flavour_minit();
+  minitSignalStack();
 }
 
 // mstart1 runs on the M's g0 stack. It returns only through
@@ -259,7 +260,7 @@ static void mstart1() {
   gp->sched.g_ = gp;
 
   minit();
-  // (diagnostics issue) if gp->m == &m0: mstartm0, which installs signal handlers.
+  if (gp->m == &m0) initsig();  // Go: mstartm0
   if (void (*fn)() = gp->m->mstartfn; fn != nullptr) fn();
   if (gp->m != &m0) {
     acquirep(gp->m->nextp);
@@ -432,6 +433,7 @@ static void mexit(bool osStack) {
   // Block signals before unminit: the thread is about to lose its M.
   uint64 all = ~uint64(0);
   sigprocmask_set(all, nullptr);
+  unminitSignals();
 
   lock(&sched.lock);
   m** pprev = &allm;

@@ -66,6 +66,7 @@ struct dbgvar_set {
   int32 scheddetail = 0;
   int32 asyncpreemptoff = 0;
   int32 boottrace = 0;
+  int32 guardmprotect = 0;  // stack guards with mprotect even where MADV_GUARD_INSTALL works
 };
 extern dbgvar_set debug;
 
@@ -152,16 +153,32 @@ void print(A... a) {
 // <s>", the goroutine, exit 2 (Go: gopanic of an unrecovered error; the full
 // report with frames comes with the diagnostics work).
 [[noreturn]] void panicstring(const char* s) RUNTIME_SYM("gopanic");
+// panicplain is Go's panic(plainError(s)) for the runtime errors a program
+// may recover from (channel misuse): it throws gort::panic_error(s) from
+// the goroutine's stack, so a catch recovers it and, uncaught, it is
+// reported like any panic. The caller must hold no runtime lock and must
+// be on a goroutine's stack (never g0). (api.cpp)
+[[noreturn]] void panicplain(const char* s);
 extern std::atomic<uint32> panicking;
 extern void (*crashhook)();
+// startpanic_m and dopanic_m: the two halves of a fatal report (Go's), for
+// the signal handler too (sigctx: the signal's ucontext, or null).
+bool startpanic_m();
+bool dopanic_m(g* gp, uintptr sp, bool skipthrow, void* sigctx);
+
+// ---- signal_unix.cpp ----
+void initsig();             // install the handlers (m0, at start)
+void minitSignalStack();    // give this M its signal stack (minit)
+void unminitSignals();      // take it away (an M whose thread ends)
 extern "C" [[noreturn]] void runtime_abort() RUNTIME_SYM("abort");
 
-// fatalpanic ends the program after a panic that nothing recovered, whose
-// "panic: ..." line the caller has printed: the goroutine's frames from the
-// caller of the function whose frame is sp (skipping the C++ throw
-// machinery when skipthrow), the others as GOTRACEBACK says, exit 2 (Go:
-// fatalpanic).
-[[noreturn]] void fatalpanic(uintptr sp, bool skipthrow) RUNTIME_SYM("fatalpanic");
+// fatalpanic ends the program after a panic that nothing recovered:
+// printpanics(arg) prints the "panic: ..." line, then come the goroutine's
+// frames from the caller of the function whose frame is sp (skipping the
+// C++ throw machinery when skipthrow), the others as GOTRACEBACK says, exit
+// 2 (Go: fatalpanic).
+[[noreturn]] void fatalpanic(uintptr sp, bool skipthrow, void (*printpanics)(void*), void* arg)
+    RUNTIME_SYM("fatalpanic");
 
 // ---- traceback.cpp (Go: traceback.go); hosted-only, uses libunwind/libdw ----
 void goroutineheader(g* gp);

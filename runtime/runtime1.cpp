@@ -51,6 +51,7 @@ void parsedebugvars() {
       {"scheddetail", &debug.scheddetail},
       {"asyncpreemptoff", &debug.asyncpreemptoff},
       {"boottrace", &debug.boottrace},
+      {"guardmprotect", &debug.guardmprotect},
   };
   setTraceback(gogetenv("GOTRACEBACK"));
   const char* s = gogetenv("GODEBUG");

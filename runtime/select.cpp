@@ -279,7 +279,7 @@ send:
 
 sclose:
   selunlock(scases, lockorder, norder);
-  panicstring("send on closed channel");
+  panicplain("send on closed channel");
 }
 
 }  // namespace gort::runtime

@@ -48,6 +48,7 @@ constinit static struct {
 static uintptr roundpage(uintptr n) { return (n + physPageSize - 1) & ~(physPageSize - 1); }
 
 static bool installGuard(uintptr lo, uintptr n) {
+  if (debug.guardmprotect != 0) useMprotectGuard = true;  // GODEBUG=guardmprotect=1 (tests)
   if (!useMprotectGuard) {
     long r = sys_madvise(reinterpret_cast<void*>(lo), n, MADV_GUARD_INSTALL);
     if (r == 0) return true;

@@ -534,7 +534,9 @@ void tracebackothers(g* me) {
   int32 level;
   bool all, crash;
   gotraceback(&level, &all, &crash);
-  g* curgp = getg()->m != nullptr ? getg()->m->curg : nullptr;
+  g* self = getg();
+  m* selfm = self != nullptr ? self->m : nullptr;
+  g* curgp = selfm != nullptr ? selfm->curg : nullptr;
   if (curgp != nullptr && curgp != me) {
     print("\n");
     goroutineheader(curgp);
@@ -554,7 +556,7 @@ void tracebackothers(g* me) {
     if (gp == me || gp == curgp || readgstatus(gp) == _Gdead || (level < 2 && isSystemGoroutine(gp))) continue;
     print("\n");
     goroutineheader(gp);
-    if (gp->m != getg()->m && readgstatus(gp) == _Grunning) {
+    if (gp->m != selfm && readgstatus(gp) == _Grunning) {
       print("\tgoroutine running on other thread; stack unavailable\n");
       lock(&tracebacklock);
       printcreatedby(gp);

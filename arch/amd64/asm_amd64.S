@@ -203,4 +203,23 @@ runtime.goexit:
 	.cfi_endproc
 	.size	runtime.goexit, .-runtime.goexit
 
+/* runtime.sigreturn__sigaction: the restorer of every signal handler that
+ * the runtime installs (SA_RESTORER; Go: sigreturn__sigaction). The kernel
+ * makes it the handler's return address; when the handler returns, rsp
+ * points at the kernel's signal frame (struct rt_sigframe, which begins
+ * with the ucontext), and rt_sigreturn restores every register from it.
+ * Its two instructions are exactly glibc's __restore_rt: libunwind and gdb
+ * recognise a signal frame by these bytes (48 c7 c0 0f 00 00 00 0f 05) and
+ * unwind through it into the interrupted code. No CFI: the unwinders'
+ * signal-frame rule describes it. */
+	.globl	runtime.sigreturn__sigaction
+	.type	runtime.sigreturn__sigaction, @function
+	.p2align 4
+	nop			/* unwinders look up return address - 1: keep it in here */
+runtime.sigreturn__sigaction:
+	movq	$15, %rax	/* SYS_rt_sigreturn */
+	syscall
+	ud2
+	.size	runtime.sigreturn__sigaction, .-runtime.sigreturn__sigaction
+
 	.section .note.GNU-stack,"",@progbits

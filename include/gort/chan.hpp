@@ -411,7 +411,7 @@ int select(Cases&&... cases) {
   auto t = std::forward_as_tuple(cases...);
   // send_case points at its own copy only now that the case has its final
   // address.
-  [[maybe_unused]] auto fix = [](auto& cs) {
+  auto fix = [](auto& cs) {
     using CT = std::remove_reference_t<decltype(cs)>;
     if constexpr (CT::is_send) {
       if (cs.own) cs.src = &*cs.own;

@@ -49,7 +49,7 @@ Test(chan, classic_sieve_ring_fifo_stress) {
 
 Test(chan, semantics_of_each_operation_and_element_lifetimes) {
   run_scenarios("chan_semantics", {"lencap", "handles", "nonblocking", "closed", "fullsender", "wakeclose", "range",
-                                   "zerosize", "moveonly", "strings", "counted"});
+                                   "zerosize", "moveonly", "strings", "counted", "atexit"});
 }
 
 Test(chan, select_fairness_cases_and_blocking_forever) {
@@ -94,6 +94,29 @@ Test(chan, misuse_panics_as_in_go) {
 // The header compiles as strict ISO C++17 and C++20; a handle's operations
 // work on a const handle (a lambda's copy); and an element type whose move
 // may throw is refused at compile time with the header's message.
+// The same panics are exceptions (gort::panic_error) that a catch recovers,
+// as Go's recover does, on main and on a goroutine woken by close.
+Test(chan, misuse_panics_are_recoverable) {
+  for (const std::string& v : variants()) {
+    for (int procs : {1, 2}) {
+      std::vector<std::string> env = {"GOMAXPROCS=" + std::to_string(procs)};
+      result r = run({prog(v, "chan_panic"), "recover"}, &env, 30);
+      std::string where = "recover " + v + " GOMAXPROCS=" + std::to_string(procs);
+      cr_assert(r.exited && r.status == 0, "%s: %s", where.c_str(), show(r).c_str());
+      cr_assert_eq(r.out,
+                   "before\n"
+                   "send: recovered: send on closed channel\n"
+                   "select: recovered: send on closed channel\n"
+                   "close: recovered: close of closed channel\n"
+                   "close_nil: recovered: close of nil channel\n"
+                   "make: recovered: makechan: size out of range\n"
+                   "blocked_send: recovered: send on closed channel\n"
+                   "after\n",
+                   "%s: %s", where.c_str(), show(r).c_str());
+    }
+  }
+}
+
 Test(chan, header_is_strict_cxx_and_refuses_a_throwing_move) {
   const char* bin = std::getenv("GORT_BIN");
   std::string drv = std::string(bin != nullptr ? bin : "build/bin") + "/gort-c++";

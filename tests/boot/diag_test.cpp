@@ -131,3 +131,113 @@ Test(diag, panic_values_and_gort_panic) {
            "gort::panic unwinds and is caught");
   }
 }
+
+// Faults in user code: Go's runtime-error panics with the signal line, from
+// the M's signal stack; the faulting frame comes first.
+Test(diag, fatal_signals_in_user_code) {
+  struct {
+    const char* scenario;
+    const char* header;
+    const char* goroutine;
+    const char* frame;
+  } cases[] = {
+      {"nil",
+       "panic: runtime error: invalid memory address or nil pointer dereference\n"
+       "[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x",
+       "goroutine 2 [running]:\n", "\ndiag_nil(int* volatile*)\n\t"},
+      {"divzero", "panic: runtime error: integer divide by zero\n[signal SIGFPE: floating-point exception code=0x1 addr=0x",
+       "goroutine 1 [running]:\n", "\ndiag_divide(int, int)\n\t"},
+      {"fault",
+       "unexpected fault address 0xdead0000\nfatal error: fault\n"
+       "[signal SIGSEGV: segmentation violation code=0x1 addr=0xdead0000 pc=0x",
+       "goroutine 1 [running]:\n", "\ndiag_nil(int* volatile*)\n\t"},
+      {"sigill", "SIGILL: illegal instruction\nPC=0x", "goroutine 1 [running]:\n", "\nmain(...)\n\t"},
+  };
+  for (const std::string& v : variants()) {
+    for (auto& c : cases) {
+      const char* scenario = c.scenario;
+      result r = rundiag(v, scenario);
+      EXPECT(r.exited && r.status == 2, "exit status 2");
+      EXPECT(r.err.rfind(c.header, 0) == 0, c.header);
+      std::string b = block(r.err, c.goroutine);
+      EXPECT(!b.empty(), c.goroutine);
+      EXPECT(b.find(c.frame) == b.find('\n'), c.frame);  // the first frame
+    }
+    const char* scenario = "nil";
+    result r = rundiag(v, scenario);
+    EXPECT(count(r.err, "\ngoroutine ") == 1, "a panic: only the faulting goroutine");
+    EXPECT(contains(r.err, "\ncreated by main"), "created by main");
+    r = rundiag(v, "sigill");
+    EXPECT(contains(r.err, "\nrip    0x") && contains(r.err, "\nrflags 0x"), "sigill: the registers");
+  }
+}
+
+// GOTRACEBACK=crash: the report, then death by SIGABRT (a core dump where
+// enabled; not here: the limit is set to 0).
+Test(diag, gotraceback_crash_dies_by_sigabrt) {
+  const char* scenario = "nil";
+  for (const std::string& v : variants()) {
+    result r = run({"/bin/sh", "-c", "ulimit -c 0; GOTRACEBACK=crash exec \"$0\" nil", prog(v, "diag")}, nullptr, 30);
+    EXPECT(!r.exited && r.signal == SIGABRT, "killed by SIGABRT");
+    EXPECT(r.err.rfind("panic: runtime error: invalid memory address or nil pointer dereference\n", 0) == 0,
+           "the report first");
+    EXPECT(contains(r.err, "\ndiag_nil(int* volatile*)\n\t"), "the frames");
+  }
+}
+
+// A goroutine that recurses without end hits the guard below its stack;
+// the fault is handled on the M's signal stack. Guards made with
+// MADV_GUARD_INSTALL (SEGV_MAPERR, where the kernel has it) and with
+// mprotect (SEGV_ACCERR, forced by GODEBUG=guardmprotect=1) both.
+Test(diag, stack_overflow) {
+  const char* scenario = "overflow";
+  for (const std::string& v : variants())
+  for (const char* godebug : {"GODEBUG=", "GODEBUG=guardmprotect=1"}) {
+    result r = rundiag(v, scenario, {godebug});
+    EXPECT(r.exited && r.status == 2, "exit status 2");
+    EXPECT(r.err.rfind("runtime: goroutine stack exceeds 262144-byte limit\nruntime: sp=0x", 0) == 0, "header");
+    EXPECT(contains(r.err, "]\nfatal error: stack overflow\n\ngoroutine 2 [running]:\ndiag_recurse(int)\n"),
+           "fatal error and the goroutine");
+    std::string b = block(r.err, "goroutine 2 [running]:\n");
+    EXPECT(count(b, "\ndiag_recurse(int)\n") == 100, "100 frames");
+    EXPECT(contains(b, "\n...additional frames elided...\ncreated by main"), "then elided");
+    EXPECT(contains(r.err, "\ngoroutine 1 [semacquire]:\n"), "a throw: all goroutines");
+  }
+}
+
+// SIGQUIT: Go's dump of every goroutine, then the registers, exit 2.
+Test(diag, sigquit_dumps_all_goroutines) {
+  const char* scenario = "sigquit";
+  for (const std::string& v : variants()) {
+    result r = rundiag(v, scenario);
+    EXPECT(r.exited && r.status == 2, "exit status 2");
+    EXPECT(r.err.rfind("SIGQUIT: quit\nPC=0x", 0) == 0 && contains(r.err, " sigcode=0\n\n"), "header");
+    EXPECT(contains(r.err, "\ngoroutine 1 ["), "main");
+    EXPECT(contains(r.err, "\ngoroutine 2 [") && contains(r.err, "\ngoroutine 3 ["), "the two waiters");
+    EXPECT(contains(r.err, "\nrip    0x"), "the registers");
+  }
+}
+
+// Fatal errors and the runtime's own panics carry the goroutine's frames
+// (programs of sync_test.cpp).
+Test(diag, fatal_error_and_runtime_panic_show_the_goroutine) {
+  for (const std::string& v : variants()) {
+    const char* scenario = "mutex_unlock";
+    result r = run({prog(v, "sync_misuse"), scenario}, nullptr, 30);
+    EXPECT(r.exited && r.status == 2, "exit status 2");
+    EXPECT(r.err.rfind("fatal error: sync: unlock of unlocked mutex\n\ngoroutine 1 [running]:\n", 0) == 0, "header");
+    EXPECT(contains(r.err, "\ngort::mutex::unlock_slow(int)\n\t") && contains(r.err, "\nmain(") &&
+               contains(r.err, "sync_misuse.cpp:"),
+           "frames");
+    scenario = "wg_negative_go";
+    r = run({prog(v, "sync_misuse"), scenario}, nullptr, 30);
+    EXPECT(r.exited && r.status == 2, "exit status 2");
+    EXPECT(r.err.rfind("panic: sync: negative WaitGroup counter\n\ngoroutine 2 [running]:\n", 0) == 0, "header");
+    EXPECT(contains(r.err, "\ngort::wait_group::add_slow(unsigned long, int)\n\t") &&
+               contains(r.err, "\ncreated by main\n\t"),
+           "frames");
+    // (main may panic too, "WaitGroup is reused": its report then follows
+    // this one, whole.)
+    EXPECT(count(block(r.err, "goroutine 2 [running]:\n"), "\ngoroutine ") == 0, "the report is not interleaved");
+  }
+}

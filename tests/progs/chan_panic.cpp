@@ -17,6 +17,9 @@
 //   make_huge_count       a capacity beyond the index type (2^31)
 //   make_huge_bytes       a buffer of 2^20+1 one-MiB elements (over 2^40
 //                         bytes)
+//   recover               each panic above caught as gort::panic_error
+//                         (Go's recover), on main and on a blocked
+//                         goroutine; prints one line per recovery, exits 0
 // Each prints "before" first, and "after" if the misuse went unnoticed.
 #include <gort/gort.hpp>
 
@@ -99,6 +102,32 @@ int main(int argc, char** argv) {
     gort::chan<char> c(std::int64_t(1) << 31);
   } else if (std::strcmp(s, "make_huge_bytes") == 0) {
     gort::chan<big> c((std::int64_t(1) << 20) + 1);
+  } else if (std::strcmp(s, "recover") == 0) {
+    auto attempt = [](const char* what, auto f) {
+      try {
+        f();
+        std::printf("%s: not raised\n", what);
+      } catch (const gort::panic_error& e) {
+        std::printf("%s: recovered: %s\n", what, e.what());
+      }
+    };
+    gort::chan<int> c(1), nil;
+    c.close();
+    attempt("send", [&] { c.send(1); });
+    attempt("select", [&] { gort::select(gort::case_send(c, 1)); });
+    attempt("close", [&] { c.close(); });
+    attempt("close_nil", [&] { nil.close(); });
+    attempt("make", [&] { gort::chan<int> bad(-1); });
+    gort::chan<int> u(0);
+    gort::chan<bool> done(1);
+    gort::go([u, done, attempt]() mutable {
+      flag = true;
+      attempt("blocked_send", [&] { u.send(1); });
+      done.send(true);
+    });
+    started_blocked(&flag);
+    u.close();
+    done.recv();
   } else {
     std::printf("unknown scenario\n");
     return 1;

@@ -30,6 +30,9 @@
 //                with values left buffered when the last handle goes (held by
 //                main, by a goroutine, closed or not), each object built is
 //                destroyed exactly once
+//   atexit       printed at exit, after the static destructors of two
+//                channels that still hold counted values (one through the
+//                only handle of another): every object destroyed once
 #include <gort/gort.hpp>
 
 #include <atomic>
@@ -595,6 +598,34 @@ static void counted_test() {
          buf);
 }
 
+// ---- atexit ----
+
+// At exit the static destructors run in reverse order: first the two
+// channels below, which still hold values (one of them holds, as its only
+// handle, a channel that holds values), then exit_check, which reports
+// whether every counted object has been destroyed exactly once.
+struct exit_check {
+  ~exit_check() {
+    char buf[128];
+    std::snprintf(buf, sizeof buf, "made=%ld gone=%ld bad=%ld", counted::made.load(), counted::gone.load(),
+                  counted::bad.load());
+    report("atexit", counted::made == counted::gone && counted::bad == 0, buf);
+  }
+};
+static exit_check checker;
+static gort::chan<counted> leftover;  // nil until main makes it
+static gort::chan<gort::chan<counted>> nest;
+
+static void leave_values_for_exit() {
+  leftover = gort::chan<counted>(4);
+  leftover.send(counted(7));
+  leftover.send(counted(8));
+  nest = gort::chan<gort::chan<counted>>(1);
+  gort::chan<counted> inner(3);
+  inner.send(counted(9));
+  nest.send(std::move(inner));
+}
+
 int main() {
   std::printf("gomaxprocs=%d\n", gort::gomaxprocs(0));
   lencap();
@@ -608,5 +639,6 @@ int main() {
   moveonly();
   strings();
   counted_test();
+  leave_values_for_exit();
   return fails;
 }

@@ -12,10 +12,23 @@
 //   panic      gort::panic("gort panic") on a goroutine, uncaught
 //   recover    gort::panic caught by a catch (Go's recover): exits 0 with
 //              "recovered: msg" and the destructor run
+//   nil        a goroutine writes through a null pointer: Go's nil pointer
+//              dereference panic with the [signal SIGSEGV ...] line
+//   divzero    integer division by zero in main: SIGFPE as a panic
+//   fault      a store to an unmapped address above 0x1000: Go's
+//              "unexpected fault address" fatal error
+//   sigill     __builtin_trap (ud2) in main: SIGILL's report
+//   overflow   endless recursion on a goroutine: stack overflow
+//   sigquit    main sends itself SIGQUIT while two goroutines wait: a dump
+//              of all goroutines and the registers
 // The functions the reports must name are noinline, so that they keep
 // their frames at -O2.
 #include <gort/gort.hpp>
 
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
@@ -60,6 +73,22 @@ struct diag_obj {
   int x;
 };
 
+NOINLINE void diag_nil(int* volatile* pp) {
+  **pp = 1;
+  std::printf("unreachable\n");
+}
+
+NOINLINE int diag_divide(int a, int b) { return a / b; }
+
+static volatile bool diag_stop = false;
+
+NOINLINE int diag_recurse(int n) {
+  if (diag_stop) return 0;
+  volatile char buf[256];
+  buf[0] = char(n);
+  return diag_recurse(n + 1) + buf[0];
+}
+
 static int deadlock() {
   wg.add(1);
   for (int i = 0; i < 2; i++) gort::go(diag_waiter, i);
@@ -83,6 +112,40 @@ int main(int argc, char** argv) {
     });
     wg.wait();
     return 0;
+  }
+  if (std::strcmp(s, "nil") == 0 || std::strcmp(s, "overflow") == 0) {
+    bool nil = s[0] == 'n';
+    wg.add(1);
+    gort::go([nil] {
+      int* volatile p = nullptr;
+      if (nil)
+        diag_nil(&p);
+      else
+        std::printf("%d\n", diag_recurse(0));
+      wg.done();
+    });
+    wg.wait();
+    return 0;
+  }
+  if (std::strcmp(s, "divzero") == 0) {
+    volatile int zero = 0;
+    std::printf("%d\n", diag_divide(1, zero));
+    return 0;
+  }
+  if (std::strcmp(s, "fault") == 0) {
+    int* volatile p = reinterpret_cast<int*>(0xdead0000);
+    diag_nil(&p);
+    return 0;
+  }
+  if (std::strcmp(s, "sigill") == 0) __builtin_trap();
+  if (std::strcmp(s, "sigquit") == 0) {
+    wg.add(1);
+    for (int i = 0; i < 2; i++) gort::go(diag_waiter, i);
+    gort::gosched();
+    kill(getpid(), SIGQUIT);
+    auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < end) gort::gosched();
+    return 1;
   }
   if (std::strcmp(s, "throw_int") == 0) throw 42;
   if (std::strcmp(s, "throw_obj") == 0) throw diag_obj{7};
