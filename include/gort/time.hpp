@@ -28,8 +28,8 @@
 // detached: nothing could ever stop it). gort::after is a detached timer's
 // channel. The runtime frees a timer once it is in no P's heap and no
 // handle owns it; the channel C lives on while any chan handle to it does.
-// Never close C (Go's type system forbids it; here the runtime's next send
-// would panic).
+// Do not close C (Go's type system forbids it; here the runtime drops the
+// ticks that find it closed).
 //
 // This header is C++17.
 #pragma once
