@@ -197,7 +197,7 @@ namespace detail {
 // (runtime/time.cpp explains the counting).
 struct rtimer : runtime::timer {
   runtime::hchan* c = nullptr;
-  std::function<void()> fn;
+  afterfunc_base* fn = nullptr;
 };
 
 }  // namespace detail
@@ -208,6 +208,7 @@ static_assert(sizeof(time_point::rep) == 8 && std::is_same_v<time_point::period,
 static void rtimerRelease(runtime::timer* t) {
   auto* rt = static_cast<detail::rtimer*>(t);
   chanrelease(rt->c);
+  delete rt->fn;
   delete rt;
 }
 
@@ -233,7 +234,7 @@ static void sendTime(void* c, uintptr) {
 // goroutine holds a reference to the timer meanwhile.
 static void afterFuncEntry(void* arg) noexcept {
   auto* rt = static_cast<detail::rtimer*>(arg);
-  rt->fn();
+  rt->fn->run();
   timerRelease(rt);
 }
 
@@ -267,10 +268,16 @@ rtimer* timer_start_chan(std::int64_t ns, std::int64_t period, hchan* c) noexcep
   return rt;
 }
 
-rtimer* timer_start_func(std::int64_t ns, std::function<void()>* f) {
+rtimer* timer_start_func(std::int64_t ns, afterfunc_base* f) {
   curg();
-  auto* rt = new rtimer();
-  rt->fn = std::move(*f);
+  rtimer* rt;
+  try {
+    rt = new rtimer();
+  } catch (...) {
+    delete f;
+    throw;
+  }
+  rt->fn = f;
   rt->release = rtimerRelease;
   rt->when = when(ns);
   rt->f = goFunc;

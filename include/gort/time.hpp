@@ -28,15 +28,14 @@
 // detached: nothing could ever stop it). gort::after is a detached timer's
 // channel. The runtime frees a timer once it is in no P's heap and no
 // handle owns it; the channel C lives on while any chan handle to it does.
-// Never close C (Go's type system forbids it; here the runtime's next send
-// would panic).
+// Do not close C (Go's type system forbids it; here the runtime drops the
+// ticks that find it closed).
 //
 // This header is C++17.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <type_traits>
 #include <utility>
 
@@ -50,13 +49,28 @@ using time_point = std::chrono::steady_clock::time_point;
 namespace detail {
 struct rtimer;  // a runtime timer with its channel or function (runtime/api.cpp)
 
+// The function of an after_func timer, type-erased (move-only callables
+// are fine, unlike std::function).
+struct afterfunc_base {
+  virtual void run() = 0;
+  virtual ~afterfunc_base() = default;
+};
+template <class F>
+struct afterfunc final : afterfunc_base {
+  F f;
+  template <class G>
+  explicit afterfunc(G&& g) : f(std::forward<G>(g)) {}
+  void run() override { f(); }
+};
+
 // Entry points in runtime/api.cpp.
 void sleep_ns(std::int64_t ns) noexcept;
 // A timer sending the time on c (cap 1) at now+ns, then every period ns
 // if period > 0 (Go: NewTimer, NewTicker).
 rtimer* timer_start_chan(std::int64_t ns, std::int64_t period, hchan* c) noexcept;
-// A timer starting a goroutine that calls *f at now+ns (Go: AfterFunc).
-rtimer* timer_start_func(std::int64_t ns, std::function<void()>* f);
+// A timer starting a goroutine that calls f->run() at now+ns (Go:
+// AfterFunc); it takes f over and deletes it when the timer is freed.
+rtimer* timer_start_func(std::int64_t ns, afterfunc_base* f);
 bool timer_stop(rtimer* t) noexcept;                                         // Go: stopTimer
 bool timer_reset(rtimer* t, std::int64_t ns) noexcept;                       // Go: resetTimer
 void ticker_reset(rtimer* t, std::int64_t ns, std::int64_t period) noexcept;  // Go: modTimer
@@ -175,7 +189,8 @@ chan<time_point> after(std::chrono::duration<Rep, Period> d) {
 }
 
 // after_func calls f() in a goroutine of its own after at least d (Go:
-// time.AfterFunc). The returned timer can stop or reset it; its C is nil.
+// time.AfterFunc). f is decay-copied (moved where possible) into the timer;
+// it may be move-only. The returned timer can stop or reset it; its C is nil.
 // Keep the handle, or detach() it: a discarded handle stops the timer at
 // once. Reset after firing runs f again, in a new goroutine; f may then run
 // in two goroutines at once. f is destroyed when the timer is freed, by
@@ -183,8 +198,9 @@ chan<time_point> after(std::chrono::duration<Rep, Period> d) {
 // not block.
 template <class Rep, class Period, class F>
 [[nodiscard]] timer after_func(std::chrono::duration<Rep, Period> d, F&& f) {
-  std::function<void()> fn(std::forward<F>(f));
-  return timer(detail::timer_start_func(detail::to_ns(d), &fn));
+  static_assert(std::is_invocable_v<std::decay_t<F>&>, "gort::after_func: f must be callable as f()");
+  auto* fn = new detail::afterfunc<std::decay_t<F>>(std::forward<F>(f));
+  return timer(detail::timer_start_func(detail::to_ns(d), fn));
 }
 
 // ticker: a channel that receives the time every period (Go: time.Ticker).

@@ -72,7 +72,7 @@ Test(time, ten_thousand_sleepers_wake_in_order_never_early) {
 }
 
 Test(time, timer_stop_reset_semantics_and_races) {
-  run_scenarios(variants(), "time_timer", {"basic", "zero", "after", "func", "races", "chanraces"});
+  run_scenarios(variants(), "time_timer", {"basic", "zero", "after", "func", "races", "chanraces", "procresize", "locked"});
 }
 
 Test(time, ticker_drift_bounded_slow_receiver_stop_reset) {

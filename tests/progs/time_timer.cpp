@@ -17,12 +17,23 @@
 //              that returned false saw no pending activation
 //   chanraces  the same on channel timers, by one owner each with readers:
 //              every value received is matched by an activation
+//   procresize timers pending on every P, some of them stopped, while
+//              GOMAXPROCS grows to 4 and shrinks to 1 (moveTimers carries
+//              the timers of the Ps that go away): every sleeper wakes,
+//              every live timer fires once, no stopped one fires
+//   locked     goroutines locked to their threads (and main) sleep: their
+//              Ms hand their Ps on while they wait (handoffp wakes an M
+//              for the timer), and each wakes on its own thread
 // Prints "gomaxprocs=N" and one line per scenario; exit status = failures.
 #include <gort/gort.hpp>
+
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "tests/progs/check.hpp"
@@ -103,7 +114,8 @@ void func() {
   // A dropped handle stops the timer; a detached one does not.
   std::atomic<int> runs3{0}, runs4{0};
   { gort::timer t = gort::after_func(10ms, [&] { runs3++; }); }
-  gort::after_func(10ms, [&] { runs4++; }).detach();
+  // A move-only function will do.
+  gort::after_func(10ms, [&runs4, p = std::make_unique<int>(1)] { runs4 += *p; }).detach();
   gort::sleep(40ms);
   for (int i = 0; i < 500 && runs4 == 0; i++) gort::sleep(1ms);
   ok &= runs3 == 0 && runs4 == 1;
@@ -209,6 +221,82 @@ void chanraces() {
   report("chanraces", started == cancelled + received && received > 100, buf);
 }
 
+void procresize() {
+  const int before = gort::gomaxprocs(0);
+  gort::gomaxprocs(4);
+  constexpr int S = 400, T = 100;
+  std::atomic<int> woke{0}, early{0}, fired{0}, stoppedfired{0};
+  gort::wait_group wg, made;
+  // Sleepers and timers started from goroutines spread over the Ps.
+  std::vector<gort::timer> live, stopped;
+  gort::mutex mu;
+  for (int i = 0; i < S; i++) {
+    wg.add(1);
+    made.add(1);
+    gort::go([&, i] {
+      if (i < T) {
+        std::lock_guard<gort::mutex> g(mu);
+        live.push_back(gort::after_func(std::chrono::milliseconds(20 + i % 30), [&] { fired++; }));
+        stopped.push_back(gort::after_func(std::chrono::milliseconds(20 + i % 30), [&] { stoppedfired++; }));
+      }
+      made.done();
+      auto d = std::chrono::milliseconds(10 + i % 40);
+      std::int64_t t0 = now_ns();
+      gort::sleep(d);
+      if (now_ns() < t0 + std::chrono::nanoseconds(d).count()) early++;
+      woke++;
+      wg.done();
+    });
+    if (i % 50 == 0) gort::gosched();
+  }
+  made.wait();
+  // A stop that comes too late (a loaded machine) returns false: then that
+  // timer has fired, or will.
+  int late = 0;
+  {
+    std::lock_guard<gort::mutex> g(mu);
+    for (auto& t : stopped) late += !t.stop();
+  }
+  gort::gomaxprocs(1);
+  wg.wait();
+  std::int64_t t0 = now_ns();
+  while ((fired < T || stoppedfired < late) && now_ns() - t0 < 5'000'000'000) gort::sleep(1ms);
+  gort::sleep(60ms);
+  gort::gomaxprocs(before);
+  char buf[200];
+  std::snprintf(buf, sizeof buf, "woke %d of %d (%d early), fired %d of %d, stopped ones fired %d (%d stopped late)",
+                woke.load(), S, early.load(), fired.load(), T, stoppedfired.load(), late);
+  report("procresize", woke == S && early == 0 && fired == T && stoppedfired == late, buf);
+}
+
+void locked() {
+  std::atomic<int> moved{0}, done{0};
+  gort::wait_group wg;
+  for (int k = 0; k < 4; k++) {
+    wg.add(1);
+    gort::go([&] {
+      gort::lock_os_thread();
+      long tid = syscall(SYS_gettid);
+      for (int i = 0; i < 20; i++) {
+        gort::sleep(2ms);
+        if (syscall(SYS_gettid) != tid) moved++;
+      }
+      gort::unlock_os_thread();
+      done++;
+      wg.done();
+    });
+  }
+  gort::lock_os_thread();
+  long tid = syscall(SYS_gettid);
+  gort::sleep(30ms);
+  if (syscall(SYS_gettid) != tid) moved++;
+  gort::unlock_os_thread();
+  wg.wait();
+  char buf[100];
+  std::snprintf(buf, sizeof buf, "%d of 4 done, %d wake-ups on another thread", done.load(), moved.load());
+  report("locked", done == 4 && moved == 0, buf);
+}
+
 }  // namespace
 
 int main() {
@@ -219,5 +307,7 @@ int main() {
   func();
   races();
   chanraces();
+  procresize();
+  locked();
   return progs::fails;
 }
