@@ -113,10 +113,14 @@ Test(chan, misuse_panics_are_recoverable) {
 
 // main returns while goroutines wait on global channels: the program ends
 // with main's status and nothing else, though the channels' destructors
-// run at exit with waiters still queued.
+// run at exit with waiters still queued. Only at GOMAXPROCS=1, where the
+// goroutines have certainly blocked once main has yielded to each of them:
+// with two Ps a goroutine stolen by the other M may not have run yet when
+// main returns, and then it races with the global's destructor, as any
+// thread touching a global during exit does in C++ (gort(3)).
 Test(chan, main_returns_while_goroutines_wait_on_global_channels) {
   for (const std::string& v : variants()) {
-    for (int procs : {1, 2}) {
+    for (int procs : {1}) {
       std::vector<std::string> env = {"GOMAXPROCS=" + std::to_string(procs)};
       result r = run({prog(v, "chan_exit")}, &env, 30);
       std::string where = "chan_exit " + v + " GOMAXPROCS=" + std::to_string(procs);
