@@ -333,7 +333,10 @@ void check_inspection(const result& r, const std::string& w, at where) {
   cr_assert(contains(all, "goroutine " + cw + " [sync.Cond.Wait]:"), "%s: goroutine all:\n%s", w.c_str(), all.c_str());
 }
 
-std::string core_path(const std::string& v) { return test_dir() + "/gdb-" + v + ".core"; }
+// Each test has its own file: the tests may run at the same time (--jobs).
+std::string core_path(const std::string& v, const std::string& test) {
+  return test_dir() + "/gdb-" + test + "-" + v + ".core";
+}
 
 // The kernel's version from uname(2), as major * 1000 + minor.
 int kernel_version() {
@@ -346,8 +349,8 @@ int kernel_version() {
 // with gen (a command taking the file name) and lets the program finish;
 // then inspects the core. The live run's output comes first in the result.
 result gdb_core(const std::string& v, const std::string& w, const std::string& gen,
-                const std::vector<std::string>& env) {
-  std::string core = core_path(v);
+                const std::vector<std::string>& env, const std::string& test) {
+  std::string core = core_path(v, test);
   std::remove(core.c_str());
   const std::string guard = "x/x $gort_g(goid_mutex_waiter)->stack.lo - 8";
   std::vector<std::string> c = {"break gdb_target_stop", "run"};
@@ -421,7 +424,7 @@ Test(gdb, core_file) {
   bool madv = kernel_version() >= 6013;
   for (const std::string& v : some_variants()) {
     std::string w = v + " core";
-    result r = gdb_core(v, w, "gort gcore", {});
+    result r = gdb_core(v, w, "gort gcore", {}, "core_file");
     std::string lifted = section(r.out, "gcore");
     cr_assert_eq(madv, std::regex_search(lifted, std::regex("gort gcore: [1-9]\\d* stack guards lifted")),
                  "%s: kernel %d: %s", w.c_str(), kernel_version(), lifted.c_str());
@@ -450,7 +453,7 @@ Test(gdb, core_file) {
 Test(gdb, core_file_guardmprotect) {
   std::string v = some_variants().front();
   std::string w = v + " core guardmprotect";
-  gdb_core(v, w, "generate-core-file", {"GODEBUG=guardmprotect=1"});
+  gdb_core(v, w, "generate-core-file", {"GODEBUG=guardmprotect=1"}, "core_file_guardmprotect");
 }
 
 // A core written by the kernel: gdb_target crash faults just after its stop,
