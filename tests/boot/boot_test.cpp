@@ -11,11 +11,6 @@
 
 #define FOR_EACH_VARIANT for (const std::string& v : variants())
 
-static std::string show(const result& r) {
-  return "status=" + std::to_string(r.status) + " signal=" + std::to_string(r.signal) +
-         (r.timedout ? " TIMEOUT" : "") + "\n--- stdout\n" + r.out + "--- stderr\n" + r.err;
-}
-
 #define EXPECT_EXIT(r, code) \
   cr_assert((r).exited && (r).status == (code), "want exit %d, got %s", (code), show(r).c_str())
 

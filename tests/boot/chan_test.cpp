@@ -12,12 +12,6 @@
 
 namespace {
 
-std::string show(const result& r) {
-  return "status=" + std::to_string(r.status) + " signal=" + std::to_string(r.signal) +
-         (r.timedout ? " TIMEOUT" : "") + "\n--- stdout\n" + r.out.substr(0, 4000) + "--- stderr\n" +
-         r.err.substr(0, 4000);
-}
-
 const int kProcs[] = {1, 2};
 
 // run_scenarios runs program name in each variant at each GOMAXPROCS and

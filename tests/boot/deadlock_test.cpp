@@ -7,17 +7,6 @@
 
 #include "boot/harness.hpp"
 
-static std::string show(const result& r) {
-  return "status=" + std::to_string(r.status) + " signal=" + std::to_string(r.signal) +
-         (r.timedout ? " TIMEOUT" : "") + "\n--- stdout\n" + r.out + "--- stderr\n" + r.err;
-}
-
-static int count(const std::string& s, const std::string& what) {
-  int n = 0;
-  for (size_t p = s.find(what); p != std::string::npos; p = s.find(what, p + 1)) n++;
-  return n;
-}
-
 // expect_deadlock runs `deadlock mode` and checks the report: the header,
 // goroutine 1's wait reason, and that every other line named appears.
 static void expect_deadlock(const std::string& mode, const std::string& main_reason,

@@ -9,17 +9,6 @@
 
 #include "boot/harness.hpp"
 
-static std::string show(const result& r) {
-  return "status=" + std::to_string(r.status) + " signal=" + std::to_string(r.signal) +
-         (r.timedout ? " TIMEOUT" : "") + "\n--- stdout\n" + r.out + "--- stderr\n" + r.err;
-}
-
-static int count(const std::string& s, const std::string& sub) {
-  int n = 0;
-  for (size_t i = s.find(sub); i != std::string::npos; i = s.find(sub, i + 1)) n++;
-  return n;
-}
-
 // The text of one goroutine's block in a dump: from its header to the next
 // blank line.
 static std::string block(const std::string& err, const std::string& header) {

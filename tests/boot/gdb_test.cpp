@@ -20,14 +20,6 @@
 
 namespace {
 
-std::vector<std::string> some_variants() {
-  std::vector<std::string> all = variants(), v;
-  for (const char* want : {"pie-O2", "nopie-O0"})
-    if (std::find(all.begin(), all.end(), want) != all.end()) v.push_back(want);
-  if (v.empty()) v.push_back(all.front());
-  return v;
-}
-
 std::string gdb_path() {
   std::string p = sh("command -v gdb");
   while (!p.empty() && (p.back() == '\n' || p.back() == ' ')) p.pop_back();
@@ -49,12 +41,6 @@ result rungdb(const std::string& prog, const std::vector<std::string>& cmds, con
     if (const char* v = std::getenv(keep)) env.push_back(std::string(keep) + "=" + v);
   env.push_back("GOMAXPROCS=2");
   return run(argv, &env, 120);
-}
-
-std::string show(const result& r) {
-  return "status=" + std::to_string(r.status) + " signal=" + std::to_string(r.signal) +
-         (r.timedout ? " TIMEOUT" : "") + "\n--- stdout\n" + r.out.substr(0, 12000) + "--- stderr\n" +
-         r.err.substr(0, 4000);
 }
 
 std::vector<std::string> lines(const std::string& s) {

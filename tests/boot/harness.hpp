@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <sstream>
@@ -107,4 +108,29 @@ inline bool contains(const std::string& s, const std::string& sub) { return s.fi
 inline std::string sh(const std::string& cmd) {
   result r = run({"/bin/sh", "-c", cmd});
   return r.out;
+}
+
+// show formats a result for a failure message (each stream cut at 4000
+// bytes).
+inline std::string show(const result& r) {
+  return "status=" + std::to_string(r.status) + " signal=" + std::to_string(r.signal) +
+         (r.timedout ? " TIMEOUT" : "") + "\n--- stdout\n" + r.out.substr(0, 4000) + "--- stderr\n" +
+         r.err.substr(0, 4000);
+}
+
+// count returns how many times sub occurs in s.
+inline int count(const std::string& s, const std::string& sub) {
+  int n = 0;
+  for (std::size_t p = s.find(sub); p != std::string::npos; p = s.find(sub, p + 1)) n++;
+  return n;
+}
+
+// some_variants: two variants, one optimised PIE and one unoptimised
+// non-PIE, or what the run has (for the slower suites).
+inline std::vector<std::string> some_variants() {
+  std::vector<std::string> all = variants(), v;
+  for (const char* want : {"pie-O2", "nopie-O0"})
+    if (std::find(all.begin(), all.end(), want) != all.end()) v.push_back(want);
+  if (v.empty()) v.push_back(all.front());
+  return v;
 }

@@ -10,11 +10,6 @@
 
 #include "boot/harness.hpp"
 
-static std::string show(const result& r) {
-  return "status=" + std::to_string(r.status) + " signal=" + std::to_string(r.signal) +
-         (r.timedout ? " TIMEOUT" : "") + "\n--- stdout\n" + r.out + "--- stderr\n" + r.err;
-}
-
 static const int kProcs[] = {1, 2, 4};
 
 // run_scenarios runs program name in each variant at each GOMAXPROCS and

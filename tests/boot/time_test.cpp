@@ -14,20 +14,6 @@
 
 namespace {
 
-std::string show(const result& r) {
-  return "status=" + std::to_string(r.status) + " signal=" + std::to_string(r.signal) +
-         (r.timedout ? " TIMEOUT" : "") + "\n--- stdout\n" + r.out.substr(0, 4000) + "--- stderr\n" +
-         r.err.substr(0, 4000);
-}
-
-std::vector<std::string> some_variants() {
-  std::vector<std::string> all = variants(), v;
-  for (const char* want : {"pie-O2", "nopie-O0"})
-    if (std::find(all.begin(), all.end(), want) != all.end()) v.push_back(want);
-  if (v.empty()) v.push_back(all.front());
-  return v;
-}
-
 const int kProcs[] = {1, 2};
 
 result runp(const std::string& v, const std::string& name, int procs, std::vector<std::string> args = {},
