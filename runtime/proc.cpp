@@ -321,6 +321,7 @@ static m* allocm(void (*fn)(), int64 id) {
         freem->freelink = newList;
         newList = freem;
       } else {
+        unguard(reinterpret_cast<void*>(freem->g0mem));
         sysFree(reinterpret_cast<void*>(freem->g0mem), freem->g0memsize);
         freem->freelink = mcachefree;
         mcachefree = freem;

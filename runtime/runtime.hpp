@@ -224,6 +224,7 @@ struct stack stackalloc(p* pp, uintptr n);
 void stackfree(p* pp, struct stack stk);
 void stackcache_clear(p* pp);
 void sysGuard(void* v, uintptr n);
+void unguard(void* v);  // before unmapping a mapping that sysGuard guarded
 uintptr stackscavenge(uintptr keep);
 uintptr stackscavengeidle();
 

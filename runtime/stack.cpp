@@ -22,6 +22,9 @@
 #ifndef MADV_GUARD_INSTALL
 #define MADV_GUARD_INSTALL 102
 #endif
+#ifndef MADV_GUARD_REMOVE
+#define MADV_GUARD_REMOVE 103
+#endif
 
 namespace gort::runtime {
 
@@ -57,9 +60,123 @@ static bool installGuard(uintptr lo, uintptr n) {
   return sys_mprotect(reinterpret_cast<void*>(lo), n, PROT_NONE) == 0;
 }
 
+// ---- the record of guards, for debuggers ----
+//
+// gdb's core writer (generate-core-file, gcore) gives up on a whole mapping
+// as soon as one page of it cannot be read, and a MADV_GUARD_INSTALL guard
+// cannot be read; adjacent anonymous mappings merge, so one guard loses the
+// stacks, the Gs, Ms and Ps around it. Every guard installed with madvise is
+// therefore recorded here, so that debugGuards (below), called by the
+// debugger (gort-gdb(7): gort gcore), can lift them all while the core is
+// written and put exactly the same ones back. mprotect guards are mappings of
+// their own, which gdb skips; they are not recorded.
+//
+// A record is a run of `count` guards of `n` bytes, `stride` bytes apart
+// (a batch of stacks from stackmap is one record). The records live in one
+// block, replaced by a bigger one when full; writers hold guards.lock, and
+// publish with release stores: an entry is written before `n` counts it, and
+// a new block is filled before `cur` points at it. debugGuards reads without
+// the lock, since it runs while every thread is stopped, perhaps inside these
+// functions, so what it sees is one of the states between two stores. A guard
+// being installed (before its record) or freed (after its record is cleared)
+// at that moment is missed: its mapping is the only one the core may lose.
+struct guardrun {
+  uintptr lo, n, stride, count;  // count 0: a free slot
+};
+struct guardblock {
+  uintptr n;  // entries in use, free slots included (__atomic stores)
+  uintptr cap;
+  guardrun e[1];  // cap of them
+};
+constinit static struct {
+  mutex lock;
+  std::atomic<guardblock*> cur{nullptr};
+} guards;
+
+static guardblock* newguardblock(uintptr cap) {
+  uintptr size = roundpage(sizeof(guardblock) + (cap - 1) * sizeof(guardrun));
+  auto* b = static_cast<guardblock*>(sysAlloc(size));
+  if (b == nullptr) throw_("out of memory");
+  b->cap = (size - sizeof(guardblock)) / sizeof(guardrun) + 1;
+  return b;
+}
+
+// recordGuards notes `count` guards of n bytes at lo, lo+stride, ...
+static void recordGuards(uintptr lo, uintptr n, uintptr stride, uintptr count) {
+  if (useMprotectGuard) return;
+  lock(&guards.lock);
+  guardblock* b = guards.cur.load(std::memory_order_relaxed);
+  uintptr used = b != nullptr ? b->n : 0;
+  if (b == nullptr || used == b->cap) {
+    // Full: copy the live records into a new block (twice as big, unless
+    // enough slots were free), then switch to it.
+    uintptr live = 0;
+    for (uintptr i = 0; i < used; i++) live += b->e[i].count != 0;
+    guardblock* nb = newguardblock(live * 2 + 64);
+    uintptr k = 0;
+    for (uintptr i = 0; i < used; i++)
+      if (b->e[i].count != 0) nb->e[k++] = b->e[i];
+    nb->n = k;
+    guards.cur.store(nb, std::memory_order_release);
+    if (b != nullptr) sysFree(b, roundpage(sizeof(guardblock) + (b->cap - 1) * sizeof(guardrun)));
+    b = nb;
+    used = k;
+  }
+  b->e[used] = {lo, n, stride, count};
+  __atomic_store_n(&b->n, used + 1, __ATOMIC_RELEASE);
+  unlock(&guards.lock);
+}
+
+// unguard forgets the guards of the mapping at v, which is about to be
+// unmapped (a g0 stack, a stack of a size of its own).
+void unguard(void* v) {
+  uintptr lo = reinterpret_cast<uintptr>(v);
+  lock(&guards.lock);
+  if (guardblock* b = guards.cur.load(std::memory_order_relaxed); b != nullptr) {
+    uintptr used = b->n;
+    for (uintptr i = 0; i < used; i++)
+      if (b->e[i].lo == lo && b->e[i].count != 0) {
+        __atomic_store_n(&b->e[i].count, uintptr(0), __ATOMIC_RELEASE);
+        break;
+      }
+  }
+  unlock(&guards.lock);
+}
+
+// debugGuards lifts (install == 0) or puts back (install != 0) every
+// recorded guard, with MADV_GUARD_REMOVE and MADV_GUARD_INSTALL. It exists
+// for debuggers and nothing in the runtime calls it: gort-gdb.py's `gort
+// gcore` calls it in the stopped program, on the selected thread with
+// scheduler-locking on, around generate-core-file. Whatever that thread and
+// the others were doing, it is safe: it takes no lock, needs no g or m, no
+// TLS and little stack, and only makes raw system calls. While the guards
+// are lifted, a stack overflow would go unnoticed; nothing runs then.
+// Returns the number of guards handled, or minus the number of madvise calls
+// that failed.
+extern "C" [[gnu::used, gnu::noinline]] long debugGuards(int install) RUNTIME_SYM("debugGuards");
+extern "C" long debugGuards(int install) {
+  guardblock* b = guards.cur.load(std::memory_order_acquire);
+  if (b == nullptr) return 0;
+  uintptr used = __atomic_load_n(&b->n, __ATOMIC_ACQUIRE);
+  long done = 0, failed = 0;
+  for (uintptr i = 0; i < used; i++) {
+    guardrun r = b->e[i];
+    for (uintptr k = 0; k < r.count; k++) {
+      long e = sys_madvise(reinterpret_cast<void*>(r.lo + k * r.stride), r.n,
+                           install != 0 ? MADV_GUARD_INSTALL : MADV_GUARD_REMOVE);
+      if (e == 0)
+        done++;
+      else
+        failed++;
+    }
+  }
+  return failed != 0 ? -failed : done;
+}
+
 // sysGuard makes [v, v+n) fault on access (a g0 stack's guard).
 void sysGuard(void* v, uintptr n) {
   if (!installGuard(reinterpret_cast<uintptr>(v), n)) throw_("cannot install stack guard");
+  recordGuards(reinterpret_cast<uintptr>(v), n, 0, 1);
 }
 
 void stackinit() {
@@ -80,6 +197,7 @@ static int stackmap(uintptr n, int count, struct stack* out) {
     out[i].lo = lo + stackGuardSize;
     out[i].hi = lo + one;
   }
+  recordGuards(base, stackGuardSize, one, uintptr(count));
   return count;
 }
 
@@ -190,6 +308,7 @@ void stackfree(p* pp, struct stack stk) {
     unlock(&stackpool.lock);
     return;
   }
+  unguard(reinterpret_cast<void*>(stk.lo - stackGuardSize));
   sysFree(reinterpret_cast<void*>(stk.lo - stackGuardSize), n + stackGuardSize);
 }
 

@@ -16,6 +16,8 @@
 #   $gort_g(N)                 goroutine N's g, e.g. p *$gort_g(5)
 #   gort boot [ARGS]           run the program and stop at each boot step in
 #                              turn: _rt0_amd64_linux -> ... -> main
+#   gort gcore [FILE]          generate-core-file with the stack guards
+#                              lifted meanwhile, so that the core is whole
 #   pretty printers            gort::runtime::g, m, p, gobuf, hchan and
 #                              gort::chan<T>
 #
@@ -194,9 +196,8 @@ def check_allgs(nlive):
     bad = [gp for gp in allgs() if int(gp["goid"]) == 0 and gstatus(gp) != G_DEAD]
     if n != want or bad:
         print("warning: gort: allgs has %d entries (allglen %d), %d without a goroutine id: this memory "
-              "looks lost or zeroed. A core made by gdb's gcore loses every mapping that holds "
-              "MADV_GUARD_INSTALL stack guards: run the program with GODEBUG=guardmprotect=1 "
-              "(gort-gdb(7))." % (n, want, len(bad)))
+              "looks lost or zeroed. A core made by gdb's generate-core-file loses every mapping that "
+              "holds MADV_GUARD_INSTALL stack guards: make cores with 'gort gcore' (gort-gdb(7))." % (n, want, len(bad)))
 
 
 def find_g(goid):
@@ -864,6 +865,68 @@ prints the same steps with their times, without a debugger."""
         _boot.start(arg)
 
 
+# ---- core files ----
+
+class GortGcore(gdb.Command):
+    """Write a core file of the stopped program that gdb can read back whole.
+Usage: gort gcore [FILE]       (FILE defaults to core.PID, as gcore's)
+On Linux 6.13 and later the runtime guards stacks with MADV_GUARD_INSTALL:
+such a page cannot be read, and generate-core-file then leaves out the whole
+mapping around it, with the runtime's structures and stacks. This command
+calls runtime.debugGuards(0) in the program to lift every guard, runs
+generate-core-file, and calls runtime.debugGuards(1) to put the same guards
+back. The calls run on the selected thread with scheduler-locking on, so no
+other thread runs meanwhile; the program's state is what it was. Where the
+guards are mprotect ones (older kernels, GODEBUG=guardmprotect=1) there is
+nothing to lift and it is plain generate-core-file."""
+
+    def __init__(self):
+        super().__init__("gort gcore", gdb.COMMAND_FILES, gdb.COMPLETE_FILENAME)
+
+    def invoke(self, arg, from_tty):
+        self.dont_repeat()
+        inf = gdb.selected_inferior()
+        if inf.pid == 0 or is_core():
+            raise GortError("gort gcore: no live process (start or attach to the program first)")
+        cmd = "generate-core-file" + (" " + arg.strip() if arg.strip() else "")
+        try:
+            fn = gdb.parse_and_eval("'runtime.debugGuards'")
+        except gdb.error:
+            # A runtime from before debugGuards: cores lose guarded mappings.
+            print("warning: gort gcore: this program's runtime has no runtime.debugGuards; "
+                  "writing the core as generate-core-file does")
+            gdb.execute(cmd, from_tty)
+            return
+        # Only the selected thread runs the calls; a signal that reaches it
+        # meanwhile ends the call instead of leaving it half done.
+        old = {p: gdb.parameter(p) for p in ("scheduler-locking", "unwindonsignal")}
+        gdb.execute("set scheduler-locking on", to_string=True)
+        gdb.execute("set unwindonsignal on", to_string=True)
+        lifted = None
+        try:
+            with keep_selection():
+                lifted = int(fn(0))
+            if lifted < 0:
+                print("warning: gort gcore: %d stack guards could not be lifted: the core may "
+                      "lack the mappings that hold them" % -lifted)
+            elif lifted > 0:
+                print("gort gcore: %d stack guards lifted while the core is written" % lifted)
+            gdb.execute(cmd, from_tty)
+        finally:
+            # Put every recorded guard back, also after a failure (installing
+            # a guard that is in place already does no harm).
+            try:
+                with keep_selection():
+                    back = int(fn(1))
+                if back < 0 or (lifted is not None and lifted > 0 and back != lifted):
+                    print("warning: gort gcore: stack guards lifted %s, put back %d: the program may "
+                          "not catch a stack overflow" % (lifted, back))
+            finally:
+                gdb.execute("set unwindonsignal %s" % ("on" if old["unwindonsignal"] else "off"),
+                            to_string=True)
+                gdb.execute("set scheduler-locking %s" % old["scheduler-locking"], to_string=True)
+
+
 # ---- pretty printers ----
 
 def code_ptr(v):
@@ -1062,5 +1125,6 @@ InfoMs()
 InfoPs()
 GortPrefix()
 GortBoot()
+GortGcore()
 _switch_mode = SwitchMode()
 gdb.printing.register_pretty_printer(gdb.current_objfile(), build_pretty_printers(), replace=True)

@@ -1,6 +1,7 @@
 // tests/boot/gdb_test.cpp: the gdb extension (scripts/gort-gdb.py), driven in
 // batch mode on tests/progs/gdb_target.cpp: live, on a core file made with
-// gdb's generate-core-file, and the boot walk. The script is not sourced by
+// `gort gcore` (and with generate-core-file under GODEBUG=guardmprotect=1),
+// on a core written by the kernel after a crash, and the boot walk. The script is not sourced by
 // hand: gdb loads it from the program's .debug_gdb_scripts section, which
 // tests the embedding too. The program names each goroutine's id in a global
 // (goid_mutex_waiter, ...), so the commands can say `goroutine
@@ -155,9 +156,15 @@ void inspect_cmds(std::vector<std::string>& c) {
   mark(c, "end");
 }
 
-// check_inspection matches what inspect_cmds printed. core: on a core file
-// (parked goroutines' frames are numbered from 1 there).
-void check_inspection(const result& r, const std::string& w, bool core) {
+// Where the inspected program is: live, in a core that gdb wrote at the stop,
+// or in a core that the kernel wrote when the program crashed just after it
+// (gdb_target crash): there main's goroutine is in the runtime's crash path.
+enum class at { live, gdb_core, kernel_core };
+
+// check_inspection matches what inspect_cmds printed. On a core file parked
+// goroutines' frames are numbered from 1.
+void check_inspection(const result& r, const std::string& w, at where) {
+  bool core = where != at::live, crashed = where == at::kernel_core;
   const std::string& out = r.out;
   auto id = roles(out);
   for (const char* role : kRoles)
@@ -173,7 +180,7 @@ void check_inspection(const result& r, const std::string& w, bool core) {
     const char* wait;
     const char* where;
   } wants[] = {
-      {"main", "running", "", "gdb_target_stop"},
+      {"main", "running", "", crashed ? "" : "gdb_target_stop"},
       {"spinner", "running", "", "spinning_loop"},
       {"mutex_waiter", "waiting", "semacquire", ""},
       {"wg_waiter", "waiting", "semacquire", ""},
@@ -198,8 +205,10 @@ void check_inspection(const result& r, const std::string& w, bool core) {
             "%s: no goroutine shown as not started:\n%s", w.c_str(), gs.c_str());
 
   // goroutine N bt: each goroutine's own frames.
-  for (auto& [role, fns] : kFrames) {
+  for (auto& [role, want_fns] : kFrames) {
     std::string bt = section(out, "bt " + role);
+    std::vector<std::string> fns = want_fns;
+    if (crashed && role == "main") fns = {"<signal handler called>", "gdb_target_crash", "main"};
     for (auto& fn : fns)
       cr_assert(contains(bt, fn), "%s: goroutine %s bt lacks %s:\n%s", w.c_str(), role.c_str(), fn.c_str(),
                 bt.c_str());
@@ -220,8 +229,9 @@ void check_inspection(const result& r, const std::string& w, bool core) {
   cr_assert(contains(before, "rip") && before == after, "%s: registers not restored:\n%s\nvs\n%s", w.c_str(),
             before.c_str(), after.c_str());
   std::string bt = section(out, "bt-after");
-  cr_assert(bt.rfind("#0  gdb_target_stop", 0) == 0 && contains(bt, "main"), "%s: bt after:\n%s", w.c_str(),
-            bt.c_str());
+  cr_assert(bt.rfind(crashed ? "#0  " : "#0  gdb_target_stop", 0) == 0 && contains(bt, "main") &&
+                (!crashed || contains(bt, "gdb_target_crash")),
+            "%s: bt after:\n%s", w.c_str(), bt.c_str());
 
   // info ms: every M has its thread; sysmon, main's M (current), the
   // spinner's, and the M that waits for its locked goroutine.
@@ -309,7 +319,59 @@ void check_inspection(const result& r, const std::string& w, bool core) {
   cr_assert(contains(all, "goroutine " + cw + " [sync.Cond.Wait]:"), "%s: goroutine all:\n%s", w.c_str(), all.c_str());
 }
 
-std::string core_path(const std::string& v) { return test_dir() + "/gdb-" + v + ".core"; }
+// Each test has its own file: the tests may run at the same time (--jobs).
+std::string core_path(const std::string& v, const std::string& test) {
+  return test_dir() + "/gdb-" + test + "-" + v + ".core";
+}
+
+// The kernel's version from uname(2), as major * 1000 + minor.
+int kernel_version() {
+  int major = 0, minor = 0;
+  std::sscanf(sh("uname -r").c_str(), "%d.%d", &major, &minor);
+  return major * 1000 + minor;
+}
+
+// gdb_core runs gdb_target under gdb to its stop, has gdb write a core there
+// with gen (a command taking the file name) and lets the program finish;
+// then inspects the core. The live run's output comes first in the result.
+result gdb_core(const std::string& v, const std::string& w, const std::string& gen,
+                const std::vector<std::string>& env, const std::string& test) {
+  std::string core = core_path(v, test);
+  std::remove(core.c_str());
+  const std::string guard = "x/x $gort_g(goid_mutex_waiter)->stack.lo - 8";
+  std::vector<std::string> c = {"break gdb_target_stop", "run"};
+  mark(c, "stack-lo");
+  c.push_back("print/x $gort_g(goid_mutex_waiter)->stack.lo");
+  mark(c, "guard-before");
+  c.push_back(guard);
+  mark(c, "gcore");
+  c.push_back(gen + " " + core);
+  mark(c, "guard-after");
+  c.push_back(guard);
+  c.push_back("x/x $gort_g(goid_mutex_waiter)->stack.lo");
+  mark(c, "continue");
+  c.push_back("continue");
+  result r1 = rungdb(prog(v, "gdb_target"), c, "", env);
+  cr_assert(!r1.timedout && r1.exited && r1.status == 0 && contains(r1.out, "Saved corefile"), "%s: %s", w.c_str(),
+            show(r1).c_str());
+  // Only the vsyscall page may be unreadable.
+  for (auto& l : lines(r1.err))
+    cr_assert(!contains(l, "Memory read failed") || contains(l, "0xffffffffff600000"),
+              "%s: gcore could not read the program's memory: %s", w.c_str(), show(r1).c_str());
+  // Afterwards the program goes on as if nothing happened.
+  cr_assert(contains(section(r1.out, "continue"), "gdb_target: done"), "%s: %s", w.c_str(), show(r1).c_str());
+  std::vector<std::string> c2;
+  inspect_cmds(c2);
+  result r = rungdb(prog(v, "gdb_target"), c2, core);
+  // The roles were printed by the live run.
+  r.out = r1.out + r.out;
+  r.err = r1.err + r.err;
+  std::remove(core.c_str());
+  cr_assert(!r.timedout && r.exited && r.status == 0, "%s: %s", w.c_str(), show(r).c_str());
+  cr_assert(!contains(r.out, "warning: gort:"), "%s: %s", w.c_str(), show(r).c_str());
+  check_inspection(r, w, at::gdb_core);
+  return r;
+}
 
 }  // namespace
 
@@ -331,39 +393,95 @@ Test(gdb, live_process) {
     std::string w = v + " live";
     cr_assert(!r.timedout && r.exited && r.status == 0, "%s: %s", w.c_str(), show(r).c_str());
     cr_assert(contains(r.out, "gdb_target_stop (goroutines=14)"), "%s: %s", w.c_str(), show(r).c_str());
-    check_inspection(r, w, false);
+    check_inspection(r, w, at::live);
     std::string u = section(r.out, "unwinder");
     cr_assert(u.rfind("#1 ", 0) == 0 && contains(u, "blocked_on_wait_group"), "%s: unwinder mode:\n%s", w.c_str(),
               u.c_str());
   }
 }
 
-// A core file made with generate-core-file (never the system's
-// core_pattern), then inspected: registers cannot be written, so parked
-// goroutines are shown through the frame unwinder. GODEBUG=guardmprotect=1:
-// gcore cannot read mappings that hold MADV_GUARD_INSTALL guards (gort-gdb(7)).
+// A core file made with `gort gcore` (never the system's core_pattern), with
+// the runtime's default guards, then inspected: registers cannot be written,
+// so parked goroutines are shown through the frame unwinder. Where the
+// guards are MADV_GUARD_INSTALL ones, gort gcore lifts them for the dump
+// (else the core would lose the mappings that hold them) and puts them back:
+// a guard page cannot be read before and after, and the program finishes.
 Test(gdb, core_file) {
+  bool madv = kernel_version() >= 6013;
   for (const std::string& v : some_variants()) {
-    std::string core = core_path(v);
-    std::remove(core.c_str());
-    result r1 = rungdb(prog(v, "gdb_target"), {"break gdb_target_stop", "run", "generate-core-file " + core, "kill"},
-                       "", {"GODEBUG=guardmprotect=1"});
     std::string w = v + " core";
-    cr_assert(!r1.timedout && r1.exited && r1.status == 0 && contains(r1.out, "Saved corefile"), "%s: %s", w.c_str(),
-              show(r1).c_str());
-    // Only the vsyscall page may be unreadable.
-    for (auto& l : lines(r1.err))
-      cr_assert(!contains(l, "Memory read failed") || contains(l, "0xffffffffff600000"),
-                "%s: gcore could not read the program's memory: %s", w.c_str(), show(r1).c_str());
+    result r = gdb_core(v, w, "gort gcore", {}, "core_file");
+    std::string lifted = section(r.out, "gcore");
+    cr_assert_eq(madv, std::regex_search(lifted, std::regex("gort gcore: [1-9]\\d* stack guards lifted")),
+                 "%s: kernel %d: %s", w.c_str(), kernel_version(), lifted.c_str());
+    if (madv) {
+      // gdb's errors go to stderr: the read below the stack fails before
+      // and after, and the stack's first word is readable after.
+      std::smatch sm;
+      std::string lo_s = section(r.out, "stack-lo");
+      cr_assert(std::regex_search(lo_s, sm, std::regex("= (0x[0-9a-f]+)")), "%s: %s", w.c_str(), lo_s.c_str());
+      unsigned long lo = std::stoul(sm[1].str(), nullptr, 16);
+      char below[64], first[64];
+      std::snprintf(below, sizeof below, "Cannot access memory at address %#lx", lo - 8);
+      std::snprintf(first, sizeof first, "%#lx:\t0x", lo);
+      size_t n = 0;
+      for (size_t i = r.err.find(below); i != std::string::npos; i = r.err.find(below, i + 1)) n++;
+      cr_assert_eq(n, 2u, "%s: the guard below a stack is not in place before and after gort gcore: %s", w.c_str(),
+                   show(r).c_str());
+      cr_assert(contains(section(r.out, "guard-after"), first), "%s: the stack is not readable after: %s", w.c_str(),
+                show(r).c_str());
+    }
+  }
+}
+
+// With GODEBUG=guardmprotect=1 the guards are mappings of their own, which
+// gdb's plain generate-core-file skips: that way works too.
+Test(gdb, core_file_guardmprotect) {
+  std::string v = some_variants().front();
+  std::string w = v + " core guardmprotect";
+  gdb_core(v, w, "generate-core-file", {"GODEBUG=guardmprotect=1"}, "core_file_guardmprotect");
+}
+
+// A core written by the kernel: gdb_target crash faults just after its stop,
+// and GOTRACEBACK=crash makes the runtime die by SIGABRT, dumping core. Only
+// where /proc/sys/kernel/core_pattern names a plain file (written in the
+// crashing program's directory), not a pipe to a core handler or another
+// directory, and where the core size limit can be raised.
+Test(gdb, kernel_core) {
+  std::string pattern = sh("cat /proc/sys/kernel/core_pattern");
+  while (!pattern.empty() && (pattern.back() == '\n' || pattern.back() == ' ')) pattern.pop_back();
+  if (pattern.empty() || pattern.find_first_of("|/%") != std::string::npos) {
+    cr_skip_test("core_pattern '%s' is not a plain file name: a kernel core cannot be made here", pattern.c_str());
+    return;
+  }
+  for (const std::string& v : some_variants()) {
+    std::string w = v + " kernel core";
+    std::string dir = test_dir() + "/gdb-kcore-" + v;
+    sh("rm -rf '" + dir + "' && mkdir -p '" + dir + "'");
+    std::vector<std::string> env = {"GOMAXPROCS=2", "GOTRACEBACK=crash"};
+    if (const char* p = std::getenv("PATH")) env.push_back(std::string("PATH=") + p);
+    result r1 = run({"/bin/sh", "-c", "ulimit -c unlimited 2>/dev/null || exit 77; cd \"$0\" && exec \"$1\" crash", dir,
+                     prog(v, "gdb_target")},
+                    &env, 60);
+    if (r1.exited && r1.status == 77) {
+      cr_skip_test("the core size limit cannot be raised");
+      return;
+    }
+    cr_assert(!r1.timedout && !r1.exited && r1.signal == SIGABRT, "%s: %s", w.c_str(), show(r1).c_str());
+    cr_assert(contains(r1.err, "nil pointer dereference"), "%s: %s", w.c_str(), show(r1).c_str());
+    // pattern, or pattern.PID with kernel.core_uses_pid.
+    std::string core = sh("ls -1 '" + dir + "' | grep -E '^" + pattern + "(\\.[0-9]+)?$' | head -1");
+    while (!core.empty() && core.back() == '\n') core.pop_back();
+    cr_assert(!core.empty(), "%s: no core file in %s (core_pattern '%s')", w.c_str(), dir.c_str(), pattern.c_str());
     std::vector<std::string> c;
     inspect_cmds(c);
-    result r = rungdb(prog(v, "gdb_target"), c, core);
-    // The roles were printed by the live run.
+    result r = rungdb(prog(v, "gdb_target"), c, dir + "/" + core);
     r.out = r1.out + r.out;
-    std::remove(core.c_str());
+    sh("rm -rf '" + dir + "'");
     cr_assert(!r.timedout && r.exited && r.status == 0, "%s: %s", w.c_str(), show(r).c_str());
+    cr_assert(contains(r.out, "Program terminated with signal SIGABRT"), "%s: %s", w.c_str(), show(r).c_str());
     cr_assert(!contains(r.out, "warning: gort:"), "%s: %s", w.c_str(), show(r).c_str());
-    check_inspection(r, w, true);
+    check_inspection(r, w, at::kernel_core);
   }
 }
 

@@ -20,6 +20,9 @@
 // Each prints "role=<goid>" first and stores its goid in goid_<role>, which
 // the debugger's commands name (goroutine goid_mutex_waiter bt).
 // Without a debugger it prints the lines, "gdb_target: done" and exits 0.
+// With the argument "crash" it dereferences a null pointer in
+// gdb_target_crash instead of going on after the stop: a fatal signal, which
+// with GOTRACEBACK=crash ends in a core written by the kernel.
 #include <gort/chan.hpp>
 #include <gort/gort.hpp>
 #include <gort/time.hpp>
@@ -27,6 +30,7 @@
 #include <atomic>
 #include <cstdio>
 #include <mutex>
+#include <string_view>
 
 // The goroutines' ids, for the debugger.
 extern "C" {
@@ -156,7 +160,13 @@ extern "C" __attribute__((noinline)) void gdb_target_stop(int goroutines) {
   asm volatile("" ::: "memory");
 }
 
-int main() {
+// The fault for "crash", in a function of its own so that the core shows it.
+extern "C" __attribute__((noinline)) void gdb_target_crash(volatile int* p) {
+  *p = 1;
+  asm volatile("" ::: "memory");
+}
+
+int main(int argc, char** argv) {
   role("main", &goid_main);
   never.add(1);
   mu.lock();
@@ -190,6 +200,7 @@ int main() {
 
   gort::go(not_started);
   gdb_target_stop(gort::num_goroutine());
+  if (argc > 1 && std::string_view(argv[1]) == "crash") gdb_target_crash(nullptr);
 
   stop.store(true);
   __atomic_store_n(&stop_spinner, true, __ATOMIC_RELAXED);
