@@ -26,6 +26,19 @@ std::string gdb_path() {
   return p;
 }
 
+// need_ptrace skips the test where this machine forbids gdb to trace a
+// child (a container without CAP_SYS_PTRACE or with a seccomp profile that
+// denies ptrace): that is the environment, not gort, and is said loudly.
+void need_ptrace() {
+  std::string gdb = gdb_path();
+  cr_assert(!gdb.empty(), "gdb is not installed (scripts/install-deps test installs it)");
+  std::vector<std::string> env = {"PATH=/usr/bin:/bin"};
+  result r = run({gdb, "-batch", "-nx", "-ex", "run", "--args", "/bin/true"}, &env, 60);
+  if (contains(r.out + r.err, "ptrace: Operation not permitted") ||
+      contains(r.out + r.err, "Could not trace the inferior"))
+    cr_skip_test("SKIPPED: gdb may not ptrace a child on this machine:\n%s", (r.out + r.err).c_str());
+}
+
 // rungdb runs gdb in batch mode on prog (and core, if given) with the
 // commands, the program's environment set for the inferior.
 result rungdb(const std::string& prog, const std::vector<std::string>& cmds, const std::string& core = "",
@@ -380,6 +393,7 @@ TestSuite(gdb, .timeout = 300);
 // Live: stopped at a breakpoint, with the registers of parked goroutines
 // written into the selected thread for each command and put back after.
 Test(gdb, live_process) {
+  need_ptrace();
   for (const std::string& v : some_variants()) {
     std::vector<std::string> c = {"break gdb_target_stop", "run"};
     inspect_cmds(c);
@@ -407,6 +421,7 @@ Test(gdb, live_process) {
 // (else the core would lose the mappings that hold them) and puts them back:
 // a guard page cannot be read before and after, and the program finishes.
 Test(gdb, core_file) {
+  need_ptrace();
   bool madv = kernel_version() >= 6013;
   for (const std::string& v : some_variants()) {
     std::string w = v + " core";
@@ -437,6 +452,7 @@ Test(gdb, core_file) {
 // With GODEBUG=guardmprotect=1 the guards are mappings of their own, which
 // gdb's plain generate-core-file skips: that way works too.
 Test(gdb, core_file_guardmprotect) {
+  need_ptrace();
   std::string v = some_variants().front();
   std::string w = v + " core guardmprotect";
   gdb_core(v, w, "generate-core-file", {"GODEBUG=guardmprotect=1"}, "core_file_guardmprotect");
@@ -448,6 +464,7 @@ Test(gdb, core_file_guardmprotect) {
 // crashing program's directory), not a pipe to a core handler or another
 // directory, and where the core size limit can be raised.
 Test(gdb, kernel_core) {
+  need_ptrace();
   std::string pattern = sh("cat /proc/sys/kernel/core_pattern");
   while (!pattern.empty() && (pattern.back() == '\n' || pattern.back() == ' ')) pattern.pop_back();
   if (pattern.empty() || pattern.find_first_of("|/%") != std::string::npos) {
@@ -488,6 +505,7 @@ Test(gdb, kernel_core) {
 // gort boot: one stop per boot step, in Go's order, each named and
 // explained; the walk's breakpoints are gone after the last.
 Test(gdb, boot_walk) {
+  need_ptrace();
   const char* steps[][2] = {
       {"_rt0_amd64_linux", "_rt0_amd64_linux"},
       {"runtime.rt0_go", "runtime.rt0_go"},
