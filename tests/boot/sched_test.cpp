@@ -192,7 +192,11 @@ void check_times(const std::vector<long>& ms, int interval, const std::string& w
   for (size_t i = 1; i < ms.size(); i++)
     cr_assert(ms[i] - ms[i - 1] >= interval - 1, "%s: traces at %ldms and %ldms, less than %d ms apart", w.c_str(),
               ms[i - 1], ms[i], interval);
-  cr_assert_geq(ms.back(), 700, "%s: the last trace is at %ldms of a 1000 ms run", w.c_str(), ms.back());
+  // The workers stop at 500 ms and main then sleeps in nanosleep: a trace
+  // after 500 ms shows that sysmon went on tracing while the program slept.
+  // (A tighter bound, 700 ms, failed on a loaded 2-core CI machine, where
+  // sysmon's thread can wait hundreds of ms for a CPU.)
+  cr_assert_geq(ms.back(), 500, "%s: the last trace is at %ldms of a 1000 ms run", w.c_str(), ms.back());
 }
 
 }  // namespace
