@@ -112,17 +112,6 @@ extern "C" int user_main(int, char**, char**) asm("main");
 
 // ---- M bookkeeping ----
 
-m* acquirem() {
-  m* mp = getg()->m;
-  mp->locks++;
-  return mp;
-}
-
-void releasem(m* mp) {
-  mp->locks--;
-  // (preemption issue) if mp->locks == 0 && curg->preempt: restore the preemption request
-}
-
 // fastrand: per-M wyrand (Go 1.19's fastrand on 64-bit).
 uint32 fastrand() {
   m* mp = getg()->m;
@@ -717,7 +706,8 @@ static const char* gstatusName(uint32 s) {
   return "???";
 }
 
-// casgstatus moves gp from oldval to newval; anything else is a bug.
+// casgstatus (inline, runtime.hpp) moves gp from oldval to newval; anything
+// else is a bug, reported here.
 //
 // Difference from Go: Go needs a compare-and-swap here because its garbage
 // collector sets _Gscan bits in other goroutines' status words. gort has no
@@ -725,16 +715,11 @@ static const char* gstatusName(uint32 s) {
 // at that moment (its creator, the M that dequeued it, the G itself, or whoever
 // took it off a wait queue). So a checked load and a release store do the
 // job, without a locked instruction on every switch.
-void casgstatus(g* gp, uint32 oldval, uint32 newval) {
+void casgstatusFail(g* gp, uint32 oldval, uint32 newval, uint32 cur) {
   if (oldval == newval) throw_("casgstatus: bad incoming values");
-  uint32 cur = gp->atomicstatus.load(std::memory_order_acquire);
-  if (__builtin_expect(cur == oldval, 1)) {
-    gp->atomicstatus.store(newval, std::memory_order_release);
-  } else {
-    print("runtime: casgstatus: oldval=", gstatusName(oldval), " newval=", gstatusName(newval),
-          " but status=", gstatusName(cur), " goid=", gp->goid, "\n");
-    throw_("casgstatus: bad status");
-  }
+  print("runtime: casgstatus: oldval=", gstatusName(oldval), " newval=", gstatusName(newval),
+        " but status=", gstatusName(cur), " goid=", gp->goid, "\n");
+  throw_("casgstatus: bad status");
 }
 
 // ---- the scheduling loop ----
@@ -978,7 +963,11 @@ top:
 
   // now and pollUntil are kept for stealWork below, which may run other
   // Ps' timers; nothing blocks in between, so they stay about right.
-  checkTimersResult ct = checkTimers(pp, 0);
+  // (Most of the time there is no timer at all: skip the call then.)
+  checkTimersResult ct = {0, 0, false};
+  if (pp->timer0When.load(std::memory_order_relaxed) != 0 ||
+      pp->timerModifiedEarliest.load(std::memory_order_relaxed) != 0)
+    ct = checkTimers(pp, 0);
   int64 now = ct.rnow;
   int64 pollUntil = ct.pollUntil;
   *inheritTime = false;
@@ -1320,25 +1309,49 @@ void goready(g* gp) { ready(gp, true); }
 
 // ---- sudogs ----
 
+// The slow paths of the per-P sudog cache, out of line so that the fast
+// paths of acquireSudog and releaseSudog (on every blocking channel
+// operation) need no register saves.
+//
+// sudogcacheRefill fills pp's empty cache from the central one, up to half
+// a local cache, or with a fresh sudog when that one is empty too.
+[[gnu::noinline]] static void sudogcacheRefill(p* pp) {
+  lock(&sched.sudoglock);
+  while (pp->sudogn < 64 && sched.sudogcache != nullptr) {
+    sudog* s = sched.sudogcache;
+    sched.sudogcache = s->next;
+    s->next = nullptr;
+    pp->sudogcache[pp->sudogn++] = s;
+  }
+  unlock(&sched.sudoglock);
+  if (pp->sudogn == 0) pp->sudogcache[pp->sudogn++] = new (persistentalloc(sizeof(sudog), 64)) sudog();
+}
+
+// sudogcacheSpill moves half of pp's full cache to the central one.
+[[gnu::noinline]] static void sudogcacheSpill(p* pp) {
+  sudog *first = nullptr, *last = nullptr;
+  while (pp->sudogn > 64) {
+    sudog* p2 = pp->sudogcache[--pp->sudogn];
+    pp->sudogcache[pp->sudogn] = nullptr;
+    if (first == nullptr)
+      first = p2;
+    else
+      last->next = p2;
+    last = p2;
+  }
+  lock(&sched.sudoglock);
+  last->next = sched.sudogcache;
+  sched.sudogcache = first;
+  unlock(&sched.sudoglock);
+}
+
 sudog* acquireSudog() {
   // Hold on to this M, and so to its P and the P's cache, for the whole
   // function: callers are semaphore code, and the refill below may block
   // the M on sched.sudoglock.
   m* mp = acquirem();
   p* pp = mp->p;
-  if (pp->sudogn == 0) {
-    lock(&sched.sudoglock);
-    // Refill from the central cache, up to half a local cache.
-    while (pp->sudogn < 64 && sched.sudogcache != nullptr) {
-      sudog* s = sched.sudogcache;
-      sched.sudogcache = s->next;
-      s->next = nullptr;
-      pp->sudogcache[pp->sudogn++] = s;
-    }
-    unlock(&sched.sudoglock);
-    // The central cache had none either: make a fresh sudog.
-    if (pp->sudogn == 0) pp->sudogcache[pp->sudogn++] = new (persistentalloc(sizeof(sudog), 64)) sudog();
-  }
+  if (pp->sudogn == 0) sudogcacheRefill(pp);
   sudog* s = pp->sudogcache[--pp->sudogn];
   pp->sudogcache[pp->sudogn] = nullptr;
   if (s->elem != nullptr) throw_("acquireSudog: found s.elem != nil in cache");
@@ -1357,23 +1370,7 @@ void releaseSudog(sudog* s) {
   if (gp->param == s) throw_("runtime: releaseSudog with non-nil gp.param");
   m* mp = acquirem();  // keep this M's P, and its cache, until done
   p* pp = mp->p;
-  if (pp->sudogn == 128) {
-    // The local cache is full: move half of it to the central one.
-    sudog *first = nullptr, *last = nullptr;
-    while (pp->sudogn > 64) {
-      sudog* p2 = pp->sudogcache[--pp->sudogn];
-      pp->sudogcache[pp->sudogn] = nullptr;
-      if (first == nullptr)
-        first = p2;
-      else
-        last->next = p2;
-      last = p2;
-    }
-    lock(&sched.sudoglock);
-    last->next = sched.sudogcache;
-    sched.sudogcache = first;
-    unlock(&sched.sudoglock);
-  }
+  if (pp->sudogn == 128) sudogcacheSpill(pp);
   pp->sudogcache[pp->sudogn++] = s;
   releasem(mp);
 }

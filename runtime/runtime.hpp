@@ -238,7 +238,14 @@ void newproc_start(g* newg);
 g* malg();
 void allgadd(g* gp);
 uint32 readgstatus(g* gp);
-void casgstatus(g* gp, uint32 oldval, uint32 newval);
+// casgstatus moves gp from oldval to newval; anything else is a bug
+// (casgstatusFail reports it). Inline: it is on every switch.
+[[noreturn]] void casgstatusFail(g* gp, uint32 oldval, uint32 newval, uint32 cur);
+inline void casgstatus(g* gp, uint32 oldval, uint32 newval) {
+  uint32 cur = gp->atomicstatus.load(std::memory_order_acquire);
+  if (__builtin_expect(cur != oldval || oldval == newval, 0)) casgstatusFail(gp, oldval, newval, cur);
+  gp->atomicstatus.store(newval, std::memory_order_release);
+}
 [[noreturn]] void schedule() RUNTIME_SYM("schedule");
 [[noreturn]] void execute(g* gp, bool inheritTime) RUNTIME_SYM("execute");
 g* findrunnable(bool* inheritTime, bool* tryWakeP) RUNTIME_SYM("findrunnable");
@@ -272,8 +279,18 @@ p* releasep();
 void pidleput(p* pp);
 p* pidleget();
 int32 gcount();
-m* acquirem();
-void releasem(m* mp);
+// acquirem pins the running goroutine to its M (no preemption, no
+// switch of M) until releasem (Go: acquirem / releasem). Inline: they
+// bracket every run-queue and sudog-cache operation.
+inline m* acquirem() {
+  m* mp = getg()->m;
+  mp->locks++;
+  return mp;
+}
+inline void releasem(m* mp) {
+  mp->locks--;
+  // (preemption issue) if mp->locks == 0 && curg->preempt: restore the preemption request
+}
 uint32 fastrand();
 
 // ---- parking (proc.cpp) ----
