@@ -33,7 +33,7 @@ void lockSlow(chanmutex* l) {
 
 // ---- element moves (Go: typedmemmove, typedmemclr) ----
 
-void typedmemmove(const chantype* t, void* dst, void* src) {
+void typedmemmoveSlow(const chantype* t, void* dst, void* src) {
   if (t->move != nullptr) {
     t->move(dst, src);
     return;
@@ -51,10 +51,6 @@ void typedmemmove(const chantype* t, void* dst, void* src) {
       return;
   }
   rt_memmove(dst, src, t->size);
-}
-
-void typedmemclr(const chantype* t, void* obj) {
-  if (t->destroy != nullptr) t->destroy(obj);
 }
 
 // ---- make, and lifetime ----

@@ -40,15 +40,16 @@ struct chanmutex {
 };
 void lockSlow(chanmutex* l);
 
+// (Every g that runs has an M: only a thread gort does not manage has no g.)
 inline void lock(chanmutex* l) {
-  if (g* gp = getg(); gp != nullptr && gp->m != nullptr) gp->m->locks++;
+  if (g* gp = getg(); gp != nullptr) gp->m->locks++;
   if (l->key.exchange(1, std::memory_order_acquire) != 0) lockSlow(l);
 }
 
 inline void unlock(chanmutex* l) {
   if (l->key.load(std::memory_order_relaxed) == 0) throw_("unlock of unlocked lock");
   l->key.store(0, std::memory_order_release);
-  if (g* gp = getg(); gp != nullptr && gp->m != nullptr) gp->m->locks--;
+  if (g* gp = getg(); gp != nullptr) gp->m->locks--;
 }
 
 // A FIFO of sudogs waiting on one side of a channel (Go: waitq).
@@ -133,7 +134,17 @@ int selectgo(scase* cas0, uint16_t* order0, int nsends, int nrecvs, bool block, 
 void chansend_direct(hchan* c, sudog* sg, void* ep, void (*unlockf)(void*), void* arg);
 void chanrecv_direct(hchan* c, sudog* sg, void* ep, void (*unlockf)(void*), void* arg);
 inline unsigned char* chanbuf(hchan* c, uint32 i) { return c->buf + uintptr(i) * c->elemsize; }
-void typedmemmove(const chantype* t, void* dst, void* src);
-void typedmemclr(const chantype* t, void* obj);
+void typedmemmoveSlow(const chantype* t, void* dst, void* src);
+// typedmemmove moves an element (see chantype); inline for the common
+// word-sized, trivially copyable element.
+inline void typedmemmove(const chantype* t, void* dst, void* src) {
+  if (t->move == nullptr && t->size == 8)
+    __builtin_memcpy(dst, src, 8);
+  else
+    typedmemmoveSlow(t, dst, src);
+}
+inline void typedmemclr(const chantype* t, void* obj) {
+  if (t->destroy != nullptr) t->destroy(obj);
+}
 
 }  // namespace gort::runtime
