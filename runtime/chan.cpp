@@ -199,6 +199,37 @@ static bool chanparkcommit(g*, void* chanLock) {
 
 static void unlockchan(void* c) { unlock(&static_cast<hchan*>(c)->lock); }
 
+// chanpark is the blocking half of chansend and chanrecv (Go writes it out
+// in each): with c locked, queue a sudog for the current goroutine on q,
+// pointing at ep (the value to send, or the storage to receive into), and
+// park; the channel lock is released once we are off our stack. Returns
+// whether the operation completed (false: woken by close).
+// Always inlined, so that tracebacks and gdb show a blocked goroutine in
+// runtime.chansend or runtime.chanrecv, as Go's do.
+[[gnu::always_inline]] static inline bool chanpark(hchan* c, waitq* q, void* ep, waitReason reason) {
+  g* gp = getg();
+  sudog* mysg = acquireSudog();
+  mysg->elem = ep;
+  mysg->waitlink = nullptr;
+  mysg->g_ = gp;
+  mysg->isSelect = false;
+  mysg->c = c;
+  gp->waiting = mysg;
+  gp->param = nullptr;
+  q->enqueue(mysg);
+  gopark(chanparkcommit, &c->lock, reason);
+
+  // Woken up: by the other side, which completed the operation, or by
+  // close.
+  if (mysg != gp->waiting) throw_("G waiting list is corrupted");
+  gp->waiting = nullptr;
+  bool success = mysg->success;
+  gp->param = nullptr;
+  mysg->c = nullptr;
+  releaseSudog(mysg);
+  return success;
+}
+
 // ---- send ----
 
 bool chansend(hchan* c, void* ep, bool block, bool* closed) {
@@ -246,28 +277,8 @@ bool chansend(hchan* c, void* ep, bool block, bool* closed) {
     return false;
   }
 
-  // Block: queue a sudog pointing at our value and park. A receiver (or
-  // close) takes the sudog off the queue and readies us.
-  g* gp = getg();
-  sudog* mysg = acquireSudog();
-  mysg->elem = ep;
-  mysg->waitlink = nullptr;
-  mysg->g_ = gp;
-  mysg->isSelect = false;
-  mysg->c = c;
-  gp->waiting = mysg;
-  gp->param = nullptr;
-  c->sendq.enqueue(mysg);
-  gopark(chanparkcommit, &c->lock, waitReason::chanSend);
-
-  // Woken up: by a receiver that took the value, or by close.
-  if (mysg != gp->waiting) throw_("G waiting list is corrupted");
-  gp->waiting = nullptr;
-  bool wasClosed = !mysg->success;
-  gp->param = nullptr;
-  mysg->c = nullptr;
-  releaseSudog(mysg);
-  if (wasClosed) {
+  // Block until a receiver takes the value, or close wakes us.
+  if (!chanpark(c, &c->sendq, ep, waitReason::chanSend)) {
     if (__atomic_load_n(&c->closed, __ATOMIC_RELAXED) == 0) throw_("chansend: spurious wakeup");
     panicplain("send on closed channel");
   }
@@ -341,27 +352,8 @@ recvResult chanrecv(hchan* c, void* ep, bool block) {
     return {false, false};
   }
 
-  // No sender: queue and park.
-  g* gp = getg();
-  sudog* mysg = acquireSudog();
-  mysg->elem = ep;
-  mysg->waitlink = nullptr;
-  gp->waiting = mysg;
-  mysg->g_ = gp;
-  mysg->isSelect = false;
-  mysg->c = c;
-  gp->param = nullptr;
-  c->recvq.enqueue(mysg);
-  gopark(chanparkcommit, &c->lock, waitReason::chanReceive);
-
-  // Woken up: by a sender that filled ep, or by close.
-  if (mysg != gp->waiting) throw_("G waiting list is corrupted");
-  gp->waiting = nullptr;
-  bool success = mysg->success;
-  gp->param = nullptr;
-  mysg->c = nullptr;
-  releaseSudog(mysg);
-  return {true, success};
+  // No sender: block until one fills ep, or close wakes us.
+  return {true, chanpark(c, &c->recvq, ep, waitReason::chanReceive)};
 }
 
 // chanrecv_direct completes a receive from the waiting sender sg (Go:

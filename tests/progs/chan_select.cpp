@@ -44,20 +44,8 @@
 using progs::fails;
 using progs::report;
 
-static void settle(int ms = 5) {
-  auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-  while (std::chrono::steady_clock::now() < end) gort::gosched();
-}
-
-template <class P>
-static bool wait_until(P pred) {
-  auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > end) return false;
-    gort::gosched();
-  }
-  return true;
-}
+using progs::settle;
+using progs::wait_until;
 
 // ---- fairness ----
 

@@ -49,24 +49,8 @@
 using progs::fails;
 using progs::report;
 
-// settle gives other goroutines time to run and block: a few milliseconds
-// of yielding. Only used where the outcome checked is the same whether or
-// not they have blocked yet; it just makes the blocked path the likely one.
-static void settle() {
-  auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(5);
-  while (std::chrono::steady_clock::now() < end) gort::gosched();
-}
-
-// wait_until yields until pred() holds, for at most 10 s; false on timeout.
-template <class P>
-static bool wait_until(P pred) {
-  auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > end) return false;
-    gort::gosched();
-  }
-  return true;
-}
+using progs::settle;
+using progs::wait_until;
 
 // ---- lencap ----
 

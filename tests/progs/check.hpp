@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <cstdio>
 
+#include <gort/gort.hpp>
+
 namespace progs {
 
 inline int fails = 0;
@@ -24,6 +26,30 @@ inline std::int64_t now_ns() {
 }
 
 inline double now() { return double(now_ns()) * 1e-9; }
+
+// ns gives a steady_clock time point (gort::time_point) in nanoseconds.
+inline std::int64_t ns(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+// settle gives other goroutines time to run and block: ms milliseconds of
+// yielding. Only for checks whose outcome is the same whether or not they
+// have blocked yet: it just makes the blocked path the likely one.
+inline void settle(int ms = 5) {
+  auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (std::chrono::steady_clock::now() < end) gort::gosched();
+}
+
+// wait_until yields until pred() holds, for at most 10 s; false on timeout.
+template <class P>
+bool wait_until(P pred) {
+  auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > end) return false;
+    gort::gosched();
+  }
+  return true;
+}
 
 }  // namespace progs
 

@@ -40,13 +40,11 @@
 
 using namespace std::chrono_literals;
 using progs::now_ns;
+using progs::ns;
 using progs::report;
 
 namespace {
 
-std::int64_t ns(gort::time_point t) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
-}
 
 void basic() {
   bool ok = true;
