@@ -19,16 +19,8 @@ const int kProcs[] = {1, 2};
 void run_scenarios(const std::string& name, const std::vector<std::string>& scenarios) {
   for (const std::string& v : variants()) {
     for (int procs : kProcs) {
-      std::vector<std::string> env = {"GOMAXPROCS=" + std::to_string(procs)};
-      result r = run({prog(v, name)}, &env, 60);
-      std::string where = name + " " + v + " GOMAXPROCS=" + std::to_string(procs);
-      cr_assert(r.exited && r.status == 0, "%s: %s", where.c_str(), show(r).c_str());
-      cr_assert(r.out.rfind("gomaxprocs=" + std::to_string(procs) + "\n", 0) == 0, "%s: %s", where.c_str(),
-                show(r).c_str());
-      cr_assert(!contains(r.out, "FAIL"), "%s: %s", where.c_str(), show(r).c_str());
-      for (const std::string& s : scenarios)
-        cr_assert(contains(r.out, "\n" + s + ": ok"), "%s: scenario %s: %s", where.c_str(), s.c_str(),
-                  show(r).c_str());
+      result r = runp(v, name, procs);
+      expect_scenarios(r, name + " " + v + " GOMAXPROCS=" + std::to_string(procs), procs, scenarios);
     }
   }
 }

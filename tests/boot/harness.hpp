@@ -9,6 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <criterion/criterion.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -133,4 +135,26 @@ inline std::vector<std::string> some_variants() {
     if (std::find(all.begin(), all.end(), want) != all.end()) v.push_back(want);
   if (v.empty()) v.push_back(all.front());
   return v;
+}
+
+// runp runs program name of variant v with args, at GOMAXPROCS=procs, plus
+// env.
+inline result runp(const std::string& v, const std::string& name, int procs, std::vector<std::string> args = {},
+                   std::vector<std::string> env = {}, int timeout_s = 60) {
+  std::vector<std::string> argv = {prog(v, name)};
+  argv.insert(argv.end(), args.begin(), args.end());
+  env.push_back("GOMAXPROCS=" + std::to_string(procs));
+  return run(argv, &env, timeout_s);
+}
+
+// expect_scenarios checks a run of a scenario program (tests/progs/*.cpp
+// printing "gomaxprocs=N" and one "<s>: ok" line per scenario): exit 0,
+// the right GOMAXPROCS, every scenario ok, no FAIL anywhere.
+inline void expect_scenarios(const result& r, const std::string& where, int procs,
+                             const std::vector<std::string>& scenarios) {
+  cr_assert(r.exited && r.status == 0, "%s: %s", where.c_str(), show(r).c_str());
+  cr_assert(contains(r.out, "gomaxprocs=" + std::to_string(procs) + "\n"), "%s: %s", where.c_str(), show(r).c_str());
+  cr_assert(!contains(r.out, "FAIL"), "%s: %s", where.c_str(), show(r).c_str());
+  for (const std::string& s : scenarios)
+    cr_assert(contains(r.out, "\n" + s + ": ok"), "%s: scenario %s: %s", where.c_str(), s.c_str(), show(r).c_str());
 }

@@ -19,14 +19,6 @@ std::string one_variant() { return some_variants().front(); }
 
 const int kProcs[] = {1, 2, 4};
 
-result runp(const std::string& v, const std::string& name, int procs, std::vector<std::string> args = {},
-            std::vector<std::string> env = {}, int timeout_s = 60) {
-  std::vector<std::string> argv = {prog(v, name)};
-  argv.insert(argv.end(), args.begin(), args.end());
-  env.push_back("GOMAXPROCS=" + std::to_string(procs));
-  return run(argv, &env, timeout_s);
-}
-
 // where names a run in a failure message.
 std::string where(const std::string& v, const std::string& name, int procs) {
   return v + " " + name + " GOMAXPROCS=" + std::to_string(procs);

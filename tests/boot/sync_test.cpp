@@ -17,15 +17,9 @@ static const int kProcs[] = {1, 2, 4};
 static void run_scenarios(const std::string& name, const std::vector<std::string>& scenarios) {
   for (const std::string& v : variants()) {
     for (int procs : kProcs) {
-      std::vector<std::string> env = {"GOMAXPROCS=" + std::to_string(procs)};
-      result r = run({prog(v, name)}, &env, 30);
+      result r = runp(v, name, procs, {}, {}, 30);
       std::string where = name + " " + v + " GOMAXPROCS=" + std::to_string(procs);
-      cr_assert(r.exited && r.status == 0, "%s: %s", where.c_str(), show(r).c_str());
-      cr_assert(contains(r.out, "gomaxprocs=" + std::to_string(procs) + "\n"), "%s: %s", where.c_str(),
-                show(r).c_str());
-      for (const std::string& s : scenarios)
-        cr_assert(contains(r.out, "\n" + s + ": ok"), "%s: scenario %s: %s", where.c_str(), s.c_str(),
-                  show(r).c_str());
+      expect_scenarios(r, where, procs, scenarios);
       if (name == "sync_mutex" && procs == 1) {
         // On one P the starvation scenario is deterministic: the barging
         // main goroutine always wins, so the first attempt starves B.

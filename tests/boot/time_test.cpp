@@ -16,14 +16,6 @@ namespace {
 
 const int kProcs[] = {1, 2};
 
-result runp(const std::string& v, const std::string& name, int procs, std::vector<std::string> args = {},
-            int timeout_s = 60) {
-  std::vector<std::string> argv = {prog(v, name)};
-  argv.insert(argv.end(), args.begin(), args.end());
-  std::vector<std::string> env = {"GOMAXPROCS=" + std::to_string(procs)};
-  return run(argv, &env, timeout_s);
-}
-
 // run_scenarios runs program name at each GOMAXPROCS in the given variants
 // and checks exit 0 and "<s>: ok" for every scenario s.
 void run_scenarios(const std::vector<std::string>& vs, const std::string& name,
@@ -31,13 +23,7 @@ void run_scenarios(const std::vector<std::string>& vs, const std::string& name,
   for (const std::string& v : vs) {
     for (int procs : kProcs) {
       result r = runp(v, name, procs);
-      std::string where = name + " " + v + " GOMAXPROCS=" + std::to_string(procs);
-      cr_assert(r.exited && r.status == 0, "%s: %s", where.c_str(), show(r).c_str());
-      cr_assert(contains(r.out, "gomaxprocs=" + std::to_string(procs) + "\n"), "%s: %s", where.c_str(),
-                show(r).c_str());
-      for (const std::string& s : scenarios)
-        cr_assert(contains(r.out, "\n" + s + ": ok"), "%s: scenario %s: %s", where.c_str(), s.c_str(),
-                  show(r).c_str());
+      expect_scenarios(r, name + " " + v + " GOMAXPROCS=" + std::to_string(procs), procs, scenarios);
     }
   }
 }
@@ -76,12 +62,12 @@ Test(time, no_false_deadlock_with_a_pending_timer) {
     for (int procs : kProcs) {
       std::string where = v + " GOMAXPROCS=" + std::to_string(procs);
 
-      result r = runp(v, "time_deadlock", procs, {"main_sleeps"}, 30);
+      result r = runp(v, "time_deadlock", procs, {"main_sleeps"}, {}, 30);
       cr_assert(r.exited && r.status == 0 && r.err.empty(), "main_sleeps %s: %s", where.c_str(), show(r).c_str());
       cr_assert(ms(r.out, "main woke") >= 300, "main_sleeps %s: %s", where.c_str(), show(r).c_str());
 
       auto t0 = std::chrono::steady_clock::now();
-      r = runp(v, "time_deadlock", procs, {"main_blocked"}, 30);
+      r = runp(v, "time_deadlock", procs, {"main_blocked"}, {}, 30);
       long el = long(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
       cr_assert(r.exited && r.status == 2, "main_blocked %s: %s", where.c_str(), show(r).c_str());
       cr_assert(r.err.rfind("fatal error: all goroutines are asleep - deadlock!\n", 0) == 0, "main_blocked %s: %s",
@@ -90,7 +76,7 @@ Test(time, no_false_deadlock_with_a_pending_timer) {
       cr_assert(s >= 200 && f >= 300 && el >= 300 && !contains(r.out, "unreachable"), "main_blocked %s: %s",
                 where.c_str(), show(r).c_str());
 
-      r = runp(v, "time_deadlock", procs, {"ticker"}, 30);
+      r = runp(v, "time_deadlock", procs, {"ticker"}, {}, 30);
       cr_assert(r.exited && r.status == 2, "ticker %s: %s", where.c_str(), show(r).c_str());
       cr_assert(r.err.rfind("fatal error: all goroutines are asleep - deadlock!\n", 0) == 0, "ticker %s: %s",
                 where.c_str(), show(r).c_str());
