@@ -285,6 +285,19 @@ bool chansend(hchan* c, void* ep, bool block, bool* closed) {
   return true;
 }
 
+// completeWaiter ends the wait of sg's goroutine, whose operation the
+// caller has just completed: unlock through unlockf (the channel, or all of
+// a select's), then ready it with sg as the case that fired. Readying comes
+// after the unlock: never change a G's status under a channel lock.
+static void completeWaiter(sudog* sg, void (*unlockf)(void*), void* arg) {
+  sg->elem = nullptr;
+  g* gp = sg->g_;
+  unlockf(arg);
+  gp->param = sg;
+  sg->success = true;
+  goready(gp);
+}
+
 // chansend_direct completes a send to the waiting receiver sg (Go: send):
 // the value goes straight into the receiver's storage, then c is unlocked
 // through unlockf and the receiver readied. c must be empty (the receiver
@@ -294,13 +307,8 @@ void chansend_direct(hchan* c, sudog* sg, void* ep, void (*unlockf)(void*), void
     // Go's sendDirect writes to another goroutine's stack, which only the
     // channel lock makes safe; likewise here.
     typedmemmove(c->elemtype, sg->elem, ep);
-    sg->elem = nullptr;
   }
-  g* gp = sg->g_;
-  unlockf(arg);
-  gp->param = sg;
-  sg->success = true;
-  goready(gp);
+  completeWaiter(sg, unlockf, arg);
 }
 
 // ---- receive ----
@@ -371,12 +379,7 @@ void chanrecv_direct(hchan* c, sudog* sg, void* ep, void (*unlockf)(void*), void
     if (++c->recvx == c->dataqsiz) c->recvx = 0;
     c->sendx = c->recvx;  // c->sendx = (c->sendx+1) % c->dataqsiz
   }
-  sg->elem = nullptr;
-  g* gp = sg->g_;
-  unlockf(arg);
-  gp->param = sg;
-  sg->success = true;
-  goready(gp);
+  completeWaiter(sg, unlockf, arg);
 }
 
 // ---- close ----
