@@ -62,12 +62,15 @@ void slow() {
   // The first two values are one period apart (the second tick waited in
   // C while the receiver slept); from then on each value is the first
   // tick after the receiver came back, about 3 periods after the one
-  // before: at least 2 periods apart.
+  // before. The values are the times the ticks were sent, and a loaded
+  // machine sends some late, so one value late and the next on time can be
+  // less than 2 periods apart (seen once in a clean-clone CI run). So the
+  // check is at least one period apart; a backlog shows in the count below.
   int close = 0;
   for (size_t i = 2; i < got.size(); i++)
-    if (got[i] - got[i - 1] < 2 * P) close++;
+    if (got[i] - got[i - 1] < P) close++;
   char buf[200];
-  std::snprintf(buf, sizeof buf, "%zu ticks received in 600 ms of a 10 ms ticker, %d less than 2 periods apart",
+  std::snprintf(buf, sizeof buf, "%zu ticks received in 600 ms of a 10 ms ticker, %d less than a period apart",
                 got.size(), close);
   // About 20 (600 ms / 30 ms); a backlog would deliver ~60.
   report("slow", got.size() >= 5 && got.size() <= 25 && close == 0, buf);
