@@ -62,6 +62,12 @@ inline result run(const std::vector<std::string>& argv, const std::vector<std::s
   if (pid == 0) {
     dup2(o[1], 1);
     dup2(e[1], 2);
+    // Children start with the default dispositions of the signals the
+    // tests send, whatever this process inherited: a shell that starts a
+    // command in the background without job control ignores SIGINT and
+    // SIGQUIT, and the runtime (like Go) keeps an ignored SIGQUIT ignored.
+    signal(SIGQUIT, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
     execve(av[0], av.data(), env != nullptr ? ev.data() : environ);
     _exit(127);
   }
