@@ -16,21 +16,6 @@
 
 namespace gort::runtime {
 
-// lockSlow is the contended path of the channel lock (see chanmutex):
-// spin a few rounds while another CPU may release it, then yield the
-// thread between tries.
-void lockSlow(chanmutex* l) {
-  for (int i = 0;; i++) {
-    while (l->key.load(std::memory_order_relaxed) != 0) {
-      if (i < 4 && ncpu > 1)
-        arch::procyield(30);
-      else
-        osyield();
-    }
-    if (l->key.exchange(1, std::memory_order_acquire) == 0) return;
-  }
-}
-
 // ---- element moves (Go: typedmemmove, typedmemclr) ----
 
 void typedmemmoveSlow(const chantype* t, void* dst, void* src) {
@@ -193,7 +178,7 @@ static inline bool empty(hchan* c) {
 // chanparkcommit is gopark's unlockf for a blocked send or receive: the
 // goroutine is off its stack, so the channel lock can go.
 static bool chanparkcommit(g*, void* chanLock) {
-  unlock(static_cast<chanmutex*>(chanLock));
+  unlock(static_cast<mutex*>(chanLock));
   return true;
 }
 

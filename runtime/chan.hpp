@@ -24,34 +24,6 @@ struct chantype {
   void (*destroy)(void* obj) noexcept;
 };
 
-// The channel lock. Difference from Go, whose hchan.lock is the runtime's
-// futex mutex: a futex lock must release with an atomic exchange, to see
-// whether a waiter sleeps and needs a wake-up, and on x86 every such
-// locked instruction drains the store buffer. A channel operation is one
-// lock and one unlock, so the release costs as much as the acquire. This
-// lock never sleeps: a waiter spins (Go's active_spin rounds of procyield),
-// then yields its thread until the lock is free, so the holder releases it
-// with a plain store. Measured on the 2-core test VM: a buffered send plus
-// receive went from 47 to 27 ns (same goroutine, min of 5). The sections it
-// guards are short and bounded (queue links and one element move); a
-// channel lock is never held while a goroutine or an M blocks.
-struct chanmutex {
-  std::atomic<uint32> key{0};  // 0 unlocked, 1 locked
-};
-void lockSlow(chanmutex* l);
-
-// (Every g that runs has an M: only a thread gort does not manage has no g.)
-inline void lock(chanmutex* l) {
-  if (g* gp = getg(); gp != nullptr) gp->m->locks++;
-  if (l->key.exchange(1, std::memory_order_acquire) != 0) lockSlow(l);
-}
-
-inline void unlock(chanmutex* l) {
-  if (l->key.load(std::memory_order_relaxed) == 0) throw_("unlock of unlocked lock");
-  l->key.store(0, std::memory_order_release);
-  if (g* gp = getg(); gp != nullptr) gp->m->locks--;
-}
-
 // A FIFO of sudogs waiting on one side of a channel (Go: waitq).
 struct waitq {
   sudog* first = nullptr;
@@ -77,7 +49,7 @@ struct hchan {
   // blocked on this channel. Go's rule holds: do not change another G's
   // status while holding it (goready after unlock), since that can deadlock
   // with stopping the world.
-  chanmutex lock;
+  mutex lock;
 
   // Difference from Go: no garbage collector frees the channel, so it is
   // reference-counted by its handles (gort::chan<T> copies). A goroutine

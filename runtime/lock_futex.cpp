@@ -1,83 +1,83 @@
 // runtime/lock_futex.cpp: runtime locks and notes on futexes (Go:
 // lock_futex.go). These block the M, not the goroutine: they are for the
 // runtime's own short critical sections and for idle Ms.
+#include <linux/membarrier.h>
+
 #include "runtime.hpp"
+#include "sys_linux.hpp"
 
 namespace gort::runtime {
 
-enum : uint32 {
-  mutex_unlocked = 0,
-  mutex_locked = 1,
-  mutex_sleeping = 2,
+// Difference from Go. Go's key has three states (unlocked, locked, locked
+// with sleepers), and unlock must exchange it to learn whether to wake a
+// sleeper: on x86 that is a locked instruction, which drains the store
+// buffer and costs about as much as the exchange that took the lock
+// (7-10 ns each on the 2-core test VM). Here the key is only locked or
+// unlocked, sleepers count themselves in l->nsleep, and unlock is a store
+// of the key followed by a plain load of nsleep.
+//
+// A plain store then load may be reordered by the CPU (x86's only
+// reordering: StoreLoad), so an unlocker might read nsleep = 0 while a
+// sleeper, having just counted itself, still reads the key as locked; both
+// sides would then miss each other and the sleeper would sleep forever.
+// Dekker's fix is a full fence on both sides; ours puts the whole fence on
+// the sleeper's side, which is already paying for a futex system call:
+// after counting itself, a sleeper calls membarrier(PRIVATE_EXPEDITED),
+// which runs a full memory barrier on every CPU currently running one of
+// our threads. After it returns, either the unlocker's store of 0 is visible
+// to the sleeper (it takes the lock instead of sleeping), or the unlocker's
+// load comes after the barrier and sees nsleep > 0 (it wakes the sleeper).
+// Where membarrier is missing or forbidden (old kernel, seccomp),
+// lockStoreRelease stays false and unlock exchanges the key, a full fence
+// on its own, as Go's does.
+bool lockStoreRelease = false;
 
+// lockinit decides between the two releases; osinit calls it while m0 is
+// the only thread, before any lock can have a sleeper.
+void lockinit() {
+  long cmds = sys_membarrier(MEMBARRIER_CMD_QUERY, 0);
+  if (cmds < 0 || (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) == 0) return;
+  if (sys_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0) != 0) return;
+  lockStoreRelease = true;
+}
+
+[[noreturn]] void lockCountBad(const char* what) { throw_(what); }
+
+enum : uint32 {
   active_spin = 4,
   active_spin_cnt = 30,
   passive_spin = 1,
 };
 
-// A runtime lock's key is mutex_unlocked, mutex_locked or mutex_sleeping;
-// the last one means that some thread is probably asleep on the futex.
-// Threads spinning for the lock may exist in any of the three states: they
-// leave no trace in the key.
-void lock(mutex* l) {
-  g* gp = getg();
-  if (gp != nullptr && gp->m != nullptr) {
-    if (gp->m->locks < 0) throw_("runtime.lock: lock count");
-    gp->m->locks++;
-  }
-
-  // Optimistic first try: swap in mutex_locked.
-  uint32 v = l->key.exchange(mutex_locked, std::memory_order_acquire);
-  if (v == mutex_unlocked) return;
-
-  // wait is what this thread stores when it takes the lock: mutex_locked,
-  // or mutex_sleeping when another thread may be asleep on it. Whenever we
-  // replace mutex_sleeping in l->key with another value, mutex_sleeping has
-  // to be put back before we return; otherwise unlock would skip the futex
-  // wake-up, and the sleeper would never be woken.
-  uint32 wait = v;
-
+// lockSlow: the key was taken. Spin while another CPU may release it, then
+// yield the thread, then sleep on the futex (Go: lock2's loop).
+void lockSlow(mutex* l) {
   // Spinning pays only if another CPU can release the lock meanwhile: with a
   // single CPU skip it, otherwise make up to active_spin spinning attempts.
   uint32 spin = ncpu > 1 ? uint32(active_spin) : 0;
-  for (;;) {
-    // Spin a few rounds, trying to take it.
-    for (uint32 i = 0; i < spin; i++) {
-      while (l->key.load(std::memory_order_relaxed) == mutex_unlocked) {
-        uint32 expect = mutex_unlocked;
-        if (l->key.compare_exchange_weak(expect, wait, std::memory_order_acquire)) return;
-      }
-      arch::procyield(active_spin_cnt);
-    }
-
-    // Then yield the thread, trying again after each yield.
-    for (uint32 i = 0; i < passive_spin; i++) {
-      while (l->key.load(std::memory_order_relaxed) == mutex_unlocked) {
-        uint32 expect = mutex_unlocked;
-        if (l->key.compare_exchange_weak(expect, wait, std::memory_order_acquire)) return;
-      }
-      osyield();
-    }
-
-    // Sleep.
-    v = l->key.exchange(mutex_sleeping, std::memory_order_acquire);
-    if (v == mutex_unlocked) return;
-    wait = mutex_sleeping;
-    futexsleep(&l->key, mutex_sleeping, -1);
+  for (uint32 i = 0; i < spin; i++) {
+    while (l->key.load(std::memory_order_relaxed) == 0)
+      if (l->key.exchange(1, std::memory_order_acquire) == 0) return;
+    arch::procyield(active_spin_cnt);
   }
+  for (uint32 i = 0; i < passive_spin; i++) {
+    while (l->key.load(std::memory_order_relaxed) == 0)
+      if (l->key.exchange(1, std::memory_order_acquire) == 0) return;
+    osyield();
+  }
+
+  // Sleep. Count ourselves first, then fence (see the top of this file),
+  // then look at the key: from here on every unlock wakes someone.
+  l->nsleep.fetch_add(1, std::memory_order_seq_cst);
+  if (lockStoreRelease) sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0);
+  while (l->key.exchange(1, std::memory_order_acquire) != 0) futexsleep(&l->key, 1, -1);
+  l->nsleep.fetch_sub(1, std::memory_order_relaxed);
 }
 
-void unlock(mutex* l) {
-  uint32 v = l->key.exchange(mutex_unlocked, std::memory_order_release);
-  if (v == mutex_unlocked) throw_("unlock of unlocked lock");
-  if (v == mutex_sleeping) futexwakeup(&l->key, 1);
-
-  g* gp = getg();
-  if (gp != nullptr && gp->m != nullptr) {
-    gp->m->locks--;
-    if (gp->m->locks < 0) throw_("runtime.unlock: lock count");
-  }
-}
+// unlockWake: unlock saw a sleeper. Wake one; it tries the key again and
+// sleeps again if another thread took it first (that thread's unlock will
+// see nsleep > 0 in turn).
+void unlockWake(mutex* l) { futexwakeup(&l->key, 1); }
 
 // One-time notifications.
 void noteclear(note* n) { n->key.store(0, std::memory_order_relaxed); }

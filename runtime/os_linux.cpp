@@ -131,6 +131,7 @@ int32 getproccount() {
 
 void osinit() {
   ncpu = getproccount();
+  lockinit();
   boottrace(bootstep::osinit, nullptr, ncpu);
 }
 

@@ -203,8 +203,39 @@ void rt_memmove(void* dst, const void* src, uintptr n);
 int rt_popcount64(uint64 x);
 
 // ---- lock_futex.cpp ----
-void lock(mutex* l);
-void unlock(mutex* l);
+// Runtime locks (Go: lock_futex.go), with the fast paths inline: taking a
+// free lock is one exchange, releasing one nobody sleeps on is a store and
+// a load (see lock_futex.cpp for why that is enough, and when it is not).
+extern bool lockStoreRelease RUNTIME_SYM("lockStoreRelease");
+void lockinit();
+void lockSlow(mutex* l);
+void unlockWake(mutex* l);
+[[noreturn]] void lockCountBad(const char* what);
+
+inline void lock(mutex* l) {
+  if (g* gp = getg(); gp != nullptr && gp->m != nullptr) {
+    if (__builtin_expect(gp->m->locks < 0, 0)) lockCountBad("runtime.lock: lock count");
+    gp->m->locks++;
+  }
+  if (__builtin_expect(l->key.exchange(1, std::memory_order_acquire) != 0, 0)) lockSlow(l);
+}
+
+inline void unlock(mutex* l) {
+  if (__builtin_expect(l->key.load(std::memory_order_relaxed) == 0, 0)) lockCountBad("unlock of unlocked lock");
+  if (__builtin_expect(lockStoreRelease, 1)) {
+    l->key.store(0, std::memory_order_release);
+    // Keep the compiler from reading nsleep before the store; the CPU may
+    // still do so, and lockSlow's membarrier covers exactly that.
+    asm volatile("" ::: "memory");
+  } else {
+    l->key.exchange(0, std::memory_order_seq_cst);
+  }
+  if (__builtin_expect(l->nsleep.load(std::memory_order_relaxed) != 0, 0)) unlockWake(l);
+  if (g* gp = getg(); gp != nullptr && gp->m != nullptr) {
+    gp->m->locks--;
+    if (__builtin_expect(gp->m->locks < 0, 0)) lockCountBad("runtime.unlock: lock count");
+  }
+}
 void noteclear(note* n);
 void notewakeup(note* n);
 void notesleep(note* n);

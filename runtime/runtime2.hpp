@@ -34,11 +34,13 @@ struct hchan;
 struct sudog;
 struct timer;
 
-// A futex-based lock (Go: lock_futex.go). key: 0 unlocked, 1 locked,
-// 2 locked with sleepers. Never a pthread mutex: it must work before libc and
-// in the libc-free flavour.
+// A futex-based lock (Go: lock_futex.go). Go keeps "locked with sleepers"
+// in the key itself (2); we count sleepers in a word of their own, so that
+// unlock need not exchange the key (lock_futex.cpp says why). Never a
+// pthread mutex: it must work before libc and in the libc-free flavour.
 struct mutex {
-  std::atomic<uint32> key{0};
+  std::atomic<uint32> key{0};     // 0 unlocked, 1 locked
+  std::atomic<uint32> nsleep{0};  // threads asleep on key, or going to sleep
 };
 
 // A one-shot event for an M to sleep on (Go: note). key: 0 clear, 1 woken.

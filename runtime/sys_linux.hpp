@@ -47,6 +47,7 @@ inline long sys_clock_gettime(int clk, kernel_timespec* ts) {
 }
 inline long sys_gettid() { return arch::syscall0(SYS_gettid); }
 inline long sys_sched_yield() { return arch::syscall0(SYS_sched_yield); }
+inline long sys_membarrier(int cmd, unsigned flags) { return syscall2(SYS_membarrier, cmd, flags); }
 inline long sys_prlimit64(int pid, int resource, const void* newl, void* oldl) {
   return syscall4(SYS_prlimit64, pid, resource, reinterpret_cast<long>(newl), reinterpret_cast<long>(oldl));
 }
