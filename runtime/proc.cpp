@@ -1534,9 +1534,12 @@ static void goschedImpl(g* gp) {
   // straight to the global queue (the fairness check and the ordinary path
   // both take its head), locking sched.lock again. Take the next G now,
   // under the lock already held: the same choice, one lock round trip less.
+  // Only that one G: findrunnable takes a batch to spare later lock round
+  // trips, but a goroutine that yields takes sched.lock at its next yield
+  // anyway, and a batch would be taken off the local queue with a CAS.
   g* next = nullptr;
   if (mp->lockedg == nullptr && !mp->spinning && sched.gcwaiting.load() == 0 && runqempty(pp)) {
-    next = globrunqget(pp, pp->schedtick % 61 == 0 ? 1 : 0);
+    next = globrunqget(pp, 1);
     if (next != nullptr && next->lockedm != nullptr) {
       globrunqputhead(next);
       next = nullptr;

@@ -200,6 +200,12 @@ void globrunqputbatch(gQueue* batch, int32 n) {
 // a fair share per P, at most half a local queue) go onto pp's local queue.
 g* globrunqget(p* pp, int32 max) {
   if (sched.runqsize == 0) return nullptr;
+  if (max == 1) {
+    // One G, the common request (the fairness check, Gosched's shortcut):
+    // no batch to size, so no division.
+    sched.runqsize--;
+    return sched.runq.pop();
+  }
 
   int32 n = sched.runqsize / gomaxprocs + 1;
   if (n > sched.runqsize) n = sched.runqsize;
