@@ -137,6 +137,10 @@ struct g {
   int64 goid = 0;
   int64 parentgoid = 0;  // goid of the goroutine that created this one
   g* schedlink = nullptr;  // link on run queues and free lists
+  // The head of a batch on sched.gFree: the next batch, and this batch's
+  // length (gfree.cpp). Meaningless on any other G.
+  g* gfreebatch = nullptr;
+  int32 gfreebatchn = 0;
   int64 waitsince = 0;     // approximate time it became blocked (nanotime)
   void* param = nullptr;   // passed between parker and readier
   struct m* lockedm = nullptr;  // M this g is locked to (lock_os_thread)
@@ -403,9 +407,12 @@ struct schedt {
 
   // Global cache of dead Gs. Go keeps two lists, Gs with and without stacks;
   // here a dead G never keeps its stack (see g::stacksize), so one suffices.
+  // Difference from Go: the list holds whole batches (schedlink chains
+  // linked by their heads' gfreebatch), so that moving one between a P and
+  // here is O(1) under the lock (gfree.cpp says why).
   struct {
     mutex lock;
-    gList list;
+    g* batches = nullptr;
     int32 n = 0;
   } gFree;
 

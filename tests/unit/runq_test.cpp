@@ -161,18 +161,29 @@ Test(gfree, local_list_spills_to_global_at_64) {
   cr_assert_eq(sched.gFree.n, 33);
 }
 
-Test(gfree, empty_local_list_takes_a_batch_of_32) {
-  p* pp = newp();
-  auto gs = newgs(40);
+Test(gfree, empty_local_list_takes_a_batch) {
+  // Two batches on the global list, spilled by another P.
+  p* other = newp(1);
+  auto gs = newgs(97);
   for (g* gp : gs) {
     gp->atomicstatus = _Gdead;
-    sched.gFree.list.push(gp);
-    sched.gFree.n++;
+    gfput(other, gp);
   }
+  cr_assert_eq(other->gFree.n, 31);
+  cr_assert_eq(sched.gFree.n, 66);
+  // An empty P takes one whole batch, the one spilled last.
+  p* pp = newp();
   g* gp = gfget(pp);
   cr_assert_not_null(gp);
-  cr_assert_eq(pp->gFree.n, 31);
-  cr_assert_eq(sched.gFree.n, 8);
+  cr_assert_eq(pp->gFree.n, 32);
+  cr_assert_eq(sched.gFree.n, 33);
+  // Every G comes back exactly once, through both lists.
+  std::set<g*> seen{gp};
+  while (g* g1 = gfget(pp)) cr_assert(seen.insert(g1).second, "a G handed out twice");
+  cr_assert_eq(sched.gFree.n, 0);
+  cr_assert_null(sched.gFree.batches);
+  while (g* g1 = gfget(other)) cr_assert(seen.insert(g1).second, "a G handed out twice");
+  cr_assert_eq(seen.size(), gs.size());
 }
 
 Test(gfree, gfput_rejects_a_live_g, .exit_code = 2, .init = cr_redirect_stderr) {
