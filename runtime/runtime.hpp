@@ -212,8 +212,10 @@ void lockSlow(mutex* l);
 void unlockWake(mutex* l);
 [[noreturn]] void lockCountBad(const char* what);
 
+// (Every g that runs has an M: only a thread gort does not manage, or the
+// boot before rt0 binds g0 and m0, has no g.)
 inline void lock(mutex* l) {
-  if (g* gp = getg(); gp != nullptr && gp->m != nullptr) {
+  if (g* gp = getg(); gp != nullptr) {
     if (__builtin_expect(gp->m->locks < 0, 0)) lockCountBad("runtime.lock: lock count");
     gp->m->locks++;
   }
@@ -231,7 +233,7 @@ inline void unlock(mutex* l) {
     l->key.exchange(0, std::memory_order_seq_cst);
   }
   if (__builtin_expect(l->nsleep.load(std::memory_order_relaxed) != 0, 0)) unlockWake(l);
-  if (g* gp = getg(); gp != nullptr && gp->m != nullptr) {
+  if (g* gp = getg(); gp != nullptr) {
     gp->m->locks--;
     if (__builtin_expect(gp->m->locks < 0, 0)) lockCountBad("runtime.unlock: lock count");
   }
