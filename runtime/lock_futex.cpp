@@ -68,10 +68,23 @@ void lockSlow(mutex* l) {
 
   // Sleep. Count ourselves first, then fence (see the top of this file),
   // then look at the key: from here on every unlock wakes someone.
-  l->nsleep.fetch_add(1, std::memory_order_seq_cst);
-  if (lockStoreRelease) sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0);
+  //
+  // Only the sleeper that makes the count go from 0 to 1 fences. One that
+  // finds others counted is covered by them. An unlock whose load of nsleep
+  // missed our increment either saw one of the earlier counts, and wakes
+  // one of those sleepers, or ran before all of them, and then the fence of
+  // the first one, the one that counted from 0, made that unlock's store
+  // visible to it, so it takes the lock instead of sleeping. Either way a
+  // counted thread goes on to take the lock, and it uncounts itself (a
+  // locked instruction, ordered after our increment) before its own unlock
+  // reads nsleep, so that unlock wakes someone in turn. This is Go's
+  // mutex_sleeping state passed on from sleeper to sleeper, and it keeps
+  // membarrier's interrupts of the other CPUs to the start of a contended
+  // spell rather than one per sleeper.
+  if (l->nsleep.fetch_add(1, std::memory_order_seq_cst) == 0 && lockStoreRelease)
+    sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0);
   while (l->key.exchange(1, std::memory_order_acquire) != 0) futexsleep(&l->key, 1, -1);
-  l->nsleep.fetch_sub(1, std::memory_order_relaxed);
+  l->nsleep.fetch_sub(1, std::memory_order_seq_cst);
 }
 
 // unlockWake: unlock saw a sleeper. Wake one; it tries the key again and
