@@ -119,4 +119,21 @@ inline void typedmemclr(const chantype* t, void* obj) {
   if (t->destroy != nullptr) t->destroy(obj);
 }
 
+// chanbufput moves *ep to the tail of c's buffer, which has room;
+// chanbufget moves the head of the buffer, which holds a value, to *ep (or
+// drops it when ep is null). c is locked. (Go repeats these lines in
+// chansend, chanrecv and selectgo.)
+inline void chanbufput(hchan* c, void* ep) {
+  typedmemmove(c->elemtype, chanbuf(c, c->sendx), ep);
+  if (++c->sendx == c->dataqsiz) c->sendx = 0;
+  __atomic_store_n(&c->qcount, c->qcount + 1, __ATOMIC_RELEASE);
+}
+inline void chanbufget(hchan* c, void* ep) {
+  unsigned char* qp = chanbuf(c, c->recvx);
+  if (ep != nullptr) typedmemmove(c->elemtype, ep, qp);
+  typedmemclr(c->elemtype, qp);
+  if (++c->recvx == c->dataqsiz) c->recvx = 0;
+  __atomic_store_n(&c->qcount, c->qcount - 1, __ATOMIC_RELAXED);
+}
+
 }  // namespace gort::runtime

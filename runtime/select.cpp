@@ -243,20 +243,14 @@ bufrecv:
   // A value is in the buffer.
   {
     *recvOK = true;
-    unsigned char* qp = chanbuf(c, c->recvx);
-    if (cas->elem != nullptr) typedmemmove(c->elemtype, cas->elem, qp);
-    typedmemclr(c->elemtype, qp);
-    if (++c->recvx == c->dataqsiz) c->recvx = 0;
-    __atomic_store_n(&c->qcount, c->qcount - 1, __ATOMIC_RELAXED);
+    chanbufget(c, cas->elem);
     selunlock(scases, lockorder, norder);
     return casi;
   }
 
 bufsend:
   // Room in the buffer.
-  typedmemmove(c->elemtype, chanbuf(c, c->sendx), cas->elem);
-  if (++c->sendx == c->dataqsiz) c->sendx = 0;
-  __atomic_store_n(&c->qcount, c->qcount + 1, __ATOMIC_RELEASE);
+  chanbufput(c, cas->elem);
   selunlock(scases, lockorder, norder);
   return casi;
 
