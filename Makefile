@@ -4,6 +4,7 @@
 #   make              build the runtime, the crt, gort-c++ and the demo into build/
 #   make test         install missing Debian packages, build, run every test
 #   make bench        benchmarks side by side with Go and Boost.Fiber (bench/)
+#   make bench-floor  the cost of a bare context switch here (bench/floor)
 #   make install PREFIX=/usr/local
 #   make demo         build and run examples/hello through the crt
 
@@ -112,6 +113,15 @@ bench: deps-bench all
 deps-bench:
 	scripts/install-deps bench
 
+# The floor under gort's Gosched switch on this machine: a bare symmetric
+# context switch saving what gort's does, nothing of a scheduler (bench/floor).
+bench-floor: $(O)/bench/floor/switch
+	$(O)/bench/floor/switch
+
+$(O)/bench/floor/switch: bench/floor/switch.cpp bench/floor/switch.S
+	@mkdir -p $(@D)
+	$(CXX) -std=c++20 $(OPT) $(WARN) -Wa,--noexecstack $^ -o $@
+
 # ---- install ----
 install: $(SDK)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/gort $(DESTDIR)$(PREFIX)/lib/pkgconfig \
@@ -130,4 +140,4 @@ install: $(SDK)
 clean:
 	rm -rf $(O)
 
-.PHONY: all demo deps test check bench deps-bench install clean
+.PHONY: all demo deps test check bench deps-bench bench-floor install clean
