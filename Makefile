@@ -5,6 +5,7 @@
 #   make test         install missing Debian packages, build, run every test
 #   make bench        benchmarks side by side with Go and Boost.Fiber (bench/)
 #   make bench-floor  the cost of a bare context switch here (bench/floor)
+#   make bench-diag   diagnostics behind figures in bench/README.md (bench/diag)
 #   make install PREFIX=/usr/local
 #   make demo         build and run examples/hello through the crt
 
@@ -122,6 +123,17 @@ $(O)/bench/floor/switch: bench/floor/switch.cpp bench/floor/switch.S
 	@mkdir -p $(@D)
 	$(CXX) -std=c++20 $(OPT) $(WARN) -Wa,--noexecstack $^ -o $@
 
+# Diagnostics quoted in bench/README.md and in comments of the runtime, each
+# run 5 times; gort only (no Go counterpart), so not part of bench/run.
+DIAG = $(O)/bench/diag/spawn_drain $(O)/bench/diag/spawn_backlog
+bench-diag: $(DIAG)
+	@for i in 1 2 3 4 5; do printf 'GOMAXPROCS=1 spawn_drain 300000: '; GOMAXPROCS=1 $(O)/bench/diag/spawn_drain 300000; done
+	@for i in 1 2 3 4 5; do printf 'spawn_backlog 300000 1000000: '; $(O)/bench/diag/spawn_backlog 300000 1000000; done
+
+$(O)/bench/diag/%: bench/diag/%.cpp bench/common/bench.hpp $(SDK)
+	@mkdir -p $(@D)
+	$(DRV) -std=c++20 $(OPT) $(WARN) -Ibench/common $< -o $@
+
 # ---- install ----
 install: $(SDK)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/gort $(DESTDIR)$(PREFIX)/lib/pkgconfig \
@@ -140,4 +152,4 @@ install: $(SDK)
 clean:
 	rm -rf $(O)
 
-.PHONY: all demo deps test check bench deps-bench bench-floor install clean
+.PHONY: all demo deps test check bench deps-bench bench-floor bench-diag install clean
