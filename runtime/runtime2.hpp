@@ -137,10 +137,18 @@ struct g {
   int64 goid = 0;
   int64 parentgoid = 0;  // goid of the goroutine that created this one
   g* schedlink = nullptr;  // link on run queues and free lists
-  // The head of a batch on sched.gFree: the next batch, and this batch's
-  // length (gfree.cpp). Meaningless on any other G.
-  g* gfreebatch = nullptr;
-  int32 gfreebatchn = 0;
+  // Our additions, never needed at once (a G is either dead on a free list
+  // or runnable on the global queue), hence one word for both:
+  union {
+    // The head of a batch on sched.gFree: the next batch (gfree.cpp).
+    g* gfreebatch = nullptr;
+    // On the global run queue: the G kRunqAhead places further down the
+    // schedlink chain, or null. A prefetch hint only, written by runqputslow
+    // and followed by globrunqget. It may be stale, which costs nothing: Gs
+    // are never freed, so it still points at a G.
+    g* schedlinkahead;
+  };
+  int32 gfreebatchn = 0;  // the length of the batch gp heads on sched.gFree
   int64 waitsince = 0;     // approximate time it became blocked (nanotime)
   void* param = nullptr;   // passed between parker and readier
   struct m* lockedm = nullptr;  // M this g is locked to (lock_os_thread)
