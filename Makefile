@@ -4,7 +4,7 @@
 #   make              build the runtime, the crt, gort-c++ and the demo into build/
 #   make test         install missing Debian packages, build, run every test
 #   make bench        benchmarks side by side with Go and Boost.Fiber (bench/)
-#   make bench-floor  the cost of a bare context switch here (bench/floor)
+#   make bench-floor  a bare context switch, a cache-line transfer here (bench/floor)
 #   make bench-diag   diagnostics behind figures in bench/README.md (bench/diag)
 #   make install PREFIX=/usr/local
 #   make demo         build and run examples/hello through the crt
@@ -114,10 +114,16 @@ bench: deps-bench all
 deps-bench:
 	scripts/install-deps bench
 
-# The floor under gort's Gosched switch on this machine: a bare symmetric
-# context switch saving what gort's does, nothing of a scheduler (bench/floor).
-bench-floor: $(O)/bench/floor/switch
+# Floors on this machine (bench/floor): under gort's Gosched switch, a bare
+# symmetric context switch saving what gort's does, nothing of a scheduler;
+# under work shared by two Ps, a cache line going from one CPU to the other.
+bench-floor: $(O)/bench/floor/switch $(O)/bench/floor/c2c
 	$(O)/bench/floor/switch
+	$(O)/bench/floor/c2c
+
+$(O)/bench/floor/c2c: bench/floor/c2c.cpp
+	@mkdir -p $(@D)
+	$(CXX) -std=c++20 $(OPT) $(WARN) -pthread $^ -o $@
 
 $(O)/bench/floor/switch: bench/floor/switch.cpp bench/floor/switch.S
 	@mkdir -p $(@D)
