@@ -60,9 +60,6 @@ void runqput(p* pp, g* gp, bool next) {
   }
 }
 
-// How far ahead along the global queue globrunqget prefetches (see there).
-inline constexpr uint32 kRunqAhead = 16;
-
 // runqputslow moves the older half of pp's full ring, and gp after it, to
 // the global queue. Only pp's owner calls it. It returns false when a
 // consumer moved runqhead in the meantime; the caller then retries.

@@ -320,6 +320,9 @@ struct stackcache {
 };
 
 inline constexpr uint32 kRunqSize = 256;
+// How far ahead along the global run queue globrunqget prefetches, through
+// g::schedlinkahead (runq.cpp). Our addition.
+inline constexpr uint32 kRunqAhead = 16;
 
 // A P's timer heap array (Go: p.timers, a []*timer). It grows by doubling
 // with sysAlloc/sysFree (time.cpp), never through libc; guarded by

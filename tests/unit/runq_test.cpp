@@ -7,6 +7,7 @@
 
 #include <csignal>
 
+#include <algorithm>
 #include <new>
 #include <set>
 #include <vector>
@@ -92,6 +93,38 @@ Test(runq, overflow_moves_half_plus_one_to_global) {
   cr_assert_eq(pp->runqtail.load() - pp->runqhead.load(), kRunqSize / 2);
   bool inherit;
   cr_assert_eq(runqget(pp, &inherit), gs[kRunqSize / 2]);
+}
+
+// The prefetch hints runqputslow leaves (g::schedlinkahead): each spilled G
+// names the G kRunqAhead places further down its batch, or null where the
+// batch ends sooner; a G put on the global queue alone carries none, even
+// one that was spilled with hints before.
+Test(runq, overflow_leaves_prefetch_hints) {
+  p* pp = newp();
+  auto gs = newgs(kRunqSize + 1);
+  for (g* gp : gs) runqput(pp, gp, false);
+  std::vector<g*> chain;
+  for (g* q = sched.runq.head; q != nullptr; q = q->schedlink) chain.push_back(q);
+  cr_assert_eq(chain.size(), std::size_t(kRunqSize / 2 + 1));
+  for (std::size_t i = 0; i < chain.size(); i++) {
+    g* want = i + kRunqAhead < chain.size() ? chain[i + kRunqAhead] : nullptr;
+    cr_assert_eq(chain[i]->schedlinkahead, want, "hint of G %zu", i);
+  }
+  // Taking them off in batches returns them all, in order.
+  gomaxprocs = 2;
+  std::vector<g*> got;
+  bool inherit;
+  while (g* gp = globrunqget(pp, 0)) {
+    got.push_back(gp);
+    while (g* l = runqget(pp, &inherit)) {
+      if (std::find(chain.begin(), chain.end(), l) != chain.end()) got.push_back(l);
+    }
+  }
+  cr_assert(got == chain);
+  globrunqput(chain[0]);
+  cr_assert_null(chain[0]->schedlinkahead);
+  globrunqputhead(chain[1]);
+  cr_assert_null(chain[1]->schedlinkahead);
 }
 
 Test(runq, globrunqget_takes_a_fair_share) {
