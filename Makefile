@@ -121,13 +121,13 @@ bench-floor: $(O)/bench/floor/switch $(O)/bench/floor/c2c
 	$(O)/bench/floor/switch
 	$(O)/bench/floor/c2c
 
-$(O)/bench/floor/c2c: bench/floor/c2c.cpp
+$(O)/bench/floor/c2c: bench/floor/c2c.cpp bench/floor/floor.hpp
 	@mkdir -p $(@D)
-	$(CXX) -std=c++20 $(OPT) $(WARN) -pthread $^ -o $@
+	$(CXX) -std=c++20 $(OPT) $(WARN) -pthread $< -o $@
 
-$(O)/bench/floor/switch: bench/floor/switch.cpp bench/floor/switch.S
+$(O)/bench/floor/switch: bench/floor/switch.cpp bench/floor/switch.S bench/floor/floor.hpp
 	@mkdir -p $(@D)
-	$(CXX) -std=c++20 $(OPT) $(WARN) -Wa,--noexecstack $^ -o $@
+	$(CXX) -std=c++20 $(OPT) $(WARN) -Wa,--noexecstack $(filter-out %.hpp,$^) -o $@
 
 # Diagnostics quoted in bench/README.md and in comments of the runtime, each
 # run 5 times; gort only (no Go counterpart), so not part of bench/run.

@@ -18,6 +18,8 @@
 #include <thread>
 #include <vector>
 
+#include "floor.hpp"
+
 namespace {
 alignas(128) std::atomic<long> word{0};
 
@@ -58,19 +60,11 @@ double sharedadd(long n) {
   return (now_ns() - t0) / double(n);
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
+double median(const std::vector<double>& v) { return floorbench::sorted(v)[v.size() / 2]; }
 }  // namespace
 
 int main(int argc, char** argv) {
-  const long n = argc > 1 ? std::atol(argv[1]) : 2000000;
-  const int rounds = argc > 2 ? std::atoi(argv[2]) : 5;
-  if (n <= 0 || rounds <= 0) {
-    std::fprintf(stderr, "usage: c2c [N > 0] [ROUNDS > 0]\n");
-    return 2;
-  }
+  const auto [n, rounds] = floorbench::parse(argc, argv, "c2c", 2000000);
   if (std::thread::hardware_concurrency() < 2) {
     std::fprintf(stderr, "c2c: needs two CPUs\n");
     return 2;

@@ -19,6 +19,8 @@
 #include <cstdlib>
 #include <vector>
 
+#include "floor.hpp"
+
 extern "C" void floor_switch_cw(void** save_sp, void* load_sp);
 extern "C" void floor_switch_nocw(void** save_sp, void* load_sp);
 extern "C" char floor_start[];
@@ -64,12 +66,7 @@ extern "C" [[noreturn]] void floor_body() {
 }
 
 int main(int argc, char** argv) {
-  const long n = argc > 1 ? std::atol(argv[1]) : 20000000;
-  const int rounds = argc > 2 ? std::atoi(argv[2]) : 5;
-  if (n <= 0 || rounds <= 0) {
-    std::fprintf(stderr, "usage: switch [N > 0] [ROUNDS > 0]\n");
-    return 2;
-  }
+  const auto [n, rounds] = floorbench::parse(argc, argv, "switch", 20000000);
   struct variant {
     const char* name;
     void (*fn)(void**, void*);
@@ -93,7 +90,7 @@ int main(int argc, char** argv) {
     }
   }
   for (auto& v : vs) {
-    std::sort(v.ns.begin(), v.ns.end());
+    v.ns = floorbench::sorted(v.ns);
     std::printf("%-16s %6.2f ns/switch (min %.2f, max %.2f, %d rounds of %ld round trips)\n", v.name,
                 v.ns[v.ns.size() / 2], v.ns.front(), v.ns.back(), rounds, n);
   }
