@@ -1,22 +1,11 @@
 /* boot/rt0_linux_amd64.S: the ELF entry point of every gort program
  * (Go: rt0_linux_amd64.s and rt0_go in asm_amd64.s).
  *
- * The process stack at entry, as the kernel builds it (ld.so has run the
- * program's dependencies' constructors and jumps here with the same stack):
- *
- *     rsp ->  argc                 8 bytes
- *             argv[0]              pointers to the argument strings
- *             ...
- *             argv[argc-1]
- *             NULL
- *             envp[0]              pointers to "NAME=value" strings
- *             ...
- *             NULL
- *             auxv[0]              (type, value) pairs: AT_PAGESZ, AT_RANDOM,
- *             ...                  AT_HWCAP, AT_SYSINFO_EHDR, AT_PHDR, ...
- *             AT_NULL, 0
- *             ...                  strings, AT_RANDOM's 16 bytes, padding
- *             (top of the OS stack)
+ * The process stack at entry is the kernel's (ld.so has run the program's
+ * dependencies' constructors and jumps here with the same stack): rsp points
+ * at argc, then argv[], NULL, envp[], NULL, the auxiliary vector. The whole
+ * layout is drawn once, in boot/initstack.hpp, which args (os_linux.cpp)
+ * reads and the loader writes.
  *
  *     rdx  =  the function to register with atexit (ld.so's rtld_fini), or 0
  *             when no dynamic loader ran (a statically linked program).

@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "../boot/initstack.hpp"
 #include "runtime.hpp"
 #include "sys_linux.hpp"
 
@@ -27,14 +28,6 @@ static const unsigned char* atRandom;  // AT_RANDOM: 16 random bytes from the ke
 
 using clock_gettime_fn = int (*)(clockid_t, kernel_timespec*);
 static clock_gettime_fn vdsoClockGettime;
-
-static char** envp_of(char** argv, int argc) { return argv + argc + 1; }
-
-static Elf64_auxv_t* auxv_of(char** envp) {
-  char** e = envp;
-  while (*e != nullptr) e++;
-  return reinterpret_cast<Elf64_auxv_t*>(e + 1);
-}
 
 // vdsoFindSymbol looks a symbol up in the vDSO's dynamic symbol table
 // (Go: vdso_linux.go). The vDSO is a complete ELF image mapped by the kernel.
@@ -97,11 +90,12 @@ static void* vdsoFindSymbol(uintptr base, const char* name) {
 // args records argc/argv/envp and reads the auxiliary vector (Go: args and
 // sysargs). Called by rt0_go on g0 before anything else of the runtime.
 void args(int argc, char** argv, void (*rtld_fini)()) {
-  argc_ = argc;
-  argv_ = argv;
-  envp_ = envp_of(argv, argc);
+  boot::initstack st = boot::initstack_read(argc, argv);
+  argc_ = st.argc;
+  argv_ = st.argv;
+  envp_ = st.envp;
   rtld_fini_ = rtld_fini;
-  auxv_ = auxv_of(envp_);
+  auxv_ = st.auxv;
   for (Elf64_auxv_t* a = auxv_; a->a_type != AT_NULL; a++) {
     switch (a->a_type) {
       case AT_PAGESZ: physPageSize = a->a_un.a_val; break;
@@ -191,8 +185,8 @@ void futexwakeup(std::atomic<uint32>* addr, uint32 cnt) {
 extern "C" uint64 rt0_random(int argc, char** argv) RUNTIME_SYM("rt0_random");
 uint64 rt0_random(int argc, char** argv) {
   uint64 v = arch::cputicks();
-  for (Elf64_auxv_t* a = auxv_of(envp_of(argv, argc)); a->a_type != AT_NULL; a++)
-    if (a->a_type == AT_RANDOM) rt_memmove(&v, reinterpret_cast<void*>(a->a_un.a_val), sizeof v);
+  if (uintptr r = boot::initstack_getauxval(boot::initstack_read(argc, argv).auxv, AT_RANDOM); r != 0)
+    rt_memmove(&v, reinterpret_cast<void*>(r), sizeof v);
   return v | 1;
 }
 
@@ -211,7 +205,7 @@ void rt0_badtls() {
 extern "C" [[noreturn]] void rt0_nodynamic(int argc, char** argv) RUNTIME_SYM("rt0_nodynamic");
 void rt0_nodynamic(int argc, char** argv) {
   bool interp = true;
-  for (Elf64_auxv_t* a = auxv_of(envp_of(argv, argc)); a->a_type != AT_NULL; a++)
+  for (Elf64_auxv_t* a = boot::initstack_read(argc, argv).auxv; a->a_type != AT_NULL; a++)
     if (a->a_type == AT_BASE && a->a_un.a_val == 0) interp = false;
   rawprint("gort: ");
   rawprint(argc > 0 && argv[0] != nullptr ? argv[0] : "program");
