@@ -10,6 +10,7 @@
 #   make demo         build and run examples/hello through the crt
 
 CXX      ?= g++
+ARCH     ?= amd64
 O        ?= build
 PREFIX   ?= /usr/local
 OPT      ?= -O2
@@ -19,15 +20,15 @@ OPT      ?= -O2
 # no exceptions, no RTTI, no stack protector (it runs before TLS is checked),
 # no thread-safe-statics guards (they would call libstdc++).
 WARN        = -Wall -Wextra -Werror
-RT_CXXFLAGS = -std=c++20 $(OPT) -g -fno-omit-frame-pointer $(WARN) -fPIE \
+RT_CXXFLAGS = -std=c++20 -Iarch/$(ARCH) $(OPT) -g -fno-omit-frame-pointer $(WARN) -fPIE \
               -fno-exceptions -fno-rtti -fno-stack-protector -fno-threadsafe-statics \
               -fno-tree-loop-distribute-patterns -fasynchronous-unwind-tables
-ASFLAGS     = -g -fPIE -Wa,--noexecstack -Wa,--fatal-warnings $(WARN)
+ASFLAGS     = -Iarch/$(ARCH) -g -fPIE -Wa,--noexecstack -Wa,--fatal-warnings $(WARN)
 
 RT_SRCS   := $(wildcard runtime/*.cpp)
-ARCH_SRCS := $(wildcard arch/amd64/*.S)
+ARCH_SRCS := $(wildcard arch/$(ARCH)/*.S)
 RT_OBJS   := $(RT_SRCS:%.cpp=$(O)/obj/%.o) $(ARCH_SRCS:%.S=$(O)/obj/%.o)
-CRT_OBJS  := $(O)/obj/boot/rt0_linux_amd64.o $(O)/obj/boot/dso_handle.o $(O)/obj/boot/hosted.o \
+CRT_OBJS  := $(O)/obj/boot/rt0_linux_amd64.o $(O)/obj/boot/dso_handle.o $(O)/obj/boot/flavour_hosted.o \
              $(O)/obj/boot/gdb_scripts.o
 HEADERS   := $(wildcard include/gort/*.hpp)
 

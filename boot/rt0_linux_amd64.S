@@ -16,9 +16,9 @@
  *   3. args, osinit, schedinit;
  *   4. newproc(runtime.main), then mstart, which never returns.
  */
-#include "../arch/amd64/asm.h"
+#include "asm.h"
+#include "go_tls.h"
 
-#define TLSG %fs:runtime.tlsg@tpoff
 
 	.text
 
@@ -96,7 +96,7 @@ runtime.rt0_go:
 	movq	%rax, %r15
 	movq	%r15, TLSG
 	movq	%fs:0, %rcx
-	leaq	runtime.tlsg@tpoff(%rcx), %rcx
+	leaq	TLSG_OFF(%rcx), %rcx
 	movq	%rcx, (runtime.m0+m_tls)(%rip)	/* m0.tls = the slot's address */
 	cmpq	(%rcx), %r15
 	je	2f

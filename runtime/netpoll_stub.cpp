@@ -1,13 +1,13 @@
 // runtime/netpoll_stub.cpp: the network poller for a runtime that polls no
 // network yet (Go: netpoll_stub.go, which serves Go's ports without a
 // poller). What it does provide is the place where an M with nothing to do
-// sleeps until the next timer: findrunnable calls netpoll(delay), and a
+// sleeps until the next timer: findRunnable calls netpoll(delay), and a
 // timer started or moved earlier meanwhile cuts the sleep short through
 // netpollBreak (wakeNetPoller).
 //
 // The netpoller issue replaces this file with an epoll-based one (Go:
 // netpoll_epoll.go) with the same functions, sleeping in epoll_wait with
-// the timeout instead of on a note; findrunnable does not change.
+// the timeout instead of on a note; findRunnable does not change.
 #include "runtime.hpp"
 
 namespace gort::runtime {
@@ -16,7 +16,7 @@ constinit std::atomic<uint32> netpollInited{0};
 // Goroutines blocked on I/O; always 0 here.
 constinit std::atomic<uint32> netpollWaiters{0};
 
-// Only one M sleeps in netpoll at a time (findrunnable's swap of
+// Only one M sleeps in netpoll at a time (findRunnable's swap of
 // sched.lastpoll to 0 sees to it); the lock holds off a second one all
 // the same.
 constinit static mutex netpollStubLock;

@@ -178,6 +178,48 @@ void futexwakeup(std::atomic<uint32>* addr, uint32 cnt) {
   if (r < 0) throw_("futexwakeup failed");
 }
 
+// ---- threads (Go: os_linux.go) ----
+
+// newosproc starts the thread of mp (Go: newosproc). All signals are
+// masked while the thread is being created, and it inherits that mask, so
+// it begins with every signal masked; minit lifts the mask once the thread
+// has a g.
+void newosproc(m* mp) {
+  uint64 all = ~uint64(0), old;
+  sigprocmask_set(all, &old);
+  int err = flavour_newosproc(mp, mp->g0mem, mp->g0memsize);
+  sigprocmask_set(old, nullptr);
+  if (err != 0) {
+    print("runtime: failed to create new OS thread (have ", mcount(), " already; errno=", err, ")\n");
+    if (err == 11 /* EAGAIN */) print("runtime: may need to increase max user processes (ulimit -u)\n");
+    throw_("newosproc");
+  }
+}
+
+// mstart_newthread is where a new M's thread begins, on the g0 stack that
+// allocm mapped (called by the flavour's thread entry, from newosproc).
+// sp is the thread's stack pointer at entry: the hosted flavour's thread
+// library keeps its own per-thread data at the top of the stack we gave it,
+// so the usable g0 stack ends there. Returns when the M exits.
+void mstart_newthread(m* mp, uintptr sp) {
+  tlsg = mp->g0;
+  g* g0p = mp->g0;
+  g0p->stack.hi = sp;
+  g0p->stack.lo = mp->g0mem + kM0GuardSize;
+  mstart0();
+}
+
+// minit is called to initialise a new m, on the new thread (Go: minit):
+// record the thread id, restore the signal mask that newosproc blocked, and
+// find this thread's C++ exception state (hosted flavour).
+void minit() {
+  g* gp = getg();
+  gp->m->procid = gettid();
+  if (gp->m != &m0) sigprocmask_set(initSigmask, nullptr);
+  gp->m->ehglobals = flavour_minit();
+  minitSignalStack();
+}
+
 // ---- helpers of rt0_go (boot/rt0_linux_amd64.S). They run before TLS is
 // checked, so they use no thread-local state and no libc. ----
 

@@ -19,9 +19,13 @@
 // runtime.main thus runs as goroutine 1: it runs the program's
 // constructors, then the user's main(argc, argv, envp).
 //
-// This file holds boot, the scheduling loop (schedule, findrunnable,
-// execute), goroutine creation and exit, Gosched and the P bookkeeping. Run
-// queues are in runq.cpp, free lists in gfree.cpp, stacks in stack.cpp.
+// This file follows proc.go: the same functions, under the same names, in
+// the same order (callers first; a block of declarations near the top is
+// all C++ adds). What Go keeps elsewhere is elsewhere here too: minit and
+// newosproc in os_linux.cpp, GOMAXPROCS in debug.cpp, fastrand in
+// stubs.cpp, gostartcall and getg in arch/$(ARCH)/. Go's proc.go also holds
+// the run queues and free lists; here they have files of their own
+// (runq.cpp, gfree.cpp), as do stacks (stack.cpp).
 //
 // Worker thread parking/unparking.
 //
@@ -65,7 +69,6 @@
 #include "runtime.hpp"
 
 namespace gort::runtime {
-
 // Every global of the runtime is constinit: it must be ready before any
 // constructor runs, and must not be re-initialised when runtime.main runs the
 // program's .init_array (the Makefile also checks that the runtime has none).
@@ -90,7 +93,7 @@ constinit std::atomic<uint32>* idlepMask = nullptr;
 // they look for timers to run (Go: timerpMask).
 constinit std::atomic<uint32>* timerpMask = nullptr;
 // Target of the next start of the world, set by gomaxprocs (Go: newprocs).
-static int32 newprocs;
+int32 newprocs;
 static int64 starttime;  // schedtrace's zero (Go: starttime)
 static m* mcachefree;    // Ms whose thread is gone, for reuse (sched.lock)
 
@@ -98,10 +101,6 @@ static uint32 allpcap;                  // capacity of allp (sched.lock)
 static constexpr int32 kMaxGomaxprocs = 1024;
 static constexpr uintptr kStackGuard = 928;  // Go's _StackGuard on linux/amd64
 static constexpr uint64 kGoidCacheBatch = 16;
-// A new M's g0 stack (the runtime's scheduling stack for that thread), and
-// the guard below it. Committed lazily by the kernel.
-static constexpr uintptr kM0StackSize = 256 << 10;
-static constexpr uintptr kM0GuardSize = 64 << 10;
 
 // Defined by the crt only: a program linked with libgort.a but without the
 // crt fails to link, with this name in the linker's message.
@@ -110,83 +109,221 @@ extern "C" const uintptr gort_crt_missing__link_with_gort_cxx_or_pkg_config;
 // The user's main: called with argc, argv, envp (glibc passes the same three).
 extern "C" int user_main(int, char**, char**) asm("main");
 
-// ---- M bookkeeping ----
+// randomOrder enumerates Ps in a random order with a random coprime stride,
+// so that every P is visited once (Go: randomOrder / randomEnum).
+// coprimes holds the numbers below count that are coprime to count; it is
+// rebuilt by procresize.
+constinit static struct {
+  uint32 count;
+  uint32* coprimes;
+  uint32 ncoprimes;
+} stealOrder;
 
-// fastrand: per-M wyrand (Go 1.19's fastrand on 64-bit).
-uint32 fastrand() {
-  m* mp = getg()->m;
-  mp->fastrand += 0xa0761d6478bd642f;
-  unsigned __int128 r = (unsigned __int128)mp->fastrand * (mp->fastrand ^ 0xe7037ed1a0b428db);
-  return uint32(uint64(r >> 64) ^ uint64(r));
-}
-
-static int32 mcount() { return int32(sched.mnext - sched.nmfreed); }
-
-static void checkmcount() {
-  // sched.lock must be held.
-  if (mcount() > sched.maxmcount) {
-    print("runtime: program exceeds ", sched.maxmcount, "-thread limit\n");
-    throw_("thread exhaustion");
+struct randomEnum {
+  uint32 i, count, pos, inc;
+  bool done() const { return i == count; }
+  void next() {
+    i++;
+    pos = (pos + inc) % count;
   }
+  uint32 position() const { return pos; }
+};
+
+// Declarations of what this file defines further down: C++ wants a name
+// declared before its use, Go does not, and the definitions below keep
+// proc.go's order (callers first).
+static int64 mReserveID();
+static void mcommoninit(m* mp, int64 id);
+static void ready(g* gp, bool next);
+static void stopTheWorldWithSema();
+static void startTheWorldWithSema();
+static void mstart1();
+static void mexit(bool osStack);
+static m* allocm(void (*fn)(), int64 id);
+static void mspinning();
+static void stoplockedm();
+static void startlockedm(g* gp);
+static void gostartstack(p* pp, g* gp);
+static g* stealWork(int64 now, bool* inheritTime, int64* rnow, int64* pollUntil, bool* newWork);
+static p* checkRunqsNoP(p** allpSnapshot, int32 n, std::atomic<uint32>* idlepMaskSnapshot);
+static int64 checkTimersNoP(p** allpSnapshot, int32 n, std::atomic<uint32>* timerpMaskSnapshot, int64 pollUntil);
+static void resetspinning();
+static bool parkunlock_c(g*, void* lock);
+static void park_m(g* gp);
+static void gosched_m(g* gp);
+static void goyield_m(g* gp);
+static void goexit0(g* gp);
+static void dolockOSThread();
+static void dounlockOSThread();
+static void pinit(p* pp, int32 id);
+static void pdestroy(p* pp);
+static void sysmon();
+static bool runqsbusy();
+static void markwaitsince(int64 now);
+static void preemptall();
+static void mput(m* mp);
+static m* mget();
+static bool pMaskRead(std::atomic<uint32>* mask, uint32 id);
+static void pMaskSet(std::atomic<uint32>* mask, int32 id);
+static void pMaskClear(std::atomic<uint32>* mask, int32 id);
+static void updateTimerPMask(p* pp);
+static void stealOrderReset(uint32 count);
+static randomEnum stealOrderStart(uint32 r);
+static uint32 gcd(uint32 a, uint32 b);
+
+// main is the main goroutine (Go: runtime.main). It runs the program's
+// constructors ("package init"), then the user's main, then exits with its
+// status: when main returns, the process ends, whatever other goroutines are
+// doing.
+void main(void*) {
+  g* gp = getg();
+  mainStarted.store(true);
+  boottrace(bootstep::runtime_main);
+  // sysmon runs on its own M without a P, from now on.
+  systemstack([] { newm(sysmon, nullptr, -1); });
+
+  // While the constructors run, the main goroutine stays locked to the
+  // process's main thread. Few programs care, but some must make certain
+  // calls from that thread; such a program calls LockOSThread in a
+  // constructor, and the lock (with the main thread) then carries over to
+  // its main.
+  lockOSThread();
+  if (gp->m != &m0) throw_("runtime.main not on m0");
+  if (gort_crt_missing__link_with_gort_cxx_or_pkg_config != 0) throw_("runtime.main: bad crt");
+
+  flavour_init(argc_, argv_, envp_);
+  unlockOSThread();
+
+  // Go's runtime.main has parked by now (gcenable waits for the background
+  // sweeper), so p.schedtick is past 0 when the user's main starts. We have
+  // no such step: count this as a scheduling round, or the schedtick%61
+  // fairness check would fire on main's first Gosched and hand the P back to
+  // main ahead of the goroutines it just started.
+  gp->m->p->schedtick++;
+
+  boottrace(bootstep::main);
+  int status = user_main(argc_, argv_, envp_);
+  boottrace(bootstep::exit, nullptr, status);
+  flavour_exit(status);
 }
 
-// setMaxThreads sets sched.maxmcount and returns the previous value (Go:
-// runtime/debug.setMaxThreads).
-int32 setMaxThreads(int32 in) {
-  lock(&sched.lock);
-  int32 out = sched.maxmcount;
-  sched.maxmcount = in;
-  checkmcount();
-  unlock(&sched.lock);
-  return out;
+// Gosched gives up the P so that other goroutines get a turn. The caller is
+// not suspended: it waits in the global run queue and carries on by itself
+// when it is picked again.
+void Gosched() { mcall(gosched_m); }
+
+// gopark puts the current goroutine into a waiting state and calls
+// unlockf(gp, lock) on the system stack. If unlockf returns false, the
+// goroutine is resumed at once. unlockf must not access this G's stack, as
+// it may be moved between the call to gopark and the call to unlockf. Note
+// that because unlockf is called after putting the G into a waiting state,
+// the G may have already been readied by the time unlockf is called unless
+// there is external synchronization preventing the G from being readied.
+// If unlockf returns false, it must guarantee that the G cannot be
+// externally readied. reason explains why the goroutine has been parked; it
+// is shown in goroutine dumps. Do not re-use waitReasons, add new ones.
+void gopark(bool (*unlockf)(g*, void*), void* lock, waitReason reason) {
+  m* mp = acquirem();
+  g* gp = mp->curg;
+  uint32 status = readgstatus(gp);
+  if (status != _Grunning) throw_("gopark: bad g status");
+  mp->waitlock = lock;
+  mp->waitunlockf = unlockf;
+  gp->waitreason = reason;
+  releasem(mp);
+  // From here to mcall, nothing may let this G move to another M.
+  mcall(park_m);
 }
 
-// mreserve returns the next M id (sched.lock must be held).
-static int64 mreserve() {
-  int64 id = sched.mnext;
-  sched.mnext++;
-  checkmcount();
-  return id;
-}
+// goparkunlock puts the current goroutine into a waiting state and unlocks
+// the lock. The goroutine can be made runnable again by calling goready(gp).
+void goparkunlock(mutex* lock, waitReason reason) { gopark(parkunlock_c, lock, reason); }
 
-// mcommoninit initialises the fields every M has (Go: mcommoninit).
-static void mcommoninit(m* mp, int64 id) {
-  lock(&sched.lock);
-  mp->id = id >= 0 ? id : mreserve();
-  mp->fastrand = startupRandom ^ (uint64(mp->id) * 0x9e3779b97f4a7c15) ^ arch::cputicks();
-  if (mp->fastrand == 0) mp->fastrand = 1;
-  mp->alllink = allm;
-  __atomic_store_n(&allm, mp, __ATOMIC_RELEASE);  // readers walk allm without the lock
-  unlock(&sched.lock);
-}
+// goready makes gp, which must be _Gwaiting, runnable again: it goes into
+// runnext of the current P, so it runs next, inheriting the time slice, and
+// an idle P is woken if there is one (Go: goready -> ready).
+void goready(g* gp) { ready(gp, true); }
 
-// ---- boot ----
-
-static void badenv(const char* name, const char* value, const char* want) {
-  print("gort: ", name, "=\"", value, "\" is not valid: want ", want, "\n");
-  exit_group(2);
-}
-
-// envsize reads a byte count with an optional k/m/g suffix.
-static uintptr envsize(const char* name, uintptr def, uintptr min, uintptr max) {
-  const char* s = gogetenv(name);
-  if (s == nullptr || *s == 0) return def;
-  char buf[32];
-  uintptr n = 0;
-  while (s[n] != 0 && n < sizeof buf - 1) buf[n] = s[n], n++;
-  buf[n] = 0;
-  uintptr mult = 1;
-  if (n > 0) {
-    switch (buf[n - 1]) {
-      case 'k': case 'K': mult = 1 << 10; buf[--n] = 0; break;
-      case 'm': case 'M': mult = 1 << 20; buf[--n] = 0; break;
-      case 'g': case 'G': mult = 1 << 30; buf[--n] = 0; break;
-    }
+// The slow paths of the per-P sudog cache, out of line so that the fast
+// paths of acquireSudog and releaseSudog (on every blocking channel
+// operation) need no register saves.
+//
+// sudogcacheRefill fills pp's empty cache from the central one, up to half
+// a local cache, or with a fresh sudog when that one is empty too.
+[[gnu::noinline]] static void sudogcacheRefill(p* pp) {
+  lock(&sched.sudoglock);
+  while (pp->sudogn < 64 && sched.sudogcache != nullptr) {
+    sudog* s = sched.sudogcache;
+    sched.sudogcache = s->next;
+    s->next = nullptr;
+    pp->sudogcache[pp->sudogn++] = s;
   }
-  int64 v;
-  if (s[n + (mult != 1)] != 0 || !atoi64(buf, &v) || v <= 0 || uint64(v) > max / mult || uint64(v) * mult < min)
-    badenv(name, s, "a size from 16k to 1g, in bytes or with a k/m/g suffix");
-  return uintptr(v) * mult;
+  unlock(&sched.sudoglock);
+  if (pp->sudogn == 0) pp->sudogcache[pp->sudogn++] = new (persistentalloc(sizeof(sudog), 64)) sudog();
+}
+
+// sudogcacheSpill moves half of pp's full cache to the central one.
+[[gnu::noinline]] static void sudogcacheSpill(p* pp) {
+  sudog *first = nullptr, *last = nullptr;
+  while (pp->sudogn > 64) {
+    sudog* p2 = pp->sudogcache[--pp->sudogn];
+    pp->sudogcache[pp->sudogn] = nullptr;
+    if (first == nullptr)
+      first = p2;
+    else
+      last->next = p2;
+    last = p2;
+  }
+  lock(&sched.sudoglock);
+  last->next = sched.sudogcache;
+  sched.sudogcache = first;
+  unlock(&sched.sudoglock);
+}
+
+// acquireSudog takes a sudog from the current P's cache, refilling it from
+// the central one when empty (Go: acquireSudog). Every sudog goes back
+// through releaseSudog with its fields cleared.
+sudog* acquireSudog() {
+  // Hold on to this M, and so to its P and the P's cache, for the whole
+  // function: callers are semaphore code, and the refill below may block
+  // the M on sched.sudoglock.
+  m* mp = acquirem();
+  p* pp = mp->p;
+  if (pp->sudogn == 0) sudogcacheRefill(pp);
+  sudog* s = pp->sudogcache[--pp->sudogn];
+  pp->sudogcache[pp->sudogn] = nullptr;
+  if (s->elem != nullptr) throw_("acquireSudog: found s.elem != nil in cache");
+  releasem(mp);
+  return s;
+}
+
+// releaseSudog returns s, whose fields must be cleared, to the current P's
+// cache, spilling half of a full cache to the central one.
+void releaseSudog(sudog* s) {
+  if (s->elem != nullptr) throw_("runtime: sudog with non-nil elem");
+  if (s->isSelect) throw_("runtime: sudog with non-false isSelect");
+  if (s->next != nullptr) throw_("runtime: sudog with non-nil next");
+  if (s->prev != nullptr) throw_("runtime: sudog with non-nil prev");
+  if (s->waitlink != nullptr) throw_("runtime: sudog with non-nil waitlink");
+  if (s->c != nullptr) throw_("runtime: sudog with non-nil c");
+  g* gp = getg();
+  if (gp->param == s) throw_("runtime: releaseSudog with non-nil gp.param");
+  m* mp = acquirem();  // keep this M's P, and its cache, until done
+  p* pp = mp->p;
+  if (pp->sudogn == 128) sudogcacheSpill(pp);
+  pp->sudogcache[pp->sudogn++] = s;
+  releasem(mp);
+}
+
+// allgadd puts gp on allgs, where tracebacks, checkdead and schedtrace find
+// it, under allglock (Go: allgadd).
+void allgadd(g* gp) {
+  if (readgstatus(gp) == _Gidle) throw_("allgadd: bad status Gidle");
+  lock(&allglock);
+  gp->alllink = allgs;
+  allgs = gp;
+  allglen.fetch_add(1, std::memory_order_release);
+  unlock(&allglock);
 }
 
 // schedinit (Go: schedinit). Runs on g0 of m0, from rt0_go.
@@ -223,15 +360,221 @@ void schedinit() {
   boottrace(bootstep::schedinit);
 }
 
-// minit is called to initialise a new m, on the new thread (Go: minit):
-// record the thread id, restore the signal mask that newosproc blocked, and
-// find this thread's C++ exception state (hosted flavour).
-static void minit() {
+static void checkmcount() {
+  // sched.lock must be held.
+  if (mcount() > sched.maxmcount) {
+    print("runtime: program exceeds ", sched.maxmcount, "-thread limit\n");
+    throw_("thread exhaustion");
+  }
+}
+
+// mReserveID returns the next M id (sched.lock must be held).
+static int64 mReserveID() {
+  int64 id = sched.mnext;
+  sched.mnext++;
+  checkmcount();
+  return id;
+}
+
+// mcommoninit initialises the fields every M has (Go: mcommoninit).
+static void mcommoninit(m* mp, int64 id) {
+  lock(&sched.lock);
+  mp->id = id >= 0 ? id : mReserveID();
+  mp->fastrand = startupRandom ^ (uint64(mp->id) * 0x9e3779b97f4a7c15) ^ arch::cputicks();
+  if (mp->fastrand == 0) mp->fastrand = 1;
+  mp->alllink = allm;
+  __atomic_store_n(&allm, mp, __ATOMIC_RELEASE);  // readers walk allm without the lock
+  unlock(&sched.lock);
+}
+
+// ready marks gp ready to run (Go: ready). Go runs it on the system stack;
+// our stacks are fixed, so it runs where it is called.
+static void ready(g* gp, bool next) {
+  uint32 status = readgstatus(gp);
+  // Make gp runnable.
+  m* mp = acquirem();  // not preemptible: our P is used below
+  if (status != _Gwaiting) {
+    print("runtime: ready: bad g status ", status, " goid=", gp->goid, "\n");
+    throw_("bad g->status in ready");
+  }
+  // gp is waiting (Go also accepts the scan bit here): make it runnable and
+  // queue it on our P
+  casgstatus(gp, _Gwaiting, _Grunnable);
+  runqput(mp->p, gp, next);
+  wakep();
+  releasem(mp);
+}
+
+// freezetheworld makes the other Ms stop at their next scheduling point,
+// while a fatal report is printed: like a stop of the world, but without
+// waiting, since the caller may hold any lock or be on any stack (Go:
+// freezetheworld). stopwait is set so large that no stopping M ever
+// thinks it is the last one.
+void freezetheworld() {
+  for (int i = 0; i < 5; i++) {
+    sched.stopwait = 0x7fffffff;  // Go: freezeStopWait
+    sched.gcwaiting.store(1);
+    preemptall();
+    if (gomaxprocs <= 1) break;
+    usleep(1000);
+  }
+}
+
+uint32 readgstatus(g* gp) { return gp->atomicstatus.load(std::memory_order_acquire); }
+
+static const char* gstatusName(uint32 s) {
+  switch (s) {
+    case _Gidle: return "idle";
+    case _Grunnable: return "runnable";
+    case _Grunning: return "running";
+    case _Gsyscall: return "syscall";
+    case _Gwaiting: return "waiting";
+    case _Gdead: return "dead";
+    case _Gpreempted: return "preempted";
+  }
+  return "???";
+}
+
+// casgstatus (inline, runtime.hpp) moves gp from oldval to newval; anything
+// else is a bug, reported here.
+//
+// Difference from Go: Go needs a compare-and-swap here because its garbage
+// collector sets _Gscan bits in other goroutines' status words. gort has no
+// collector, and every transition is made by the one party that owns the G
+// at that moment (its creator, the M that dequeued it, the G itself, or whoever
+// took it off a wait queue). So a checked load and a release store do the
+// job, without a locked instruction on every switch.
+void casgstatusFail(g* gp, uint32 oldval, uint32 newval, uint32 cur) {
+  if (oldval == newval) throw_("casgstatus: bad incoming values");
+  print("runtime: casgstatus: oldval=", gstatusName(oldval), " newval=", gstatusName(newval),
+        " but status=", gstatusName(cur), " goid=", gp->goid, "\n");
+  throw_("casgstatus: bad status");
+}
+
+// stopTheWorld stops every P from running goroutines: on return the
+// caller is the only goroutine running, and holds worldsema until
+// startTheWorld (Go: stopTheWorld / startTheWorld; Go's stopTheWorldGC
+// adds the collector's gcsema, which gort has no use for).
+void stopTheWorld() {
+  semacquire(&sched.worldsema);
+  systemstack([] { stopTheWorldWithSema(); });
+}
+
+void startTheWorld() {
+  systemstack([] { startTheWorldWithSema(); });
+  semrelease(&sched.worldsema);
+}
+
+// stopTheWorldWithSema stops every P: the idle ones at once, the running
+// ones when their M next enters the scheduler (gcstopm). The caller holds
+// worldsema and is not preemptible (Go: stopTheWorldWithSema).
+static void stopTheWorldWithSema() {
   g* gp = getg();
-  gp->m->procid = gettid();
-  if (gp->m != &m0) sigprocmask_set(initSigmask, nullptr);
-  gp->m->ehglobals = flavour_minit();
-  minitSignalStack();
+  // An M that holds a lock could never stop another M that is blocked
+  // waiting for that same lock.
+  if (gp->m->locks > 0) throw_("stopTheWorld: holding locks");
+
+  lock(&sched.lock);
+  sched.stopwait = gomaxprocs;
+  sched.gcwaiting.store(1);
+  preemptall();
+  // stop current P
+  gp->m->p->status = _Pgcstop;  // _Pgcstop here only aids diagnosis
+  sched.stopwait--;
+  // (syscall issue) retake Ps in _Psyscall here.
+  // stop idle P's
+  for (;;) {
+    p* pp = pidleget();
+    if (pp == nullptr) break;
+    pp->status = _Pgcstop;
+    sched.stopwait--;
+  }
+  bool wait = sched.stopwait > 0;
+  unlock(&sched.lock);
+
+  // The Ps still running stop on their own: wait for them.
+  if (wait) {
+    for (;;) {
+      // Every 100 us, ask again: a race may have lost a preemption request.
+      if (notetsleep(&sched.stopnote, 100 * 1000)) {
+        noteclear(&sched.stopnote);
+        break;
+      }
+      preemptall();
+    }
+  }
+
+  // sanity checks
+  const char* bad = nullptr;
+  if (sched.stopwait != 0) {
+    bad = "stopTheWorld: not stopped (stopwait != 0)";
+  } else {
+    for (int32 i = 0; i < gomaxprocs; i++)
+      if (allp[i]->status != _Pgcstop) bad = "stopTheWorld: not stopped (status != _Pgcstop)";
+  }
+  if (bad != nullptr) throw_(bad);
+}
+
+// startTheWorldWithSema restarts the Ps after a stop, applying a pending
+// GOMAXPROCS change, and gives each P with work an M (Go:
+// startTheWorldWithSema).
+static void startTheWorldWithSema() {
+  m* mp = acquirem();  // not preemptible: the Ps below pass through locals
+  // (netpoll issue) inject the goroutines netpoll(0) finds.
+  lock(&sched.lock);
+  int32 procs = gomaxprocs;
+  if (newprocs != 0) {
+    procs = newprocs;
+    newprocs = 0;
+  }
+  p* p1 = procresize(procs);
+  sched.gcwaiting.store(0);
+  if (sched.sysmonwait.load()) {
+    sched.sysmonwait.store(false);
+    notewakeup(&sched.sysmonnote);
+  }
+  unlock(&sched.lock);
+
+  while (p1 != nullptr) {
+    p* pp = p1;
+    p1 = p1->link;
+    if (pp->m != nullptr) {
+      m* nmp = pp->m;
+      pp->m = nullptr;
+      if (nmp->nextp != nullptr) throw_("startTheWorld: inconsistent mp->nextp");
+      nmp->nextp = pp;
+      notewakeup(&nmp->park);
+    } else {
+      // No M is waiting for this P: create one for it right here.
+      newm(nullptr, pp, -1);
+    }
+  }
+
+  // Wake one P more, in case the local or global queues hold more runnable
+  // goroutines than the Ps just started can take. If they do not, that P's
+  // M finds nothing and parks again; if there is much more, resetspinning
+  // goes on waking further Ps as needed.
+  wakep();
+  releasem(mp);
+}
+
+// mstart is the last step of rt0_go: m0 enters the scheduler. It never
+// returns (m0 parks forever in mexit if its locked goroutine exits).
+void mstart() {
+  boottrace(bootstep::mstart, "m0");
+  mstart0();
+  throw_("mstart: m0 returned");
+}
+
+// mstart0 sets the g0 stack guard and runs the M; it returns only when the M
+// exits (Go: mstart0).
+void mstart0() {
+  g* gp = getg();
+  if (gp->stack.lo == 0) throw_("mstart: g0 has no stack");
+  gp->stackguard0 = gp->stack.lo + kStackGuard;
+  gp->stackguard1 = gp->stackguard0;
+  mstart1();
+  mexit(gp->m != &m0);
 }
 
 // mstart1 runs on the M's g0 stack. It returns only through
@@ -258,41 +601,59 @@ static void mstart1() {
   schedule();
 }
 
-static void mexit(bool osStack);
-
-// mstart0 sets the g0 stack guard and runs the M; it returns only when the M
-// exits (Go: mstart0).
-static void mstart0() {
+// mPark puts the calling thread to sleep on its M's park note; it returns
+// after another thread wakes it.
+void mPark() {
   g* gp = getg();
-  if (gp->stack.lo == 0) throw_("mstart: g0 has no stack");
-  gp->stackguard0 = gp->stack.lo + kStackGuard;
-  gp->stackguard1 = gp->stackguard0;
-  mstart1();
-  mexit(gp->m != &m0);
+  notesleep(&gp->m->park);
+  noteclear(&gp->m->park);
 }
 
-// mstart is the last step of rt0_go: m0 enters the scheduler. It never
-// returns (m0 parks forever in mexit if its locked goroutine exits).
-void mstart() {
-  boottrace(bootstep::mstart, "m0");
-  mstart0();
-  throw_("mstart: m0 returned");
-}
+// mexit dismantles the current M and ends its thread, because the goroutine
+// locked to it has exited (Go: mexit). m0's thread is not ended: m0 is the
+// process's main thread, and it parks forever instead.
+static void mexit(bool osStack) {
+  m* mp = getg()->m;
+  if (!osStack) {
+    // This is m0: its goroutine exited locked. Hand off our P and park
+    // forever; exiting the main thread would turn the process into a zombie.
+    handoffp(releasep());
+    lock(&sched.lock);
+    sched.nmfreed++;
+    checkdead();
+    unlock(&sched.lock);
+    mPark();
+    throw_("locked m0 woke up");
+  }
 
-// mstart_newthread is where a new M's thread begins, on the g0 stack that
-// allocm mapped (called by the flavour's thread entry, from newosproc).
-// sp is the thread's stack pointer at entry: the hosted flavour's thread
-// library keeps its own per-thread data at the top of the stack we gave it,
-// so the usable g0 stack ends there. Returns when the M exits.
-void mstart_newthread(m* mp, uintptr sp) {
-  tlsg = mp->g0;
-  g* g0p = mp->g0;
-  g0p->stack.hi = sp;
-  g0p->stack.lo = mp->g0mem + kM0GuardSize;
-  mstart0();
-}
+  // Block signals before unminit: the thread is about to lose its M.
+  uint64 all = ~uint64(0);
+  sigprocmask_set(all, nullptr);
+  unminitSignals();
 
-// ---- creating Ms ----
+  lock(&sched.lock);
+  m** pprev = &allm;
+  for (; *pprev != nullptr; pprev = &(*pprev)->alllink)
+    if (*pprev == mp) break;
+  if (*pprev == nullptr) throw_("m not found in allm");
+  __atomic_store_n(pprev, mp->alllink, __ATOMIC_RELEASE);
+  // The thread still runs on g0mem until the thread library has finished
+  // with it: allocm frees the mapping once flavour_threadgone says so.
+  mp->freeWait.store(0);
+  mp->freelink = sched.freem;
+  sched.freem = mp;
+  unlock(&sched.lock);
+
+  handoffp(releasep());
+
+  lock(&sched.lock);
+  sched.nmfreed++;
+  checkdead();
+  unlock(&sched.lock);
+  mp->exiting = true;
+  tlsg = nullptr;
+  // Return to the flavour's thread entry, which ends the thread.
+}
 
 // allocm makes an M that no thread runs yet, together with its g0 and the
 // mapping for the g0 stack (Go: allocm). fn becomes the M's mstartfn; id is
@@ -357,22 +718,6 @@ static m* allocm(void (*fn)(), int64 id) {
   return mp;
 }
 
-// newosproc starts the thread of mp (Go: newosproc). All signals are
-// masked while the thread is being created, and it inherits that mask, so
-// it begins with every signal masked; minit lifts the mask once the thread
-// has a g.
-static void newosproc(m* mp) {
-  uint64 all = ~uint64(0), old;
-  sigprocmask_set(all, &old);
-  int err = flavour_newosproc(mp, mp->g0mem, mp->g0memsize);
-  sigprocmask_set(old, nullptr);
-  if (err != 0) {
-    print("runtime: failed to create new OS thread (have ", mcount(), " already; errno=", err, ")\n");
-    if (err == 11 /* EAGAIN */) print("runtime: may need to increase max user processes (ulimit -u)\n");
-    throw_("newosproc");
-  }
-}
-
 // newm makes a new M and starts its thread (Go: newm). The thread first
 // calls fn when fn is non-null, and otherwise goes straight to the
 // scheduler; fn is a plain function, never a closure. The caller need not
@@ -396,90 +741,6 @@ void newm1(m* mp) {
   newosproc(mp);
 }
 
-// mspinning is the mstartfn of an M started spinning by startm.
-static void mspinning() {
-  // nmspinning already counts this M (startm's caller added it); mark the
-  // M itself as spinning to agree with it.
-  getg()->m->spinning = true;
-}
-
-// mexit dismantles the current M and ends its thread, because the goroutine
-// locked to it has exited (Go: mexit). m0's thread is not ended: m0 is the
-// process's main thread, and it parks forever instead.
-static void mexit(bool osStack) {
-  m* mp = getg()->m;
-  if (!osStack) {
-    // This is m0: its goroutine exited locked. Hand off our P and park
-    // forever; exiting the main thread would turn the process into a zombie.
-    handoffp(releasep());
-    lock(&sched.lock);
-    sched.nmfreed++;
-    checkdead();
-    unlock(&sched.lock);
-    mPark();
-    throw_("locked m0 woke up");
-  }
-
-  // Block signals before unminit: the thread is about to lose its M.
-  uint64 all = ~uint64(0);
-  sigprocmask_set(all, nullptr);
-  unminitSignals();
-
-  lock(&sched.lock);
-  m** pprev = &allm;
-  for (; *pprev != nullptr; pprev = &(*pprev)->alllink)
-    if (*pprev == mp) break;
-  if (*pprev == nullptr) throw_("m not found in allm");
-  __atomic_store_n(pprev, mp->alllink, __ATOMIC_RELEASE);
-  // The thread still runs on g0mem until the thread library has finished
-  // with it: allocm frees the mapping once flavour_threadgone says so.
-  mp->freeWait.store(0);
-  mp->freelink = sched.freem;
-  sched.freem = mp;
-  unlock(&sched.lock);
-
-  handoffp(releasep());
-
-  lock(&sched.lock);
-  sched.nmfreed++;
-  checkdead();
-  unlock(&sched.lock);
-  mp->exiting = true;
-  tlsg = nullptr;
-  // Return to the flavour's thread entry, which ends the thread.
-}
-
-// ---- idle Ms ----
-
-// mput adds mp to the list of idle Ms, sched.midle; the caller holds
-// sched.lock (Go: mput). Go points out that it can be called during a stop
-// of the world, hence without write barriers; gort has none anyway.
-static void mput(m* mp) {
-  mp->schedlink = sched.midle;
-  sched.midle = mp;
-  sched.nmidle++;
-  checkdead();
-}
-
-// mget takes an M off the idle list, or returns null when the list is
-// empty. The caller holds sched.lock.
-static m* mget() {
-  m* mp = sched.midle;
-  if (mp != nullptr) {
-    sched.midle = mp->schedlink;
-    sched.nmidle--;
-  }
-  return mp;
-}
-
-// mPark puts the calling thread to sleep on its M's park note; it returns
-// after another thread wakes it.
-void mPark() {
-  g* gp = getg();
-  notesleep(&gp->m->park);
-  noteclear(&gp->m->park);
-}
-
 // stopm parks the current M on the idle list until someone gives it work,
 // and returns holding the P it was handed.
 void stopm() {
@@ -494,6 +755,13 @@ void stopm() {
   mPark();
   acquirep(gp->m->nextp);
   gp->m->nextp = nullptr;
+}
+
+// mspinning is the mstartfn of an M started spinning by startm.
+static void mspinning() {
+  // nmspinning already counts this M (startm's caller added it); mark the
+  // M itself as spinning to agree with it.
+  getg()->m->spinning = true;
 }
 
 // startm finds an M, creating one when none is idle, to run pp. With pp
@@ -528,7 +796,7 @@ void startm(p* pp, bool spinning) {
     // sched.lock. Reserving its id while the lock is still held counts the
     // new M as running at once: checkdead cannot then see fewer running Ms
     // than there really are (and report a deadlock that is not one).
-    int64 id = mreserve();
+    int64 id = mReserveID();
     unlock(&sched.lock);
     newm(spinning ? mspinning : nullptr, pp, id);
     // newm has started the M with pp as its nextp: pp is that M's now.
@@ -634,137 +902,24 @@ static void startlockedm(g* gp) {
   stopm();
 }
 
-// incidlelocked counts Ms parked while locked to a goroutine, which
-// checkdead must not count as running.
-void incidlelocked(int32 v) {
-  lock(&sched.lock);
-  sched.nmidlelocked += v;
-  if (v > 0) checkdead();
-  unlock(&sched.lock);
-}
-
-// checkdead checks for a deadlock: no M is running user code and none can
-// start. It is called when an M goes idle. sched.lock must be held.
-//
-// While a timer is pending there is no deadlock: the M sleeping in netpoll
-// counts as running, and in any case a P with timers will wake someone.
-void checkdead() {
-  if (panicking.load() > 0) return;
-  int32 run = mcount() - sched.nmidle - sched.nmidlelocked - sched.nmsys;
-  if (run > 0) return;
-  if (run < 0) {
-    print("runtime: checkdead: nmidle=", sched.nmidle, " nmidlelocked=", sched.nmidlelocked, " mcount=", mcount(),
-          " nmsys=", sched.nmsys, "\n");
-    throw_("checkdead: inconsistent counts");
-  }
-  int32 grunning = 0;
-  lock(&allglock);
-  for (g* gp = allgs; gp != nullptr; gp = gp->alllink) {
-    uint32 s = readgstatus(gp);
-    switch (s) {
-      case _Gwaiting:
-      case _Gpreempted:
-        grunning++;
-        break;
-      case _Grunnable:
-      case _Grunning:
-      case _Gsyscall:
-        print("runtime: checkdead: find g ", gp->goid, " in status ", s, "\n");
-        throw_("checkdead: runnable g");
-    }
-  }
-  unlock(&allglock);
-  if (grunning == 0) {
-    unlock(&sched.lock);  // Go's crash dump (GODEBUG=scheddetail=1) locks it
-    fatal("no goroutines (main called runtime.Goexit) - deadlock!");
-  }
-
-  // Nothing runs, so the Ps' heaps hold still: a timer in any of them will
-  // make some goroutine runnable in time.
-  for (int32 i = 0; i < gomaxprocs; i++) {
-    if (__atomic_load_n(&allp[i]->timers.n, __ATOMIC_ACQUIRE) > 0) return;
-  }
-
-  unlock(&sched.lock);  // Go's crash dump (GODEBUG=scheddetail=1) locks it
-  fatal("all goroutines are asleep - deadlock!");
-}
-
-// ---- goroutine status ----
-
-uint32 readgstatus(g* gp) { return gp->atomicstatus.load(std::memory_order_acquire); }
-
-static const char* gstatusName(uint32 s) {
-  switch (s) {
-    case _Gidle: return "idle";
-    case _Grunnable: return "runnable";
-    case _Grunning: return "running";
-    case _Gsyscall: return "syscall";
-    case _Gwaiting: return "waiting";
-    case _Gdead: return "dead";
-    case _Gpreempted: return "preempted";
-  }
-  return "???";
-}
-
-// casgstatus (inline, runtime.hpp) moves gp from oldval to newval; anything
-// else is a bug, reported here.
-//
-// Difference from Go: Go needs a compare-and-swap here because its garbage
-// collector sets _Gscan bits in other goroutines' status words. gort has no
-// collector, and every transition is made by the one party that owns the G
-// at that moment (its creator, the M that dequeued it, the G itself, or whoever
-// took it off a wait queue). So a checked load and a release store do the
-// job, without a locked instruction on every switch.
-void casgstatusFail(g* gp, uint32 oldval, uint32 newval, uint32 cur) {
-  if (oldval == newval) throw_("casgstatus: bad incoming values");
-  print("runtime: casgstatus: oldval=", gstatusName(oldval), " newval=", gstatusName(newval),
-        " but status=", gstatusName(cur), " goid=", gp->goid, "\n");
-  throw_("casgstatus: bad status");
-}
-
-// ---- the scheduling loop ----
-
-// dropg detaches the current goroutine, m->curg, from its M. The usual
-// caller has just moved curg out of _Grunning, and calls dropg to complete
-// that step.
-//
-// Our addition: the goroutine takes the thread's C++ exception state with
-// it (see g::ehstate), and execute gives it back on whichever M runs it next.
-void dropg() {
+// gcstopm parks the current M, giving up its P, for a stop of the world;
+// it returns once the world has been started again (Go: gcstopm).
+void gcstopm() {
   m* mp = getg()->m;
-  g* gp = mp->curg;
-  if (void** eh = static_cast<void**>(mp->ehglobals); eh != nullptr) {
-    gp->ehstate[0] = eh[0];
-    gp->ehstate[1] = eh[1];
-    eh[0] = nullptr;
-    eh[1] = nullptr;
+  if (sched.gcwaiting.load() == 0) throw_("gcstopm: not waiting for gc");
+  if (mp->spinning) {
+    mp->spinning = false;
+    // A plain decrement of nmspinning is enough: when the world restarts,
+    // startTheWorld wakes whatever threads are needed.
+    if (int32(sched.nmspinning.fetch_sub(1)) - 1 < 0) throw_("gcstopm: negative nmspinning");
   }
-  gp->m = nullptr;
-  mp->curg = nullptr;
-}
-
-// gostartcall gives gp its stack, the first time it runs, and builds the
-// context that starts it (Go: gostartcall, with the stack allocation that Go
-// does in newproc1): gogo then enters runtime.gostart, which jumps to
-// startfn(startarg) with runtime.goexit+1 as its return address.
-static void gostartcall(p* pp, g* gp) {
-  gp->stack = stackalloc(pp, gp->stacksize);
-  // Cache colouring: every stack's top has the same alignment, so without
-  // this the hot top frames of all goroutines fall into the same few cache
-  // sets, and switching between many goroutines (a ring of 1000) misses
-  // in L1 and L2 on every switch. Each new stack starts 64 bytes * (0..47)
-  // lower, which spreads the tops over the sets of a 4 KiB page yet leaves
-  // at least 1 KiB of the top page for the first frames, so a small parked
-  // goroutine still touches one page.
-  uintptr color = (pp->stackcolor++ % 48) * 64;
-  uintptr sp = (gp->stack.hi - color - 4 * sizeof(uintptr)) & ~uintptr(15);
-  sp -= sizeof(uintptr);  // as if called: sp = 8 mod 16
-  *reinterpret_cast<uintptr*>(sp) = reinterpret_cast<uintptr>(runtime_goexit) + 1;
-  gp->sched.sp = sp;
-  gp->sched.pc = reinterpret_cast<uintptr>(runtime_gostart);
-  gp->sched.bp = 0;
-  gp->sched.rbx = reinterpret_cast<uintptr>(gp->startarg);
-  gp->sched.r12 = reinterpret_cast<uintptr>(gp->startfn);
+  p* pp = releasep();
+  lock(&sched.lock);
+  pp->status = _Pgcstop;
+  sched.stopwait--;
+  if (sched.stopwait == 0) notewakeup(&sched.stopnote);
+  unlock(&sched.lock);
+  stopm();
 }
 
 // execute switches the current M, from g0, to running gp, and never
@@ -776,7 +931,7 @@ void execute(g* gp, bool inheritTime) {
   // running always has an M.
   mp->curg = gp;
   gp->m = mp;
-  if (gp->stack.lo == 0) gostartcall(mp->p, gp);
+  if (gp->stack.lo == 0) gostartstack(mp->p, gp);
   casgstatus(gp, _Grunnable, _Grunning);
   gp->waitsince = 0;
   gp->preempt = false;
@@ -789,60 +944,209 @@ void execute(g* gp, bool inheritTime) {
   gogo(&gp->sched);
 }
 
-// ---- stealing ----
+// gostartstack gives gp its stack, the first time it runs, and builds the
+// context that starts it: gogo then enters startfn(startarg) with
+// runtime.goexit+1 as its return address (gostartcall). Difference from
+// Go: newproc1 does this in Go; gort attaches stacks lazily (g::stacksize).
+static void gostartstack(p* pp, g* gp) {
+  gp->stack = stackalloc(pp, gp->stacksize);
+  // Cache colouring: every stack's top has the same alignment, so without
+  // this the hot top frames of all goroutines fall into the same few cache
+  // sets, and switching between many goroutines (a ring of 1000) misses
+  // in L1 and L2 on every switch. Each new stack starts 64 bytes * (0..47)
+  // lower, which spreads the tops over the sets of a 4 KiB page yet leaves
+  // at least 1 KiB of the top page for the first frames, so a small parked
+  // goroutine still touches one page.
+  uintptr color = (pp->stackcolor++ % 48) * 64;
+  uintptr sp = (gp->stack.hi - color - 4 * sizeof(uintptr)) & ~uintptr(15);
+  gostartcall(&gp->sched, sp, gp->startfn, gp->startarg);
+}
 
-// randomOrder enumerates Ps in a random order with a random coprime stride,
-// so that every P is visited once (Go: randomOrder / randomEnum).
-// coprimes holds the numbers below count that are coprime to count; it is
-// rebuilt by procresize.
-constinit static struct {
-  uint32 count;
-  uint32* coprimes;
-  uint32 ncoprimes;
-} stealOrder;
+// findRunnable returns a goroutine for this M to run (Go 1.19:
+// findRunnable). It runs the P's due timers, then tries, in order: the
+// global queue now and then for fairness, the local queue, the global
+// queue, stealing from other Ps (goroutines, and timers due on them); then
+// gives up its P, drops spinning, re-checks everything and sleeps: in
+// netpoll until the next timer when no other M does so, else in stopm.
+// The network poller plugs in where marked. *tryWakeP asks the caller to
+// wake a P, because the goroutine returned is a special one (none exists
+// yet: it stays false until netpoll).
+g* findRunnable(bool* inheritTime, bool* tryWakeP) {
+  m* mp = getg()->m;
+  *tryWakeP = false;
 
-static uint32 gcd(uint32 a, uint32 b) {
-  while (b != 0) {
-    uint32 t = a % b;
-    a = b;
-    b = t;
+top:
+  p* pp = mp->p;
+  if (sched.gcwaiting.load() != 0) {
+    gcstopm();
+    goto top;
   }
-  return a;
-}
 
-static void stealOrderReset(uint32 count) {
-  stealOrder.count = count;
-  uint32* c = static_cast<uint32*>(persistentalloc(sizeof(uint32) * count, 4));
-  uint32 n = 0;
-  for (uint32 i = 1; i <= count; i++)
-    if (gcd(i, count) == 1) c[n++] = i;
-  // Publish the array before its length: thieves read them without a lock.
-  __atomic_store_n(&stealOrder.coprimes, c, __ATOMIC_RELEASE);
-  __atomic_store_n(&stealOrder.ncoprimes, n, __ATOMIC_RELEASE);
-}
+  // now and pollUntil are kept for stealWork below, which may run other
+  // Ps' timers; nothing blocks in between, so they stay about right.
+  // (Most of the time there is no timer at all: skip the call then.)
+  checkTimersResult ct = {0, 0, false};
+  if (pp->timer0When.load(std::memory_order_relaxed) != 0 ||
+      pp->timerModifiedEarliest.load(std::memory_order_relaxed) != 0)
+    ct = checkTimers(pp, 0);
+  int64 now = ct.rnow;
+  int64 pollUntil = ct.pollUntil;
+  *inheritTime = false;
 
-struct randomEnum {
-  uint32 i, count, pos, inc;
-  bool done() const { return i == count; }
-  void next() {
-    i++;
-    pos = (pos + inc) % count;
+  // Every so often, serve the global queue before the local one, for
+  // fairness: two goroutines that keep re-creating each other could
+  // otherwise hold the local queue for ever, and the global one would starve.
+  if (pp->schedtick % 61 == 0 && sched.runqsize > 0) {
+    lock(&sched.lock);
+    g* gp = globrunqget(pp, 1);
+    unlock(&sched.lock);
+    if (gp != nullptr) return gp;
   }
-  uint32 position() const { return pos; }
-};
 
-static randomEnum stealOrderStart(uint32 r) {
-  uint32 count = __atomic_load_n(&stealOrder.count, __ATOMIC_ACQUIRE);
-  uint32* c = __atomic_load_n(&stealOrder.coprimes, __ATOMIC_ACQUIRE);
-  uint32 n = __atomic_load_n(&stealOrder.ncoprimes, __ATOMIC_ACQUIRE);
-  return randomEnum{0, count, r % count, c[(r / count) % n]};
-}
+  // local runq
+  if (g* gp = runqget(pp, inheritTime); gp != nullptr) return gp;
 
-static bool pMaskRead(std::atomic<uint32>* mask, uint32 id) {
-  return (mask[id / 32].load(std::memory_order_relaxed) & (1u << (id % 32))) != 0;
+  // global runq
+  if (sched.runqsize != 0) {
+    lock(&sched.lock);
+    g* gp = globrunqget(pp, 0);
+    unlock(&sched.lock);
+    if (gp != nullptr) return gp;
+  }
+
+  // (netpoll issue) a non-blocking netpoll here, when netpollWaiters > 0.
+
+  // Look for work on the other Ps, as a spinning M.
+  //
+  // At most half as many Ms may spin as there are busy Ps. Without that cap,
+  // a program with little parallelism and a large GOMAXPROCS would waste a
+  // lot of CPU time on Ms hunting for work that is not there.
+  uint32 procs = uint32(gomaxprocs);
+  if (mp->spinning || 2 * sched.nmspinning.load() < procs - sched.npidle.load()) {
+    if (!mp->spinning) {
+      mp->spinning = true;
+      sched.nmspinning.fetch_add(1);
+    }
+    bool newWork;
+    int64 w;
+    g* gp = stealWork(now, inheritTime, &now, &w, &newWork);
+    if (gp != nullptr) return gp;
+    if (newWork) {
+      // There may be new work to do (the world is stopping, or a timer
+      // readied goroutines); restart.
+      goto top;
+    }
+    if (w != 0 && (pollUntil == 0 || w < pollUntil)) {
+      // An earlier timer to wait for.
+      pollUntil = w;
+    }
+  }
+
+  // Nothing to run.
+  //
+  // Copy the allp pointer before the P is given up: from then on this M no
+  // longer holds off a stop of the world, and procresize may swap in a new
+  // array at any time. The entries need no copy, as an entry of an allp
+  // array never changes once it has been set.
+  // Go's slices carry their length; here the count is read first:
+  // procresize publishes a grown allp (and the masks) before the larger
+  // gomaxprocs, so the arrays read after it are at least that long.
+  int32 nSnapshot = __atomic_load_n(&gomaxprocs, __ATOMIC_ACQUIRE);
+  p** allpSnapshot = __atomic_load_n(&allp, __ATOMIC_ACQUIRE);
+  std::atomic<uint32>* idlepMaskSnapshot = __atomic_load_n(&idlepMask, __ATOMIC_ACQUIRE);
+  std::atomic<uint32>* timerpMaskSnapshot = __atomic_load_n(&timerpMask, __ATOMIC_ACQUIRE);
+
+  // Give the P back, then block.
+  lock(&sched.lock);
+  if (sched.gcwaiting.load() != 0) {
+    unlock(&sched.lock);
+    goto top;
+  }
+  if (sched.runqsize != 0) {
+    g* gp = globrunqget(pp, 0);
+    unlock(&sched.lock);
+    return gp;
+  }
+  if (releasep() != pp) throw_("findRunnable: wrong p");
+  pidleput(pp);
+  unlock(&sched.lock);
+
+  // The tricky step: this M leaves the spinning state while other threads
+  // may be queueing work at the same moment. The order is fixed: first
+  // decrement nmspinning, then look at every source of work once more, with
+  // a StoreLoad barrier between the two. In the reverse order, a submitter
+  // could queue work after our last look but before our decrement, see an
+  // M still spinning, and wake nobody: the work would sit with no thread
+  // coming for it. The sources are the Ps' run queues and the Ps' timer
+  // heaps (a timer started, or moved earlier).
+  //
+  // If the second look finds work, m->spinning is set again, which tells
+  // resetspinning to wake one more worker (several goroutines may be
+  // waiting to run). When work is found but no P is idle, that extra wake-up
+  // can be skipped: every P is busy, so a spinning thread would have nothing
+  // to do.
+  bool wasSpinning = mp->spinning;
+  if (mp->spinning) {
+    mp->spinning = false;
+    if (int32(sched.nmspinning.fetch_sub(1)) - 1 < 0) throw_("findRunnable: negative nmspinning");
+
+    // Strictly, no work is missed as long as the last M to stop spinning
+    // does these re-checks. Go has every M that stops spinning do them, a
+    // cautious choice kept while the effect on latency is observed, and
+    // so do we.
+
+    // Look at every run queue again.
+    pp = checkRunqsNoP(allpSnapshot, nSnapshot, idlepMaskSnapshot);
+    if (pp != nullptr) {
+      acquirep(pp);
+      mp->spinning = true;
+      sched.nmspinning.fetch_add(1);
+      goto top;
+    }
+
+    // And at the timers, started or moved earlier meanwhile. Without a P,
+    // only their atomics can be read (checkTimers would lock and adjust).
+    pollUntil = checkTimersNoP(allpSnapshot, nSnapshot, timerpMaskSnapshot, pollUntil);
+  }
+
+  // Sleep in netpoll until the next timer, unless another M already does.
+  if (netpollinited() && (netpollWaiters.load() > 0 || pollUntil != 0) && sched.lastpoll.exchange(0) != 0) {
+    sched.pollUntil.store(pollUntil);
+    if (mp->p != nullptr) throw_("findRunnable: netpoll with p");
+    if (mp->spinning) throw_("findRunnable: netpoll with spinning");
+    now = nanotime();
+    int64 delay = -1;
+    if (pollUntil != 0) {
+      delay = pollUntil - now;
+      if (delay < 0) delay = 0;
+    }
+    gList list = netpoll(delay);  // blocks until the time, or a netpollBreak
+    sched.pollUntil.store(0);
+    sched.lastpoll.store(now);
+    lock(&sched.lock);
+    pp = pidleget();
+    unlock(&sched.lock);
+    if (pp == nullptr) {
+      // (netpoll issue) injectglist(&list): the stub never returns any.
+      (void)list;
+    } else {
+      acquirep(pp);
+      // (netpoll issue) run a goroutine of list, inject the rest.
+      if (wasSpinning) {
+        mp->spinning = true;
+        sched.nmspinning.fetch_add(1);
+      }
+      goto top;
+    }
+  } else if (pollUntil != 0 && netpollinited()) {
+    // Another M sleeps in netpoll: make sure it wakes in time for our
+    // timer.
+    int64 pollerPollUntil = sched.pollUntil.load();
+    if (pollerPollUntil == 0 || pollerPollUntil > pollUntil) netpollBreak();
+  }
+  stopm();
+  goto top;
 }
-static void pMaskSet(std::atomic<uint32>* mask, int32 id) { mask[id / 32].fetch_or(1u << (id % 32)); }
-static void pMaskClear(std::atomic<uint32>* mask, int32 id) { mask[id / 32].fetch_and(~(1u << (id % 32))); }
 
 // stealWork tries to take a runnable goroutine from another P, or to run
 // another P's due timers: four passes over the Ps in random order, with
@@ -941,190 +1245,96 @@ static int64 checkTimersNoP(p** allpSnapshot, int32 n, std::atomic<uint32>* time
   return pollUntil;
 }
 
-// findrunnable returns a goroutine for this M to run (Go 1.19:
-// findRunnable). It runs the P's due timers, then tries, in order: the
-// global queue now and then for fairness, the local queue, the global
-// queue, stealing from other Ps (goroutines, and timers due on them); then
-// gives up its P, drops spinning, re-checks everything and sleeps: in
-// netpoll until the next timer when no other M does so, else in stopm.
-// The network poller plugs in where marked. *tryWakeP asks the caller to
-// wake a P, because the goroutine returned is a special one (none exists
-// yet: it stays false until netpoll).
-g* findrunnable(bool* inheritTime, bool* tryWakeP) {
+// wakeNetPoller makes sure some M will run timers at when: it breaks the
+// netpoll sleep of the M that would sleep past when, or, when no M sleeps
+// there, wakes an idle P to take up the timers (Go: wakeNetPoller).
+void wakeNetPoller(int64 when) {
+  if (sched.lastpoll.load() == 0) {
+    // An M is in netpoll (or about to be); findRunnable has set pollUntil
+    // to the time it will wake, or 0. A wake-up too many is possible, one
+    // too few is not.
+    int64 pollerPollUntil = sched.pollUntil.load();
+    if (pollerPollUntil == 0 || pollerPollUntil > when) netpollBreak();
+  } else {
+    // No M in netpoll: get one there, for the new timer.
+    wakep();
+  }
+}
+
+// resetspinning: the M found work while spinning. If it was the last
+// spinning M, start another one: there may be more work (Go: resetspinning).
+static void resetspinning() {
   m* mp = getg()->m;
-  *tryWakeP = false;
+  if (!mp->spinning) throw_("resetspinning: not a spinning m");
+  mp->spinning = false;
+  int32 nmspinning = int32(sched.nmspinning.fetch_sub(1)) - 1;
+  if (nmspinning < 0) throw_("findRunnable: negative nmspinning");
+  // Ms are woken sparingly on purpose (see "Worker thread parking/unparking"
+  // at the top of this file), so an M that stops spinning is where the
+  // question of waking one more P must be asked.
+  wakep();
+}
+
+// schedule does one scheduling round: it picks a goroutine that is ready
+// and runs it. Runs on g0 and never returns.
+void schedule() {
+  m* mp = getg()->m;
+  if (mp->locks != 0) throw_("schedule: holding locks");
+
+  if (mp->lockedg != nullptr) {
+    stoplockedm();
+    execute(mp->lockedg, false);  // Never returns.
+  }
 
 top:
   p* pp = mp->p;
-  if (sched.gcwaiting.load() != 0) {
-    gcstopm();
+  pp->preempt = false;
+
+  // Sanity check: a spinning M has found its own P's queue empty, so it
+  // must still be empty. The check comes before timers run (checkTimers),
+  // since a timer may goready a goroutine onto the local queue.
+  if (mp->spinning && (pp->runnext.load() != nullptr || pp->runqhead.load() != pp->runqtail.load()))
+    throw_("schedule: spinning with local work");
+
+  bool inheritTime, tryWakeP;
+  g* gp = findRunnable(&inheritTime, &tryWakeP);  // may block until there is work
+
+  // The M is about to run a goroutine, so its search is over: if it was
+  // spinning, it leaves that state here, which may call for starting
+  // another spinning M.
+  if (mp->spinning) resetspinning();
+
+  // The goroutine found is a special one (in Go a GC worker or the trace
+  // reader; here, later, timer and netpoll work): wake an idle P, if there
+  // is one, for the ordinary goroutines.
+  if (tryWakeP) wakep();
+  if (gp->lockedm != nullptr) {
+    // gp belongs to another M: give that M our P, then park until a P is
+    // handed back to us.
+    startlockedm(gp);
     goto top;
   }
 
-  // now and pollUntil are kept for stealWork below, which may run other
-  // Ps' timers; nothing blocks in between, so they stay about right.
-  // (Most of the time there is no timer at all: skip the call then.)
-  checkTimersResult ct = {0, 0, false};
-  if (pp->timer0When.load(std::memory_order_relaxed) != 0 ||
-      pp->timerModifiedEarliest.load(std::memory_order_relaxed) != 0)
-    ct = checkTimers(pp, 0);
-  int64 now = ct.rnow;
-  int64 pollUntil = ct.pollUntil;
-  *inheritTime = false;
+  execute(gp, inheritTime);
+}
 
-  // Every so often, serve the global queue before the local one, for
-  // fairness: two goroutines that keep re-creating each other could
-  // otherwise hold the local queue for ever, and the global one would starve.
-  if (pp->schedtick % 61 == 0 && sched.runqsize > 0) {
-    lock(&sched.lock);
-    g* gp = globrunqget(pp, 1);
-    unlock(&sched.lock);
-    if (gp != nullptr) return gp;
+// dropg detaches the current goroutine, m->curg, from its M. The usual
+// caller has just moved curg out of _Grunning, and calls dropg to complete
+// that step.
+//
+// Our addition: the goroutine takes the thread's C++ exception state with
+// it (see g::ehstate), and execute gives it back on whichever M runs it next.
+void dropg() {
+  m* mp = getg()->m;
+  g* gp = mp->curg;
+  if (void** eh = static_cast<void**>(mp->ehglobals); eh != nullptr) {
+    gp->ehstate[0] = eh[0];
+    gp->ehstate[1] = eh[1];
+    eh[0] = nullptr;
+    eh[1] = nullptr;
   }
-
-  // local runq
-  if (g* gp = runqget(pp, inheritTime); gp != nullptr) return gp;
-
-  // global runq
-  if (sched.runqsize != 0) {
-    lock(&sched.lock);
-    g* gp = globrunqget(pp, 0);
-    unlock(&sched.lock);
-    if (gp != nullptr) return gp;
-  }
-
-  // (netpoll issue) a non-blocking netpoll here, when netpollWaiters > 0.
-
-  // Look for work on the other Ps, as a spinning M.
-  //
-  // At most half as many Ms may spin as there are busy Ps. Without that cap,
-  // a program with little parallelism and a large GOMAXPROCS would waste a
-  // lot of CPU time on Ms hunting for work that is not there.
-  uint32 procs = uint32(gomaxprocs);
-  if (mp->spinning || 2 * sched.nmspinning.load() < procs - sched.npidle.load()) {
-    if (!mp->spinning) {
-      mp->spinning = true;
-      sched.nmspinning.fetch_add(1);
-    }
-    bool newWork;
-    int64 w;
-    g* gp = stealWork(now, inheritTime, &now, &w, &newWork);
-    if (gp != nullptr) return gp;
-    if (newWork) {
-      // There may be new work to do (the world is stopping, or a timer
-      // readied goroutines); restart.
-      goto top;
-    }
-    if (w != 0 && (pollUntil == 0 || w < pollUntil)) {
-      // An earlier timer to wait for.
-      pollUntil = w;
-    }
-  }
-
-  // Nothing to run.
-  //
-  // Copy the allp pointer before the P is given up: from then on this M no
-  // longer holds off a stop of the world, and procresize may swap in a new
-  // array at any time. The entries need no copy, as an entry of an allp
-  // array never changes once it has been set.
-  // Go's slices carry their length; here the count is read first:
-  // procresize publishes a grown allp (and the masks) before the larger
-  // gomaxprocs, so the arrays read after it are at least that long.
-  int32 nSnapshot = __atomic_load_n(&gomaxprocs, __ATOMIC_ACQUIRE);
-  p** allpSnapshot = __atomic_load_n(&allp, __ATOMIC_ACQUIRE);
-  std::atomic<uint32>* idlepMaskSnapshot = __atomic_load_n(&idlepMask, __ATOMIC_ACQUIRE);
-  std::atomic<uint32>* timerpMaskSnapshot = __atomic_load_n(&timerpMask, __ATOMIC_ACQUIRE);
-
-  // Give the P back, then block.
-  lock(&sched.lock);
-  if (sched.gcwaiting.load() != 0) {
-    unlock(&sched.lock);
-    goto top;
-  }
-  if (sched.runqsize != 0) {
-    g* gp = globrunqget(pp, 0);
-    unlock(&sched.lock);
-    return gp;
-  }
-  if (releasep() != pp) throw_("findrunnable: wrong p");
-  pidleput(pp);
-  unlock(&sched.lock);
-
-  // The tricky step: this M leaves the spinning state while other threads
-  // may be queueing work at the same moment. The order is fixed: first
-  // decrement nmspinning, then look at every source of work once more, with
-  // a StoreLoad barrier between the two. In the reverse order, a submitter
-  // could queue work after our last look but before our decrement, see an
-  // M still spinning, and wake nobody: the work would sit with no thread
-  // coming for it. The sources are the Ps' run queues and the Ps' timer
-  // heaps (a timer started, or moved earlier).
-  //
-  // If the second look finds work, m->spinning is set again, which tells
-  // resetspinning to wake one more worker (several goroutines may be
-  // waiting to run). When work is found but no P is idle, that extra wake-up
-  // can be skipped: every P is busy, so a spinning thread would have nothing
-  // to do.
-  bool wasSpinning = mp->spinning;
-  if (mp->spinning) {
-    mp->spinning = false;
-    if (int32(sched.nmspinning.fetch_sub(1)) - 1 < 0) throw_("findrunnable: negative nmspinning");
-
-    // Strictly, no work is missed as long as the last M to stop spinning
-    // does these re-checks. Go has every M that stops spinning do them, a
-    // cautious choice kept while the effect on latency is observed, and
-    // so do we.
-
-    // Look at every run queue again.
-    pp = checkRunqsNoP(allpSnapshot, nSnapshot, idlepMaskSnapshot);
-    if (pp != nullptr) {
-      acquirep(pp);
-      mp->spinning = true;
-      sched.nmspinning.fetch_add(1);
-      goto top;
-    }
-
-    // And at the timers, started or moved earlier meanwhile. Without a P,
-    // only their atomics can be read (checkTimers would lock and adjust).
-    pollUntil = checkTimersNoP(allpSnapshot, nSnapshot, timerpMaskSnapshot, pollUntil);
-  }
-
-  // Sleep in netpoll until the next timer, unless another M already does.
-  if (netpollinited() && (netpollWaiters.load() > 0 || pollUntil != 0) && sched.lastpoll.exchange(0) != 0) {
-    sched.pollUntil.store(pollUntil);
-    if (mp->p != nullptr) throw_("findrunnable: netpoll with p");
-    if (mp->spinning) throw_("findrunnable: netpoll with spinning");
-    now = nanotime();
-    int64 delay = -1;
-    if (pollUntil != 0) {
-      delay = pollUntil - now;
-      if (delay < 0) delay = 0;
-    }
-    gList list = netpoll(delay);  // blocks until the time, or a netpollBreak
-    sched.pollUntil.store(0);
-    sched.lastpoll.store(now);
-    lock(&sched.lock);
-    pp = pidleget();
-    unlock(&sched.lock);
-    if (pp == nullptr) {
-      // (netpoll issue) injectglist(&list): the stub never returns any.
-      (void)list;
-    } else {
-      acquirep(pp);
-      // (netpoll issue) run a goroutine of list, inject the rest.
-      if (wasSpinning) {
-        mp->spinning = true;
-        sched.nmspinning.fetch_add(1);
-      }
-      goto top;
-    }
-  } else if (pollUntil != 0 && netpollinited()) {
-    // Another M sleeps in netpoll: make sure it wakes in time for our
-    // timer.
-    int64 pollerPollUntil = sched.pollUntil.load();
-    if (pollerPollUntil == 0 || pollerPollUntil > pollUntil) netpollBreak();
-  }
-  stopm();
-  goto top;
+  gp->m = nullptr;
+  mp->curg = nullptr;
 }
 
 // checkTimers runs pp's due timers (Go: checkTimers). now is the current
@@ -1175,80 +1385,10 @@ checkTimersResult checkTimers(p* pp, int64 now) {
   return {now, pollUntil, ran};
 }
 
-// wakeNetPoller makes sure some M will run timers at when: it breaks the
-// netpoll sleep of the M that would sleep past when, or, when no M sleeps
-// there, wakes an idle P to take up the timers (Go: wakeNetPoller).
-void wakeNetPoller(int64 when) {
-  if (sched.lastpoll.load() == 0) {
-    // An M is in netpoll (or about to be); findrunnable has set pollUntil
-    // to the time it will wake, or 0. A wake-up too many is possible, one
-    // too few is not.
-    int64 pollerPollUntil = sched.pollUntil.load();
-    if (pollerPollUntil == 0 || pollerPollUntil > when) netpollBreak();
-  } else {
-    // No M in netpoll: get one there, for the new timer.
-    wakep();
-  }
+static bool parkunlock_c(g*, void* lock) {
+  unlock(static_cast<mutex*>(lock));
+  return true;
 }
-
-// resetspinning: the M found work while spinning. If it was the last
-// spinning M, start another one: there may be more work (Go: resetspinning).
-static void resetspinning() {
-  m* mp = getg()->m;
-  if (!mp->spinning) throw_("resetspinning: not a spinning m");
-  mp->spinning = false;
-  int32 nmspinning = int32(sched.nmspinning.fetch_sub(1)) - 1;
-  if (nmspinning < 0) throw_("findrunnable: negative nmspinning");
-  // Ms are woken sparingly on purpose (see "Worker thread parking/unparking"
-  // at the top of this file), so an M that stops spinning is where the
-  // question of waking one more P must be asked.
-  wakep();
-}
-
-// schedule does one scheduling round: it picks a goroutine that is ready
-// and runs it. Runs on g0 and never returns.
-void schedule() {
-  m* mp = getg()->m;
-  if (mp->locks != 0) throw_("schedule: holding locks");
-
-  if (mp->lockedg != nullptr) {
-    stoplockedm();
-    execute(mp->lockedg, false);  // Never returns.
-  }
-
-top:
-  p* pp = mp->p;
-  pp->preempt = false;
-
-  // Sanity check: a spinning M has found its own P's queue empty, so it
-  // must still be empty. The check comes before timers run (checkTimers),
-  // since a timer may goready a goroutine onto the local queue.
-  if (mp->spinning && (pp->runnext.load() != nullptr || pp->runqhead.load() != pp->runqtail.load()))
-    throw_("schedule: spinning with local work");
-
-  bool inheritTime, tryWakeP;
-  g* gp = findrunnable(&inheritTime, &tryWakeP);  // may block until there is work
-
-  // The M is about to run a goroutine, so its search is over: if it was
-  // spinning, it leaves that state here, which may call for starting
-  // another spinning M.
-  if (mp->spinning) resetspinning();
-
-  // The goroutine found is a special one (in Go a GC worker or the trace
-  // reader; here, later, timer and netpoll work): wake an idle P, if there
-  // is one, for the ordinary goroutines.
-  if (tryWakeP) wakep();
-  if (gp->lockedm != nullptr) {
-    // gp belongs to another M: give that M our P, then park until a P is
-    // handed back to us.
-    startlockedm(gp);
-    goto top;
-  }
-
-  execute(gp, inheritTime);
-}
-
-// ---- parking ----
 
 // park_m is gopark's continuation on g0.
 static void park_m(g* gp) {
@@ -1267,130 +1407,96 @@ static void park_m(g* gp) {
   schedule();
 }
 
-void gopark(bool (*unlockf)(g*, void*), void* lock, waitReason reason) {
-  m* mp = acquirem();
-  g* gp = mp->curg;
+static void goschedImpl(g* gp) {
   uint32 status = readgstatus(gp);
-  if (status != _Grunning) throw_("gopark: bad g status");
-  mp->waitlock = lock;
-  mp->waitunlockf = unlockf;
-  gp->waitreason = reason;
-  releasem(mp);
-  // From here to mcall, nothing may let this G move to another M.
-  mcall(park_m);
-}
-
-static bool parkunlock_c(g*, void* lock) {
-  unlock(static_cast<mutex*>(lock));
-  return true;
-}
-
-void goparkunlock(mutex* lock, waitReason reason) { gopark(parkunlock_c, lock, reason); }
-
-// ready marks gp ready to run (Go: ready). Go runs it on the system stack;
-// our stacks are fixed, so it runs where it is called.
-static void ready(g* gp, bool next) {
-  uint32 status = readgstatus(gp);
-  // Make gp runnable.
-  m* mp = acquirem();  // not preemptible: our P is used below
-  if (status != _Gwaiting) {
-    print("runtime: ready: bad g status ", status, " goid=", gp->goid, "\n");
-    throw_("bad g->status in ready");
+  if (status != _Grunning) {
+    print("runtime: gosched: bad g status ", status, "\n");
+    throw_("bad g status");
   }
-  // gp is waiting (Go also accepts the scan bit here): make it runnable and
-  // queue it on our P
-  casgstatus(gp, _Gwaiting, _Grunnable);
-  runqput(mp->p, gp, next);
-  wakep();
-  releasem(mp);
-}
-
-void goready(g* gp) { ready(gp, true); }
-
-// ---- sudogs ----
-
-// The slow paths of the per-P sudog cache, out of line so that the fast
-// paths of acquireSudog and releaseSudog (on every blocking channel
-// operation) need no register saves.
-//
-// sudogcacheRefill fills pp's empty cache from the central one, up to half
-// a local cache, or with a fresh sudog when that one is empty too.
-[[gnu::noinline]] static void sudogcacheRefill(p* pp) {
-  lock(&sched.sudoglock);
-  while (pp->sudogn < 64 && sched.sudogcache != nullptr) {
-    sudog* s = sched.sudogcache;
-    sched.sudogcache = s->next;
-    s->next = nullptr;
-    pp->sudogcache[pp->sudogn++] = s;
-  }
-  unlock(&sched.sudoglock);
-  if (pp->sudogn == 0) pp->sudogcache[pp->sudogn++] = new (persistentalloc(sizeof(sudog), 64)) sudog();
-}
-
-// sudogcacheSpill moves half of pp's full cache to the central one.
-[[gnu::noinline]] static void sudogcacheSpill(p* pp) {
-  sudog *first = nullptr, *last = nullptr;
-  while (pp->sudogn > 64) {
-    sudog* p2 = pp->sudogcache[--pp->sudogn];
-    pp->sudogcache[pp->sudogn] = nullptr;
-    if (first == nullptr)
-      first = p2;
-    else
-      last->next = p2;
-    last = p2;
-  }
-  lock(&sched.sudoglock);
-  last->next = sched.sudogcache;
-  sched.sudogcache = first;
-  unlock(&sched.sudoglock);
-}
-
-sudog* acquireSudog() {
-  // Hold on to this M, and so to its P and the P's cache, for the whole
-  // function: callers are semaphore code, and the refill below may block
-  // the M on sched.sudoglock.
-  m* mp = acquirem();
+  casgstatus(gp, _Grunning, _Grunnable);
+  dropg();
+  m* mp = getg()->m;
   p* pp = mp->p;
-  if (pp->sudogn == 0) sudogcacheRefill(pp);
-  sudog* s = pp->sudogcache[--pp->sudogn];
-  pp->sudogcache[pp->sudogn] = nullptr;
-  if (s->elem != nullptr) throw_("acquireSudog: found s.elem != nil in cache");
-  releasem(mp);
-  return s;
+  lock(&sched.lock);
+  globrunqput(gp);
+  // Our shortcut: when this P's local queue is empty, schedule() would go
+  // straight to the global queue (the fairness check and the ordinary path
+  // both take its head), locking sched.lock again. Take the next G now,
+  // under the lock already held: the same choice, one lock round trip less.
+  // Only that one G: findRunnable takes a batch to spare later lock round
+  // trips, but a goroutine that yields takes sched.lock at its next yield
+  // anyway, and a batch would be taken off the local queue with a CAS.
+  g* next = nullptr;
+  if (mp->lockedg == nullptr && !mp->spinning && sched.gcwaiting.load() == 0 && runqempty(pp)) {
+    next = globrunqget(pp, 1);
+    if (next != nullptr && next->lockedm != nullptr) {
+      globrunqputhead(next);
+      next = nullptr;
+    }
+  }
+  unlock(&sched.lock);
+  if (next != nullptr) {
+    pp->preempt = false;
+    execute(next, false);
+  }
+  schedule();
 }
 
-void releaseSudog(sudog* s) {
-  if (s->elem != nullptr) throw_("runtime: sudog with non-nil elem");
-  if (s->isSelect) throw_("runtime: sudog with non-false isSelect");
-  if (s->next != nullptr) throw_("runtime: sudog with non-nil next");
-  if (s->prev != nullptr) throw_("runtime: sudog with non-nil prev");
-  if (s->waitlink != nullptr) throw_("runtime: sudog with non-nil waitlink");
-  if (s->c != nullptr) throw_("runtime: sudog with non-nil c");
-  g* gp = getg();
-  if (gp->param == s) throw_("runtime: releaseSudog with non-nil gp.param");
-  m* mp = acquirem();  // keep this M's P, and its cache, until done
+// gosched_m is where Gosched's mcall lands, on g0.
+static void gosched_m(g* gp) { goschedImpl(gp); }
+
+// goyield is like Gosched, but it puts the G on the local run queue (tail)
+// instead of the global one; used by semrelease's handoff (Go: goyield).
+void goyield() { mcall(goyield_m); }
+
+// goyield_m is goyield's continuation on g0: like Gosched, but the
+// goroutine goes to the tail of the local run queue (Go: goyield_m).
+static void goyield_m(g* gp) {
+  p* pp = gp->m->p;
+  casgstatus(gp, _Grunning, _Grunnable);
+  dropg();
+  runqput(pp, gp, false);
+  schedule();
+}
+
+// goexit1 is called by runtime.goexit when a goroutine's entry returns.
+void goexit1() {
+  mcall(goexit0);
+  __builtin_unreachable();  // the dead goroutine is never resumed
+}
+
+// goexit0 finishes gp on g0: gp is dead, its stack goes back to the cache and
+// the g to the free list; then schedule.
+static void goexit0(g* gp) {
+  m* mp = getg()->m;
   p* pp = mp->p;
-  if (pp->sudogn == 128) sudogcacheSpill(pp);
-  pp->sudogcache[pp->sudogn++] = s;
-  releasem(mp);
+  casgstatus(gp, _Grunning, _Gdead);
+  bool locked = gp->lockedm != nullptr;
+  gp->lockedm = nullptr;
+  mp->lockedg = nullptr;
+  gp->preempt = false;
+  gp->param = nullptr;
+  gp->waitreason = waitReason::zero;
+  gp->startfn = nullptr;
+  gp->startarg = nullptr;
+  dropg();
+  gp->ehstate[0] = gp->ehstate[1] = nullptr;
+  if (mp->lockedInt != 0) {
+    print("invalid m->lockedInt = ", mp->lockedInt, "\n");
+    throw_("internal lockOSThread error");
+  }
+  mp->lockedExt = 0;
+  gfput(pp, gp);
+  if (locked) {
+    // The goroutine ended while locked to this thread, possibly after
+    // changing the thread's kernel state in some odd way, so the thread
+    // must not be reused for other goroutines. End it instead: jump back
+    // to mstart1's gosave, after which mstart0 calls mexit.
+    mp->g0->sched.ret = 1;
+    gogo(&mp->g0->sched);
+  }
+  schedule();
 }
-
-// sync_runtime_canSpin says whether a contended gort::mutex may spin
-// actively (Go: sync_runtime_canSpin). That mutex ends up yielding to the
-// scheduler, so spinning is granted sparingly: for the first few rounds
-// only, with more than one CPU and GOMAXPROCS above 1, while some other P
-// is running, and while this P's local queue is empty. Unlike the runtime's
-// own lock it never spins passively (yielding the thread): the global queue
-// or other Ps may hold work this M should run instead.
-bool sync_runtime_canSpin(int i) {
-  if (i >= 4 || ncpu <= 1 || gomaxprocs <= int32(sched.npidle.load() + sched.nmspinning.load()) + 1) return false;
-  if (p* pp = getg()->m->p; !runqempty(pp)) return false;
-  return true;
-}
-
-void sync_runtime_doSpin() { arch::procyield(30); }
-
-// ---- goroutine creation ----
 
 // malg allocates a new g (Go: malg). Difference from Go: no stack yet; it is
 // attached when the goroutine first runs (see g::stacksize).
@@ -1399,13 +1505,13 @@ g* malg() {
   return new (v) g();
 }
 
-void allgadd(g* gp) {
-  if (readgstatus(gp) == _Gidle) throw_("allgadd: bad status Gidle");
-  lock(&allglock);
-  gp->alllink = allgs;
-  allgs = gp;
-  allglen.fetch_add(1, std::memory_order_release);
-  unlock(&allglock);
+// newproc makes a goroutine that will run fn(arg) and queues it to be run
+// (Go: newproc). Go runs newproc1 on the system stack because
+// goroutine stacks start small; ours are fixed and large, so it runs here.
+g* newproc(void (*fn)(void*), void* arg) {
+  g* gp = getg();
+  uintptr pc = reinterpret_cast<uintptr>(__builtin_return_address(0));
+  return newproc1(fn, arg, gp->m->curg, pc, true);
 }
 
 // newproc1 prepares a new g in state _Gdead that will run fn(arg) (Go:
@@ -1428,8 +1534,7 @@ g* newproc1(void (*fn)(void*), void* arg, g* callergp, uintptr callerpc, bool st
   newg->sched.g_ = newg;
   // A new goroutine inherits the floating-point environment of its creator,
   // as a new thread does.
-  asm volatile("stmxcsr %0" : "=m"(newg->sched.mxcsr));
-  asm volatile("fnstcw %0" : "=m"(newg->sched.fpcw));
+  savefpcontrol(&newg->sched);
   newg->stacksize = fn == &main ? mainStackSize : startingStackSize;
   newg->startfn = fn;
   newg->startarg = arg;
@@ -1465,115 +1570,6 @@ void newproc_start(g* newg) {
   releasem(mp);
   if (newg->goid == 1) boottrace(bootstep::newproc, "runtime.main as goroutine", 1);
 }
-
-// newproc makes a goroutine that will run fn(arg) and queues it to be run
-// (Go: newproc). Go runs newproc1 on the system stack because
-// goroutine stacks start small; ours are fixed and large, so it runs here.
-g* newproc(void (*fn)(void*), void* arg) {
-  g* gp = getg();
-  uintptr pc = reinterpret_cast<uintptr>(__builtin_return_address(0));
-  return newproc1(fn, arg, gp->m->curg, pc, true);
-}
-
-// ---- goroutine exit ----
-
-// goexit0 finishes gp on g0: gp is dead, its stack goes back to the cache and
-// the g to the free list; then schedule.
-static void goexit0(g* gp) {
-  m* mp = getg()->m;
-  p* pp = mp->p;
-  casgstatus(gp, _Grunning, _Gdead);
-  bool locked = gp->lockedm != nullptr;
-  gp->lockedm = nullptr;
-  mp->lockedg = nullptr;
-  gp->preempt = false;
-  gp->param = nullptr;
-  gp->waitreason = waitReason::zero;
-  gp->startfn = nullptr;
-  gp->startarg = nullptr;
-  dropg();
-  gp->ehstate[0] = gp->ehstate[1] = nullptr;
-  if (mp->lockedInt != 0) {
-    print("invalid m->lockedInt = ", mp->lockedInt, "\n");
-    throw_("internal lockOSThread error");
-  }
-  mp->lockedExt = 0;
-  gfput(pp, gp);
-  if (locked) {
-    // The goroutine ended while locked to this thread, possibly after
-    // changing the thread's kernel state in some odd way, so the thread
-    // must not be reused for other goroutines. End it instead: jump back
-    // to mstart1's gosave, after which mstart0 calls mexit.
-    mp->g0->sched.ret = 1;
-    gogo(&mp->g0->sched);
-  }
-  schedule();
-}
-
-// goexit1 is called by runtime.goexit when a goroutine's entry returns.
-void goexit1() {
-  mcall(goexit0);
-  __builtin_unreachable();  // the dead goroutine is never resumed
-}
-
-// ---- Gosched ----
-
-static void goschedImpl(g* gp) {
-  uint32 status = readgstatus(gp);
-  if (status != _Grunning) {
-    print("runtime: gosched: bad g status ", status, "\n");
-    throw_("bad g status");
-  }
-  casgstatus(gp, _Grunning, _Grunnable);
-  dropg();
-  m* mp = getg()->m;
-  p* pp = mp->p;
-  lock(&sched.lock);
-  globrunqput(gp);
-  // Our shortcut: when this P's local queue is empty, schedule() would go
-  // straight to the global queue (the fairness check and the ordinary path
-  // both take its head), locking sched.lock again. Take the next G now,
-  // under the lock already held: the same choice, one lock round trip less.
-  // Only that one G: findrunnable takes a batch to spare later lock round
-  // trips, but a goroutine that yields takes sched.lock at its next yield
-  // anyway, and a batch would be taken off the local queue with a CAS.
-  g* next = nullptr;
-  if (mp->lockedg == nullptr && !mp->spinning && sched.gcwaiting.load() == 0 && runqempty(pp)) {
-    next = globrunqget(pp, 1);
-    if (next != nullptr && next->lockedm != nullptr) {
-      globrunqputhead(next);
-      next = nullptr;
-    }
-  }
-  unlock(&sched.lock);
-  if (next != nullptr) {
-    pp->preempt = false;
-    execute(next, false);
-  }
-  schedule();
-}
-
-// gosched_m is where Gosched's mcall lands, on g0.
-static void gosched_m(g* gp) { goschedImpl(gp); }
-
-// Gosched gives up the P so that other goroutines get a turn. The caller is
-// not suspended: it waits in the global run queue and carries on by itself
-// when it is picked again.
-void Gosched() { mcall(gosched_m); }
-
-// goyield_m is goyield's continuation on g0: like Gosched, but the
-// goroutine goes to the tail of the local run queue (Go: goyield_m).
-static void goyield_m(g* gp) {
-  p* pp = gp->m->p;
-  casgstatus(gp, _Grunning, _Grunnable);
-  dropg();
-  runqput(pp, gp, false);
-  schedule();
-}
-
-void goyield() { mcall(goyield_m); }
-
-// ---- locking goroutines to threads ----
 
 // dolockOSThread links the current goroutine and its M to each other;
 // LockOSThread and lockOSThread below call it once they have raised their
@@ -1624,171 +1620,16 @@ void unlockOSThread() {
   dounlockOSThread();
 }
 
-// ---- stopping the world ----
-
-// preemptall asks every running goroutine to stop (Go: preemptall).
-//
-// Difference from Go (until the preemption issue): nothing forces a
-// goroutine to notice the request. A goroutine stops at its next call into
-// the scheduler (gosched, a blocking operation, exit), so a world stop
-// waits for goroutines that compute without one.
-static void preemptall() {
-  for (int32 i = 0; i < gomaxprocs; i++) {
-    p* pp = allp[i];
-    if (pp->status != _Prunning) continue;
-    pp->preempt = true;
-    if (m* mp = pp->m; mp != nullptr)
-      if (g* gp = mp->curg; gp != nullptr) gp->preempt = true;
-  }
+// gcount is the number of live goroutines (Go: gcount).
+int32 gcount() {
+  int64 n = int64(allglen.load()) - sched.gFree.n - int64(sched.ngsys.load());
+  for (int32 i = 0; i < gomaxprocs; i++) n -= allp[i]->gFree.n;
+  // The counts above change under our feet, so the total may be off; it is
+  // at least 1 all the same, for the goroutine that is running this.
+  return n < 1 ? 1 : int32(n);
 }
 
-// freezetheworld makes the other Ms stop at their next scheduling point,
-// while a fatal report is printed: like a stop of the world, but without
-// waiting, since the caller may hold any lock or be on any stack (Go:
-// freezetheworld). stopwait is set so large that no stopping M ever
-// thinks it is the last one.
-void freezetheworld() {
-  for (int i = 0; i < 5; i++) {
-    sched.stopwait = 0x7fffffff;  // Go: freezeStopWait
-    sched.gcwaiting.store(1);
-    preemptall();
-    if (gomaxprocs <= 1) break;
-    usleep(1000);
-  }
-}
-
-// stopTheWorldWithSema stops every P: the idle ones at once, the running
-// ones when their M next enters the scheduler (gcstopm). The caller holds
-// worldsema and is not preemptible (Go: stopTheWorldWithSema).
-static void stopTheWorldWithSema() {
-  g* gp = getg();
-  // An M that holds a lock could never stop another M that is blocked
-  // waiting for that same lock.
-  if (gp->m->locks > 0) throw_("stopTheWorld: holding locks");
-
-  lock(&sched.lock);
-  sched.stopwait = gomaxprocs;
-  sched.gcwaiting.store(1);
-  preemptall();
-  // stop current P
-  gp->m->p->status = _Pgcstop;  // _Pgcstop here only aids diagnosis
-  sched.stopwait--;
-  // (syscall issue) retake Ps in _Psyscall here.
-  // stop idle P's
-  for (;;) {
-    p* pp = pidleget();
-    if (pp == nullptr) break;
-    pp->status = _Pgcstop;
-    sched.stopwait--;
-  }
-  bool wait = sched.stopwait > 0;
-  unlock(&sched.lock);
-
-  // The Ps still running stop on their own: wait for them.
-  if (wait) {
-    for (;;) {
-      // Every 100 us, ask again: a race may have lost a preemption request.
-      if (notetsleep(&sched.stopnote, 100 * 1000)) {
-        noteclear(&sched.stopnote);
-        break;
-      }
-      preemptall();
-    }
-  }
-
-  // sanity checks
-  const char* bad = nullptr;
-  if (sched.stopwait != 0) {
-    bad = "stopTheWorld: not stopped (stopwait != 0)";
-  } else {
-    for (int32 i = 0; i < gomaxprocs; i++)
-      if (allp[i]->status != _Pgcstop) bad = "stopTheWorld: not stopped (status != _Pgcstop)";
-  }
-  if (bad != nullptr) throw_(bad);
-}
-
-// startTheWorldWithSema restarts the Ps after a stop, applying a pending
-// GOMAXPROCS change, and gives each P with work an M (Go:
-// startTheWorldWithSema).
-static void startTheWorldWithSema() {
-  m* mp = acquirem();  // not preemptible: the Ps below pass through locals
-  // (netpoll issue) inject the goroutines netpoll(0) finds.
-  lock(&sched.lock);
-  int32 procs = gomaxprocs;
-  if (newprocs != 0) {
-    procs = newprocs;
-    newprocs = 0;
-  }
-  p* p1 = procresize(procs);
-  sched.gcwaiting.store(0);
-  if (sched.sysmonwait.load()) {
-    sched.sysmonwait.store(false);
-    notewakeup(&sched.sysmonnote);
-  }
-  unlock(&sched.lock);
-
-  while (p1 != nullptr) {
-    p* pp = p1;
-    p1 = p1->link;
-    if (pp->m != nullptr) {
-      m* nmp = pp->m;
-      pp->m = nullptr;
-      if (nmp->nextp != nullptr) throw_("startTheWorld: inconsistent mp->nextp");
-      nmp->nextp = pp;
-      notewakeup(&nmp->park);
-    } else {
-      // No M is waiting for this P: create one for it right here.
-      newm(nullptr, pp, -1);
-    }
-  }
-
-  // Wake one P more, in case the local or global queues hold more runnable
-  // goroutines than the Ps just started can take. If they do not, that P's
-  // M finds nothing and parks again; if there is much more, resetspinning
-  // goes on waking further Ps as needed.
-  wakep();
-  releasem(mp);
-}
-
-// gcstopm parks the current M, giving up its P, for a stop of the world;
-// it returns once the world has been started again (Go: gcstopm).
-void gcstopm() {
-  m* mp = getg()->m;
-  if (sched.gcwaiting.load() == 0) throw_("gcstopm: not waiting for gc");
-  if (mp->spinning) {
-    mp->spinning = false;
-    // A plain decrement of nmspinning is enough: when the world restarts,
-    // startTheWorld wakes whatever threads are needed.
-    if (int32(sched.nmspinning.fetch_sub(1)) - 1 < 0) throw_("gcstopm: negative nmspinning");
-  }
-  p* pp = releasep();
-  lock(&sched.lock);
-  pp->status = _Pgcstop;
-  sched.stopwait--;
-  if (sched.stopwait == 0) notewakeup(&sched.stopnote);
-  unlock(&sched.lock);
-  stopm();
-}
-
-// GOMAXPROCS sets the number of Ps and returns the previous setting; n <= 0
-// only queries (Go: runtime.GOMAXPROCS). Called on a goroutine. As in Go,
-// any n is taken (the GOMAXPROCS variable is limited to 1024 only to catch
-// typos at start).
-int32 GOMAXPROCS(int32 n) {
-  lock(&sched.lock);
-  int32 ret = gomaxprocs;
-  unlock(&sched.lock);
-  if (n <= 0 || n == ret) return ret;
-
-  semacquire(&sched.worldsema);
-  systemstack([] { stopTheWorldWithSema(); });
-  newprocs = n;
-  systemstack([] { startTheWorldWithSema(); });
-  semrelease(&sched.worldsema);
-  return ret;
-}
-
-// ---- Ps ----
+int32 mcount() { return int32(sched.mnext - sched.nmfreed); }
 
 // pinit sets up pp, either a new P or one destroyed by an earlier shrink,
 // and leaves it in _Pgcstop (Go: p.init).
@@ -1949,163 +1790,59 @@ p* releasep() {
   return pp;
 }
 
-// updateTimerPMask clears pp's timerpMask bit if its heap is empty (Go:
-// updateTimerPMask). The mask is kept up to date only here and in pidleget,
-// not on every timer operation, which would put a shared word on the
-// timers' hot path: a running P may start a timer at any moment, so its
-// bit stays set; an idle P cannot start one, so if it goes idle without
-// timers its bit may be cleared. An idle P whose timers were run by
-// thieves keeps its bit until it runs again.
-static void updateTimerPMask(p* pp) {
-  if (pp->numTimers.load() > 0) return;
-  // Another P may be moving one of pp's timers (checkTimers on a
-  // timerModified one takes it out and puts it back, so numTimers dips
-  // to 0 for a moment): decide under timersLock.
-  lock(&pp->timersLock);
-  if (pp->numTimers.load() == 0) pMaskClear(timerpMask, pp->id);
-  unlock(&pp->timersLock);
-}
-
-// pidleput adds pp, whose run queue must be empty, to the idle P list and
-// sets its idlepMask bit (and clears its timerpMask bit if it has no
-// timers). The caller holds sched.lock.
-void pidleput(p* pp) {
-  if (!runqempty(pp)) throw_("pidleput: P has non-empty run queue");
-  updateTimerPMask(pp);
-  pMaskSet(idlepMask, pp->id);
-  pp->link = sched.pidle;
-  sched.pidle = pp;
-  sched.npidle.fetch_add(1);
-}
-
-// pidleget takes a P off the idle list, clearing its idlepMask bit, or
-// returns null when no P is idle. The caller holds sched.lock.
-p* pidleget() {
-  p* pp = sched.pidle;
-  if (pp != nullptr) {
-    // Its M may start timers from now on.
-    pMaskSet(timerpMask, pp->id);
-    pMaskClear(idlepMask, pp->id);
-    sched.pidle = pp->link;
-    sched.npidle.fetch_sub(1);
-  }
-  return pp;
-}
-
-// gcount is the number of live goroutines (Go: gcount).
-int32 gcount() {
-  int64 n = int64(allglen.load()) - sched.gFree.n - int64(sched.ngsys.load());
-  for (int32 i = 0; i < gomaxprocs; i++) n -= allp[i]->gFree.n;
-  // The counts above change under our feet, so the total may be off; it is
-  // at least 1 all the same, for the goroutine that is running this.
-  return n < 1 ? 1 : int32(n);
-}
-
-// ---- sysmon ----
-
-// schedtrace prints one line of scheduler state, and with detailed the
-// state of every P, M and G, in Go's format (GODEBUG=schedtrace=N,
-// scheddetail=1).
-void schedtrace(bool detailed) {
-  int64 now = nanotime();
-  if (starttime == 0) starttime = now;
-
+// incidlelocked counts Ms parked while locked to a goroutine, which
+// checkdead must not count as running.
+void incidlelocked(int32 v) {
   lock(&sched.lock);
-  print("SCHED ", (now - starttime) / 1000000, "ms: gomaxprocs=", gomaxprocs, " idleprocs=", sched.npidle.load(),
-        " threads=", mcount(), " spinningthreads=", sched.nmspinning.load(), " idlethreads=", sched.nmidle,
-        " runqueue=", sched.runqsize);
-  if (detailed) {
-    print(" gcwaiting=", sched.gcwaiting.load(), " nmidlelocked=", sched.nmidlelocked, " stopwait=", sched.stopwait,
-          " sysmonwait=", uint32(sched.sysmonwait.load()), "\n");
-  }
-  // Read P, M and G fields with care: sched.lock does not freeze most of
-  // them. p->m, say, may become null between a test and a use, so that
-  // (p->m ? p->m->id : -1) could crash; each pointer is loaded only once.
-  for (int32 i = 0; i < gomaxprocs; i++) {
-    p* pp = allp[i];
-    m* mp = __atomic_load_n(&pp->m, __ATOMIC_RELAXED);
-    uint32 h = pp->runqhead.load();
-    uint32 t = pp->runqtail.load();
-    if (detailed) {
-      int64 id = mp != nullptr ? mp->id : -1;
-      print("  P", i, ": status=", pp->status, " schedtick=", pp->schedtick, " syscalltick=", pp->syscalltick, " m=", id,
-            " runqsize=", t - h, " gfreecnt=", pp->gFree.n,
-            " timerslen=", __atomic_load_n(&pp->timers.n, __ATOMIC_RELAXED), "\n");
-    } else {
-      // The short form gives each P's run queue length, all in one
-      // bracketed list: [len1 len2 len3 len4]
-      print(" ");
-      if (i == 0) print("[");
-      print(t - h);
-      if (i == gomaxprocs - 1) print("]\n");
-    }
-  }
-
-  if (!detailed) {
-    unlock(&sched.lock);
-    return;
-  }
-
-  for (m* mp = __atomic_load_n(&allm, __ATOMIC_ACQUIRE); mp != nullptr; mp = mp->alllink) {
-    p* pp = __atomic_load_n(&mp->p, __ATOMIC_RELAXED);
-    g* gp = __atomic_load_n(&mp->curg, __ATOMIC_RELAXED);
-    g* lockedg = __atomic_load_n(&mp->lockedg, __ATOMIC_RELAXED);
-    int32 id1 = pp != nullptr ? pp->id : -1;
-    int64 id2 = gp != nullptr ? gp->goid : -1;
-    int64 id3 = lockedg != nullptr ? lockedg->goid : -1;
-    print("  M", mp->id, ": p=", id1, " curg=", id2, " mallocing=", mp->mallocing, " throwing=", mp->throwing,
-          " preemptoff=", "", " locks=", mp->locks, " dying=", mp->dying, " spinning=", mp->spinning,
-          " blocked=", mp->blocked, " lockedg=", id3, "\n");
-  }
-
-  lock(&allglock);
-  for (g* gp = allgs; gp != nullptr; gp = gp->alllink) {
-    m* mp = __atomic_load_n(&gp->m, __ATOMIC_RELAXED);
-    m* lockedm = __atomic_load_n(&gp->lockedm, __ATOMIC_RELAXED);
-    int64 id1 = mp != nullptr ? mp->id : -1;
-    int64 id2 = lockedm != nullptr ? lockedm->id : -1;
-    print("  G", gp->goid, ": status=", readgstatus(gp), "(", waitReasonString(gp->waitreason), ") m=", id1,
-          " lockedm=", id2, "\n");
-  }
-  unlock(&allglock);
+  sched.nmidlelocked += v;
+  if (v > 0) checkdead();
   unlock(&sched.lock);
 }
 
-// sysmon has an M of its own and never holds a P, so it runs no goroutine
-// (Go: sysmon; Go adds that this rules out write barriers there). It
-// wakes up every 20us at first, doubling its sleep after 1 ms of finding
-// nothing to do, up to 10 ms; while every P is idle it sleeps on
-// sched.sysmonnote until the scheduler wakes it (deep sleep).
+// checkdead checks for a deadlock: no M is running user code and none can
+// start. It is called when an M goes idle. sched.lock must be held.
 //
-// In this issue sysmon drives schedtrace; retake (preemption, syscall
-// handoff) and the periodic netpoll will plug in where marked.
-// runqsbusy reports whether a running P has goroutines queued.
-static bool runqsbusy() {
-  int32 n = __atomic_load_n(&gomaxprocs, __ATOMIC_ACQUIRE);
-  p** ps = __atomic_load_n(&allp, __ATOMIC_ACQUIRE);
-  std::atomic<uint32>* mask = __atomic_load_n(&idlepMask, __ATOMIC_ACQUIRE);
-  for (int32 i = 0; i < n; i++)
-    if (!pMaskRead(mask, uint32(i)) && !runqempty(ps[i])) return true;
-  return false;
-}
-
-// markwaitsince stamps the goroutines that are blocked and not yet stamped
-// with the time, for the "N minutes" of goroutine dumps (Go stamps g.waitsince
-// the same way when its collector scans a blocked goroutine; gort has no
-// collector, and sysmon does it every scavenger period). A goroutine that
-// runs again meanwhile has its stamp cleared by execute; if it started
-// running while we stamped, the stamp is taken back.
-static void markwaitsince(int64 now) {
-  for (g* gp = __atomic_load_n(&allgs, __ATOMIC_ACQUIRE); gp != nullptr; gp = gp->alllink) {
+// While a timer is pending there is no deadlock: the M sleeping in netpoll
+// counts as running, and in any case a P with timers will wake someone.
+void checkdead() {
+  if (panicking.load() > 0) return;
+  int32 run = mcount() - sched.nmidle - sched.nmidlelocked - sched.nmsys;
+  if (run > 0) return;
+  if (run < 0) {
+    print("runtime: checkdead: nmidle=", sched.nmidle, " nmidlelocked=", sched.nmidlelocked, " mcount=", mcount(),
+          " nmsys=", sched.nmsys, "\n");
+    throw_("checkdead: inconsistent counts");
+  }
+  int32 grunning = 0;
+  lock(&allglock);
+  for (g* gp = allgs; gp != nullptr; gp = gp->alllink) {
     uint32 s = readgstatus(gp);
-    if ((s != _Gwaiting && s != _Gsyscall) || __atomic_load_n(&gp->waitsince, __ATOMIC_RELAXED) != 0) continue;
-    __atomic_store_n(&gp->waitsince, now, __ATOMIC_SEQ_CST);
-    s = readgstatus(gp);
-    if (s != _Gwaiting && s != _Gsyscall) {
-      int64 expect = now;
-      __atomic_compare_exchange_n(&gp->waitsince, &expect, 0, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+    switch (s) {
+      case _Gwaiting:
+      case _Gpreempted:
+        grunning++;
+        break;
+      case _Grunnable:
+      case _Grunning:
+      case _Gsyscall:
+        print("runtime: checkdead: find g ", gp->goid, " in status ", s, "\n");
+        throw_("checkdead: runnable g");
     }
   }
+  unlock(&allglock);
+  if (grunning == 0) {
+    unlock(&sched.lock);  // Go's crash dump (GODEBUG=scheddetail=1) locks it
+    fatal("no goroutines (main called runtime.Goexit) - deadlock!");
+  }
+
+  // Nothing runs, so the Ps' heaps hold still: a timer in any of them will
+  // make some goroutine runnable in time.
+  for (int32 i = 0; i < gomaxprocs; i++) {
+    if (__atomic_load_n(&allp[i]->timers.n, __ATOMIC_ACQUIRE) > 0) return;
+  }
+
+  unlock(&sched.lock);  // Go's crash dump (GODEBUG=scheddetail=1) locks it
+  fatal("all goroutines are asleep - deadlock!");
 }
 
 static constexpr int64 kScavengePeriod = 500 * 1000 * 1000;  // ns
@@ -2208,42 +1945,248 @@ static void sysmon() {
   }
 }
 
-// ---- runtime.main ----
+// sysmon has an M of its own and never holds a P, so it runs no goroutine
+// (Go: sysmon; Go adds that this rules out write barriers there). It
+// wakes up every 20us at first, doubling its sleep after 1 ms of finding
+// nothing to do, up to 10 ms; while every P is idle it sleeps on
+// sched.sysmonnote until the scheduler wakes it (deep sleep).
+//
+// In this issue sysmon drives schedtrace; retake (preemption, syscall
+// handoff) and the periodic netpoll will plug in where marked.
+// runqsbusy reports whether a running P has goroutines queued.
+static bool runqsbusy() {
+  int32 n = __atomic_load_n(&gomaxprocs, __ATOMIC_ACQUIRE);
+  p** ps = __atomic_load_n(&allp, __ATOMIC_ACQUIRE);
+  std::atomic<uint32>* mask = __atomic_load_n(&idlepMask, __ATOMIC_ACQUIRE);
+  for (int32 i = 0; i < n; i++)
+    if (!pMaskRead(mask, uint32(i)) && !runqempty(ps[i])) return true;
+  return false;
+}
 
-// main is the main goroutine (Go: runtime.main). It runs the program's
-// constructors ("package init"), then the user's main, then exits with its
-// status: when main returns, the process ends, whatever other goroutines are
-// doing.
-void main(void*) {
-  g* gp = getg();
-  mainStarted.store(true);
-  boottrace(bootstep::runtime_main);
-  // sysmon runs on its own M without a P, from now on.
-  systemstack([] { newm(sysmon, nullptr, -1); });
+// markwaitsince stamps the goroutines that are blocked and not yet stamped
+// with the time, for the "N minutes" of goroutine dumps (Go stamps g.waitsince
+// the same way when its collector scans a blocked goroutine; gort has no
+// collector, and sysmon does it every scavenger period). A goroutine that
+// runs again meanwhile has its stamp cleared by execute; if it started
+// running while we stamped, the stamp is taken back.
+static void markwaitsince(int64 now) {
+  for (g* gp = __atomic_load_n(&allgs, __ATOMIC_ACQUIRE); gp != nullptr; gp = gp->alllink) {
+    uint32 s = readgstatus(gp);
+    if ((s != _Gwaiting && s != _Gsyscall) || __atomic_load_n(&gp->waitsince, __ATOMIC_RELAXED) != 0) continue;
+    __atomic_store_n(&gp->waitsince, now, __ATOMIC_SEQ_CST);
+    s = readgstatus(gp);
+    if (s != _Gwaiting && s != _Gsyscall) {
+      int64 expect = now;
+      __atomic_compare_exchange_n(&gp->waitsince, &expect, 0, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+    }
+  }
+}
 
-  // While the constructors run, the main goroutine stays locked to the
-  // process's main thread. Few programs care, but some must make certain
-  // calls from that thread; such a program calls LockOSThread in a
-  // constructor, and the lock (with the main thread) then carries over to
-  // its main.
-  lockOSThread();
-  if (gp->m != &m0) throw_("runtime.main not on m0");
-  if (gort_crt_missing__link_with_gort_cxx_or_pkg_config != 0) throw_("runtime.main: bad crt");
+// preemptall asks every running goroutine to stop (Go: preemptall).
+//
+// Difference from Go (until the preemption issue): nothing forces a
+// goroutine to notice the request. A goroutine stops at its next call into
+// the scheduler (gosched, a blocking operation, exit), so a world stop
+// waits for goroutines that compute without one.
+static void preemptall() {
+  for (int32 i = 0; i < gomaxprocs; i++) {
+    p* pp = allp[i];
+    if (pp->status != _Prunning) continue;
+    pp->preempt = true;
+    if (m* mp = pp->m; mp != nullptr)
+      if (g* gp = mp->curg; gp != nullptr) gp->preempt = true;
+  }
+}
 
-  flavour_init(argc_, argv_, envp_);
-  unlockOSThread();
+// schedtrace prints one line of scheduler state, and with detailed the
+// state of every P, M and G, in Go's format (GODEBUG=schedtrace=N,
+// scheddetail=1).
+void schedtrace(bool detailed) {
+  int64 now = nanotime();
+  if (starttime == 0) starttime = now;
 
-  // Go's runtime.main has parked by now (gcenable waits for the background
-  // sweeper), so p.schedtick is past 0 when the user's main starts. We have
-  // no such step: count this as a scheduling round, or the schedtick%61
-  // fairness check would fire on main's first Gosched and hand the P back to
-  // main ahead of the goroutines it just started.
-  gp->m->p->schedtick++;
+  lock(&sched.lock);
+  print("SCHED ", (now - starttime) / 1000000, "ms: gomaxprocs=", gomaxprocs, " idleprocs=", sched.npidle.load(),
+        " threads=", mcount(), " spinningthreads=", sched.nmspinning.load(), " idlethreads=", sched.nmidle,
+        " runqueue=", sched.runqsize);
+  if (detailed) {
+    print(" gcwaiting=", sched.gcwaiting.load(), " nmidlelocked=", sched.nmidlelocked, " stopwait=", sched.stopwait,
+          " sysmonwait=", uint32(sched.sysmonwait.load()), "\n");
+  }
+  // Read P, M and G fields with care: sched.lock does not freeze most of
+  // them. p->m, say, may become null between a test and a use, so that
+  // (p->m ? p->m->id : -1) could crash; each pointer is loaded only once.
+  for (int32 i = 0; i < gomaxprocs; i++) {
+    p* pp = allp[i];
+    m* mp = __atomic_load_n(&pp->m, __ATOMIC_RELAXED);
+    uint32 h = pp->runqhead.load();
+    uint32 t = pp->runqtail.load();
+    if (detailed) {
+      int64 id = mp != nullptr ? mp->id : -1;
+      print("  P", i, ": status=", pp->status, " schedtick=", pp->schedtick, " syscalltick=", pp->syscalltick, " m=", id,
+            " runqsize=", t - h, " gfreecnt=", pp->gFree.n,
+            " timerslen=", __atomic_load_n(&pp->timers.n, __ATOMIC_RELAXED), "\n");
+    } else {
+      // The short form gives each P's run queue length, all in one
+      // bracketed list: [len1 len2 len3 len4]
+      print(" ");
+      if (i == 0) print("[");
+      print(t - h);
+      if (i == gomaxprocs - 1) print("]\n");
+    }
+  }
 
-  boottrace(bootstep::main);
-  int status = user_main(argc_, argv_, envp_);
-  boottrace(bootstep::exit, nullptr, status);
-  flavour_exit(status);
+  if (!detailed) {
+    unlock(&sched.lock);
+    return;
+  }
+
+  for (m* mp = __atomic_load_n(&allm, __ATOMIC_ACQUIRE); mp != nullptr; mp = mp->alllink) {
+    p* pp = __atomic_load_n(&mp->p, __ATOMIC_RELAXED);
+    g* gp = __atomic_load_n(&mp->curg, __ATOMIC_RELAXED);
+    g* lockedg = __atomic_load_n(&mp->lockedg, __ATOMIC_RELAXED);
+    int32 id1 = pp != nullptr ? pp->id : -1;
+    int64 id2 = gp != nullptr ? gp->goid : -1;
+    int64 id3 = lockedg != nullptr ? lockedg->goid : -1;
+    print("  M", mp->id, ": p=", id1, " curg=", id2, " mallocing=", mp->mallocing, " throwing=", mp->throwing,
+          " preemptoff=", "", " locks=", mp->locks, " dying=", mp->dying, " spinning=", mp->spinning,
+          " blocked=", mp->blocked, " lockedg=", id3, "\n");
+  }
+
+  lock(&allglock);
+  for (g* gp = allgs; gp != nullptr; gp = gp->alllink) {
+    m* mp = __atomic_load_n(&gp->m, __ATOMIC_RELAXED);
+    m* lockedm = __atomic_load_n(&gp->lockedm, __ATOMIC_RELAXED);
+    int64 id1 = mp != nullptr ? mp->id : -1;
+    int64 id2 = lockedm != nullptr ? lockedm->id : -1;
+    print("  G", gp->goid, ": status=", readgstatus(gp), "(", waitReasonString(gp->waitreason), ") m=", id1,
+          " lockedm=", id2, "\n");
+  }
+  unlock(&allglock);
+  unlock(&sched.lock);
+}
+
+// mput adds mp to the list of idle Ms, sched.midle; the caller holds
+// sched.lock (Go: mput). Go points out that it can be called during a stop
+// of the world, hence without write barriers; gort has none anyway.
+static void mput(m* mp) {
+  mp->schedlink = sched.midle;
+  sched.midle = mp;
+  sched.nmidle++;
+  checkdead();
+}
+
+// mget takes an M off the idle list, or returns null when the list is
+// empty. The caller holds sched.lock.
+static m* mget() {
+  m* mp = sched.midle;
+  if (mp != nullptr) {
+    sched.midle = mp->schedlink;
+    sched.nmidle--;
+  }
+  return mp;
+}
+
+static bool pMaskRead(std::atomic<uint32>* mask, uint32 id) {
+  return (mask[id / 32].load(std::memory_order_relaxed) & (1u << (id % 32))) != 0;
+}
+static void pMaskSet(std::atomic<uint32>* mask, int32 id) { mask[id / 32].fetch_or(1u << (id % 32)); }
+static void pMaskClear(std::atomic<uint32>* mask, int32 id) { mask[id / 32].fetch_and(~(1u << (id % 32))); }
+
+// updateTimerPMask clears pp's timerpMask bit if its heap is empty (Go:
+// updateTimerPMask). The mask is kept up to date only here and in pidleget,
+// not on every timer operation, which would put a shared word on the
+// timers' hot path: a running P may start a timer at any moment, so its
+// bit stays set; an idle P cannot start one, so if it goes idle without
+// timers its bit may be cleared. An idle P whose timers were run by
+// thieves keeps its bit until it runs again.
+static void updateTimerPMask(p* pp) {
+  if (pp->numTimers.load() > 0) return;
+  // Another P may be moving one of pp's timers (checkTimers on a
+  // timerModified one takes it out and puts it back, so numTimers dips
+  // to 0 for a moment): decide under timersLock.
+  lock(&pp->timersLock);
+  if (pp->numTimers.load() == 0) pMaskClear(timerpMask, pp->id);
+  unlock(&pp->timersLock);
+}
+
+// pidleput adds pp, whose run queue must be empty, to the idle P list and
+// sets its idlepMask bit (and clears its timerpMask bit if it has no
+// timers). The caller holds sched.lock.
+void pidleput(p* pp) {
+  if (!runqempty(pp)) throw_("pidleput: P has non-empty run queue");
+  updateTimerPMask(pp);
+  pMaskSet(idlepMask, pp->id);
+  pp->link = sched.pidle;
+  sched.pidle = pp;
+  sched.npidle.fetch_add(1);
+}
+
+// pidleget takes a P off the idle list, clearing its idlepMask bit, or
+// returns null when no P is idle. The caller holds sched.lock.
+p* pidleget() {
+  p* pp = sched.pidle;
+  if (pp != nullptr) {
+    // Its M may start timers from now on.
+    pMaskSet(timerpMask, pp->id);
+    pMaskClear(idlepMask, pp->id);
+    sched.pidle = pp->link;
+    sched.npidle.fetch_sub(1);
+  }
+  return pp;
+}
+
+// setMaxThreads sets sched.maxmcount and returns the previous value (Go:
+// runtime/debug.setMaxThreads).
+int32 setMaxThreads(int32 in) {
+  lock(&sched.lock);
+  int32 out = sched.maxmcount;
+  sched.maxmcount = in;
+  checkmcount();
+  unlock(&sched.lock);
+  return out;
+}
+
+// sync_runtime_canSpin says whether a contended gort::mutex may spin
+// actively (Go: sync_runtime_canSpin). That mutex ends up yielding to the
+// scheduler, so spinning is granted sparingly: for the first few rounds
+// only, with more than one CPU and GOMAXPROCS above 1, while some other P
+// is running, and while this P's local queue is empty. Unlike the runtime's
+// own lock it never spins passively (yielding the thread): the global queue
+// or other Ps may hold work this M should run instead.
+bool sync_runtime_canSpin(int i) {
+  if (i >= 4 || ncpu <= 1 || gomaxprocs <= int32(sched.npidle.load() + sched.nmspinning.load()) + 1) return false;
+  if (p* pp = getg()->m->p; !runqempty(pp)) return false;
+  return true;
+}
+
+void sync_runtime_doSpin() { arch::procyield(30); }
+
+static void stealOrderReset(uint32 count) {
+  stealOrder.count = count;
+  uint32* c = static_cast<uint32*>(persistentalloc(sizeof(uint32) * count, 4));
+  uint32 n = 0;
+  for (uint32 i = 1; i <= count; i++)
+    if (gcd(i, count) == 1) c[n++] = i;
+  // Publish the array before its length: thieves read them without a lock.
+  __atomic_store_n(&stealOrder.coprimes, c, __ATOMIC_RELEASE);
+  __atomic_store_n(&stealOrder.ncoprimes, n, __ATOMIC_RELEASE);
+}
+
+static randomEnum stealOrderStart(uint32 r) {
+  uint32 count = __atomic_load_n(&stealOrder.count, __ATOMIC_ACQUIRE);
+  uint32* c = __atomic_load_n(&stealOrder.coprimes, __ATOMIC_ACQUIRE);
+  uint32 n = __atomic_load_n(&stealOrder.ncoprimes, __ATOMIC_ACQUIRE);
+  return randomEnum{0, count, r % count, c[(r / count) % n]};
+}
+
+static uint32 gcd(uint32 a, uint32 b) {
+  while (b != 0) {
+    uint32 t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
 }
 
 }  // namespace gort::runtime

@@ -10,7 +10,7 @@
 #pragma once
 
 #include "runtime2.hpp"
-#include "../arch/amd64/syscall_linux_amd64.hpp"
+#include "syscall_linux_amd64.hpp"
 
 #define RUNTIME_SYM(name) asm("runtime." name)
 
@@ -20,16 +20,12 @@ namespace gort::runtime {
 // the executable; the hosted flavour shares %fs with glibc).
 extern __thread g* tlsg RUNTIME_SYM("tlsg") __attribute__((tls_model("initial-exec")));
 
-// getg returns the running goroutine (g0 when on the scheduler stack).
-// It is an asm volatile so the compiler re-reads it every time: after any call
-// that may switch goroutines the code may be on another thread, and a TLS
-// address computed before would be the old thread's. Never keep the address
-// of a thread-local across such a call.
-inline g* getg() {
-  g* gp;
-  asm volatile("movq %%fs:runtime.tlsg@tpoff, %0" : "=r"(gp));
-  return gp;
-}
+}  // namespace gort::runtime
+
+// getg, gostartcall, savefpcontrol (arch/$(ARCH)/).
+#include "sys_x86.hpp"
+
+namespace gort::runtime {
 
 // ---- assembly (arch/amd64/asm_amd64.S) ----
 [[noreturn]] void gogo(gobuf* buf) RUNTIME_SYM("gogo");
@@ -37,8 +33,6 @@ inline g* getg() {
 __attribute__((returns_twice)) uintptr gosave(gobuf* buf) RUNTIME_SYM("gosave");
 void mcall(void (*fn)(g*)) RUNTIME_SYM("mcall");
 void systemstack(void (*fn)(void*), void* arg) RUNTIME_SYM("systemstack");
-extern "C" char runtime_goexit[] asm("runtime.goexit");
-extern "C" char runtime_gostart[] asm("runtime.gostart");
 
 // systemstack for any callable (runs it on g0 and returns).
 template <class F>
@@ -71,6 +65,16 @@ struct dbgvar_set {
 extern dbgvar_set debug;
 
 // ---- os_linux.cpp ----
+// A new M's g0 stack (the runtime's scheduling stack for that thread), and
+// the guard below it. Committed lazily by the kernel.
+inline constexpr uintptr kM0StackSize = 256 << 10;
+inline constexpr uintptr kM0GuardSize = 64 << 10;
+// newosproc starts the thread of mp, which begins in the flavour's thread
+// entry and calls mstart_newthread (Go: newosproc); minit initialises the
+// new M on its own thread (Go: minit).
+void newosproc(m* mp) RUNTIME_SYM("newosproc");
+void mstart_newthread(m* mp, uintptr sp) RUNTIME_SYM("mstart_newthread");
+void minit() RUNTIME_SYM("minit");
 extern "C" void args(int argc, char** argv, void (*rtld_fini)()) RUNTIME_SYM("args");
 extern "C" void osinit() RUNTIME_SYM("osinit");
 int64 nanotime();
@@ -95,6 +99,11 @@ extern uintptr vdsoBase;
 
 // ---- runtime1.cpp ----
 const char* gogetenv(const char* name);
+// badenv reports a variable the runtime cannot use ("gort: NAME=... is not
+// valid: want ...") and exits 2; envsize reads a byte count with an
+// optional k/m/g suffix, in [min, max], def when unset.
+[[noreturn]] void badenv(const char* name, const char* value, const char* want);
+uintptr envsize(const char* name, uintptr def, uintptr min, uintptr max);
 bool atoi64(const char* s, int64* out);
 void parsedebugvars();
 // GOTRACEBACK: setTraceback parses none/single/all/system/crash or a number;
@@ -264,6 +273,12 @@ uintptr stackscavengeidle();
 // ---- proc.cpp ----
 extern "C" void schedinit() RUNTIME_SYM("schedinit");
 extern "C" [[noreturn]] void mstart() RUNTIME_SYM("mstart");
+void mstart0() RUNTIME_SYM("mstart0");
+int32 mcount();
+// Set by GOMAXPROCS, applied by the next startTheWorld (Go: newprocs).
+extern int32 newprocs;
+void stopTheWorld() RUNTIME_SYM("stopTheWorld");
+void startTheWorld() RUNTIME_SYM("startTheWorld");
 void main(void*) RUNTIME_SYM("main");
 g* newproc(void (*fn)(void*), void* arg) RUNTIME_SYM("newproc");
 g* newproc1(void (*fn)(void*), void* arg, g* callergp, uintptr callerpc, bool start);
@@ -281,10 +296,9 @@ inline void casgstatus(g* gp, uint32 oldval, uint32 newval) {
 }
 [[noreturn]] void schedule() RUNTIME_SYM("schedule");
 [[noreturn]] void execute(g* gp, bool inheritTime) RUNTIME_SYM("execute");
-g* findrunnable(bool* inheritTime, bool* tryWakeP) RUNTIME_SYM("findrunnable");
+g* findRunnable(bool* inheritTime, bool* tryWakeP) RUNTIME_SYM("findRunnable");
 void newm(void (*fn)(), p* pp, int64 id) RUNTIME_SYM("newm");
 void newm1(m* mp) RUNTIME_SYM("newm1");
-void mstart_newthread(m* mp, uintptr sp) RUNTIME_SYM("mstart_newthread");
 void startm(p* pp, bool spinning) RUNTIME_SYM("startm");
 void handoffp(p* pp) RUNTIME_SYM("handoffp");
 void wakep() RUNTIME_SYM("wakep");
@@ -327,22 +341,11 @@ inline void releasem(m* mp) {
 uint32 fastrand();
 
 // ---- parking (proc.cpp) ----
-// gopark puts the current goroutine into a waiting state and calls
-// unlockf(gp, lock) on the system stack. If unlockf returns false, the
-// goroutine is resumed at once. unlockf must not access this G's stack, as
-// it may be moved between the call to gopark and the call to unlockf. Note
-// that because unlockf is called after putting the G into a waiting state,
-// the G may have already been readied by the time unlockf is called unless
-// there is external synchronization preventing the G from being readied.
+// gopark, goparkunlock, goready, goyield: their contracts are at their
+// definitions in proc.cpp.
 void gopark(bool (*unlockf)(g*, void*), void* lock, waitReason reason) RUNTIME_SYM("gopark");
-// goparkunlock puts the current goroutine into a waiting state and unlocks
-// the lock. The goroutine can be made runnable again by calling goready(gp).
 void goparkunlock(mutex* lock, waitReason reason) RUNTIME_SYM("goparkunlock");
-// goready marks gp (status _Gwaiting) runnable and puts it in runnext of the
-// current P, then wakes an idle P if there is one (Go: goready -> ready).
 void goready(g* gp) RUNTIME_SYM("goready");
-// goyield is like Gosched, but puts the G on the local run queue (tail)
-// instead of the global one (Go: goyield; used by semrelease's handoff).
 void goyield() RUNTIME_SYM("goyield");
 sudog* acquireSudog() RUNTIME_SYM("acquireSudog");
 void releaseSudog(sudog* s) RUNTIME_SYM("releaseSudog");
@@ -395,26 +398,7 @@ void gfpurge(p* pp);
 // installterminate makes an uncaught exception a panic report (hosted).
 void installterminate();
 
-// ---- flavour hooks (boot/hosted.cpp) ----
-// Runs the program's constructors (Go: doInit of the main package).
-void flavour_init(int argc, char** argv, char** envp);
-// Ends the process with atexit handlers and destructors run once.
-[[noreturn]] void flavour_exit(int code);
-// Starts the thread of a new M on the stack [stk, stk+size) (its lowest
-// part is a guard): the thread calls mstart_newthread(mp, sp). Returns 0 or
-// an errno (newosproc reports it).
-int flavour_newosproc(m* mp, uintptr stk, uintptr size);
-// Reports whether the thread of an M that exited has finished with its
-// stack, which may then be freed.
-bool flavour_threadgone(m* mp);
-// Called by minit on the new thread: returns this thread's C++ exception
-// globals (struct __cxa_eh_globals), or null where there are none.
-void* flavour_minit();
-// General-purpose memory for runtime objects that are freed again
-// (channels): the hosted flavour's malloc. Null when out of memory.
-void* flavour_malloc(uintptr size, uintptr align);
-void flavour_free(void* v);
-
 }  // namespace gort::runtime
 
+#include "flavour.hpp"
 #include "time.hpp"

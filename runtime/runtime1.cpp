@@ -199,4 +199,33 @@ void boottrace(bootstep step, const char* detail, int64 n) {
   bootline(step, t, detail, n);
 }
 
+// badenv reports an environment variable the runtime cannot use and
+// exits (our addition: Go ignores most bad values silently).
+[[noreturn]] void badenv(const char* name, const char* value, const char* want) {
+  print("gort: ", name, "=\"", value, "\" is not valid: want ", want, "\n");
+  exit_group(2);
+}
+
+// envsize reads a byte count with an optional k/m/g suffix.
+uintptr envsize(const char* name, uintptr def, uintptr min, uintptr max) {
+  const char* s = gogetenv(name);
+  if (s == nullptr || *s == 0) return def;
+  char buf[32];
+  uintptr n = 0;
+  while (s[n] != 0 && n < sizeof buf - 1) buf[n] = s[n], n++;
+  buf[n] = 0;
+  uintptr mult = 1;
+  if (n > 0) {
+    switch (buf[n - 1]) {
+      case 'k': case 'K': mult = 1 << 10; buf[--n] = 0; break;
+      case 'm': case 'M': mult = 1 << 20; buf[--n] = 0; break;
+      case 'g': case 'G': mult = 1 << 30; buf[--n] = 0; break;
+    }
+  }
+  int64 v;
+  if (s[n + (mult != 1)] != 0 || !atoi64(buf, &v) || v <= 0 || uint64(v) > max / mult || uint64(v) * mult < min)
+    badenv(name, s, "a size from 16k to 1g, in bytes or with a k/m/g suffix");
+  return uintptr(v) * mult;
+}
+
 }  // namespace gort::runtime

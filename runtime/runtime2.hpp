@@ -17,7 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "../arch/amd64/asm.h"
+#include "asm.h"
 
 namespace gort::runtime {
 

@@ -24,6 +24,7 @@
 #include <sys/ucontext.h>
 
 #include "runtime.hpp"
+#include "signal_linux_amd64.hpp"
 #include "sys_linux.hpp"
 
 namespace gort::runtime {
@@ -148,22 +149,11 @@ static void raise(int sig) { syscall3(SYS_tgkill, arch::syscall0(SYS_getpid), sy
 // crash dumps core after a report under GOTRACEBACK=crash (Go: crash).
 [[noreturn]] static void crash() { dieFromSignal(SIGABRT); }
 
-static void dumpregs(const ucontext_t* uc) {
-  static const struct {
-    const char* name;
-    int reg;
-  } regs[] = {
-      {"rax    ", REG_RAX}, {"rbx    ", REG_RBX}, {"rcx    ", REG_RCX}, {"rdx    ", REG_RDX},
-      {"rdi    ", REG_RDI}, {"rsi    ", REG_RSI}, {"rbp    ", REG_RBP}, {"rsp    ", REG_RSP},
-      {"r8     ", REG_R8},  {"r9     ", REG_R9},  {"r10    ", REG_R10}, {"r11    ", REG_R11},
-      {"r12    ", REG_R12}, {"r13    ", REG_R13}, {"r14    ", REG_R14}, {"r15    ", REG_R15},
-      {"rip    ", REG_RIP}, {"rflags ", REG_EFL},
-  };
-  for (auto& r : regs) print(r.name, hex{uint64(uc->uc_mcontext.gregs[r.reg])}, "\n");
-  uint64 csgsfs = uint64(uc->uc_mcontext.gregs[REG_CSGSFS]);
-  print("cs     ", hex{csgsfs & 0xffff}, "\n");
-  print("fs     ", hex{(csgsfs >> 32) & 0xffff}, "\n");
-  print("gs     ", hex{(csgsfs >> 16) & 0xffff}, "\n");
+static void dumpregs(const sigctxt& c) {
+  for (const sigreg& r : sigregs) print(r.name, hex{uint64(c.regs()[r.reg])}, "\n");
+  print("cs     ", hex{c.cs()}, "\n");
+  print("fs     ", hex{c.fs()}, "\n");
+  print("gs     ", hex{c.gs()}, "\n");
 }
 
 // sigFromUser: sent by kill/tgkill/sigqueue rather than raised by a fault.
@@ -178,8 +168,9 @@ void sigtrampgo(int sig, siginfo_t* info, void* ctx) {
   m* mp = gp != nullptr ? gp->m : nullptr;
   const sigTabT* t = sigtab(sig);
   if (t == nullptr) return;
-  uintptr pc = uintptr(uc->uc_mcontext.gregs[REG_RIP]);
-  uintptr sp = uintptr(uc->uc_mcontext.gregs[REG_RSP]);
+  sigctxt c(ctx);
+  uintptr pc = c.pc();
+  uintptr sp = c.sp();
   uintptr addr = reinterpret_cast<uintptr>(info->si_addr);
   if (mp == nullptr) {
     // A thread that gort does not run (a library's thread): the signal's
@@ -260,7 +251,7 @@ void sigtrampgo(int sig, siginfo_t* info, void* ctx) {
     }
     tracebackothers(gp);
     print("\n");
-    dumpregs(uc);
+    dumpregs(c);
   }
   if (docrash) crash();
   exit_group(2);

@@ -6,7 +6,7 @@
 #include <linux/futex.h>
 #include <sys/syscall.h>
 
-#include "../arch/amd64/syscall_linux_amd64.hpp"
+#include "syscall_linux_amd64.hpp"
 
 namespace gort::runtime {
 

@@ -43,6 +43,7 @@
 #include <cstdlib>
 
 #include "runtime.hpp"
+#include "signal_linux_amd64.hpp"
 
 namespace gort::runtime {
 
@@ -440,15 +441,7 @@ void traceback(g* gp) {
   }
   unw_context_t ctx;
   __builtin_memset(&ctx, 0, sizeof ctx);
-  greg_t* r = ctx.uc_mcontext.gregs;
-  r[REG_RIP] = greg_t(gp->sched.pc);
-  r[REG_RSP] = greg_t(gp->sched.sp);
-  r[REG_RBP] = greg_t(gp->sched.bp);
-  r[REG_RBX] = greg_t(gp->sched.rbx);
-  r[REG_R12] = greg_t(gp->sched.r12);
-  r[REG_R13] = greg_t(gp->sched.r13);
-  r[REG_R14] = greg_t(gp->sched.r14);
-  r[REG_R15] = greg_t(gp->sched.r15);
+  gobufcontext(gp->sched, &ctx.uc_mcontext);
   unw_cursor_t c;
   if (unw_init_local(&c, &ctx) == 0) {
     tbopts o;

@@ -21,12 +21,12 @@ PROG_BINS   := $(foreach v,$(TEST_VARIANTS),$(foreach p,$(TEST_PROGS),$(O)/tests
 ORACLE_BINS := $(O)/tests/oracle/lifecycle $(O)/tests/oracle/cxx
 TEST_SRCS   := $(wildcard tests/unit/*.cpp tests/boot/*.cpp)
 TEST_BIN    := $(O)/tests/gort_tests
-TEST_CXXFLAGS = -std=c++20 -O1 -g -Wall -Wextra -Werror -I. -Itests
+TEST_CXXFLAGS = -std=c++20 -O1 -g -Wall -Wextra -Werror -I. -Iarch/$(ARCH) -Itests
 
 define prog_rule
 $(O)/tests/progs/$(1)/%: tests/progs/%.cpp $(SDK)
 	@mkdir -p $$(@D)
-	$(DRV) $(VFLAGS_$(1)) -g -Wall -Wextra -Werror -I. $$< -o $$@
+	$(DRV) $(VFLAGS_$(1)) -g -Wall -Wextra -Werror -I. -Iarch/$(ARCH) $$< -o $$@
 endef
 $(foreach v,$(TEST_VARIANTS),$(eval $(call prog_rule,$(v))))
 
@@ -48,9 +48,9 @@ $(O)/tests/wrong/static_hello: tests/wrong/hello.cpp $(SDK)
 	    -Wl,--defsym,_start=_rt0_amd64_linux,--defsym,_init=_rt0_amd64_linux,--defsym,_fini=_rt0_amd64_linux,--defsym,_DYNAMIC=0 \
 	    -L$(O)/lib -lgort -lgcc_eh -lunwind -ldw -lelf -lz -llzma -lbz2 -o $@
 
-$(TEST_BIN): $(TEST_SRCS) $(wildcard tests/*/*.hpp) $(LIB) $(O)/obj/boot/hosted.o
+$(TEST_BIN): $(TEST_SRCS) $(wildcard tests/*/*.hpp) $(LIB) $(O)/obj/boot/flavour_hosted.o
 	@mkdir -p $(@D)
-	$(CXX) $(TEST_CXXFLAGS) $(TEST_SRCS) $(O)/obj/boot/hosted.o $(LIB) $(GORT_LIBS) -lcriterion -o $@
+	$(CXX) $(TEST_CXXFLAGS) $(TEST_SRCS) $(O)/obj/boot/flavour_hosted.o $(LIB) $(GORT_LIBS) -lcriterion -o $@
 
 # `make install` into a scratch prefix, then build the demo with the
 # installed gort-c++ and with pkg-config, and run both.

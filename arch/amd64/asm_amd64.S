@@ -1,7 +1,6 @@
 /* arch/amd64/asm_amd64.S: goroutine context switching (Go: asm_amd64.s).
  *
- * The current g lives in one thread-local slot, runtime.tlsg (an initial-exec
- * TLS variable of the executable, reached as %fs:runtime.tlsg@tpoff). Every
+ * The current g lives in one thread-local slot, TLSG (go_tls.h). Every
  * routine here that changes goroutine also changes that slot.
  *
  * A goroutine stops running only at a call (mcall, gosave), so only the SysV
@@ -11,8 +10,7 @@
  * the C++ structures by static_assert in runtime/runtime2.hpp.
  */
 #include "asm.h"
-
-#define TLSG %fs:runtime.tlsg@tpoff
+#include "go_tls.h"
 
 /* save_gobuf BUF: store the caller's context in the gobuf at BUF, as seen
  * from the first instruction of a routine entered by `call`: resume pc =

@@ -1,0 +1,39 @@
+// runtime/flavour.hpp: the seam between the runtime and its flavour.
+//
+// One runtime core serves two flavours (DESIGN.md, "Two flavours, one
+// runtime"); what differs between them is only this: how the program's
+// constructors and exit run, how an M's thread is made and reaped, what
+// per-thread C++ state a thread has, and where general-purpose memory comes
+// from. Each flavour is one file that defines every function below:
+//
+//   boot/flavour_hosted.cpp  glibc and libstdc++ underneath: Ms are glibc
+//                            threads on our own g0 stacks; memory is malloc.
+//
+// The runtime core calls nothing else of its flavour, and the flavour calls
+// the runtime only through runtime.hpp.
+#pragma once
+
+#include "runtime2.hpp"
+
+namespace gort::runtime {
+
+// Runs the program's constructors (Go: doInit of the main package).
+void flavour_init(int argc, char** argv, char** envp);
+// Ends the process with atexit handlers and destructors run once.
+[[noreturn]] void flavour_exit(int code);
+// Starts the thread of a new M on the stack [stk, stk+size) (its lowest
+// part is a guard): the thread calls mstart_newthread(mp, sp). Returns 0 or
+// an errno (newosproc reports it).
+int flavour_newosproc(m* mp, uintptr stk, uintptr size);
+// Reports whether the thread of an M that exited has finished with its
+// stack, which may then be freed.
+bool flavour_threadgone(m* mp);
+// Called by minit on the new thread: returns this thread's C++ exception
+// globals (struct __cxa_eh_globals), or null where there are none.
+void* flavour_minit();
+// General-purpose memory for runtime objects that are freed again
+// (channels): the hosted flavour's malloc. Null when out of memory.
+void* flavour_malloc(uintptr size, uintptr align);
+void flavour_free(void* v);
+
+}  // namespace gort::runtime
