@@ -1,5 +1,6 @@
 # gort: Makefile. One file, sources found by wildcard; local overrides in
-# config.mak (not tracked), e.g. `CXX = clang++` or `OPT = -O0`.
+# config.mak (not tracked, read last so that it overrides anything here),
+# e.g. `CXX = clang++` or `OPT = -O0`.
 #
 #   make              build the runtime, the crt, gort-c++ and the demo into build/
 #   make test         install missing Debian packages, build, run every test
@@ -8,22 +9,29 @@
 #   make bench-diag   diagnostics behind figures in bench/README.md (bench/diag)
 #   make install PREFIX=/usr/local
 #   make demo         build and run examples/hello through the crt
+#
+# Switches: DEBUG=1 (-O0, and the runtime's debug checks: assertLockHeld,
+# ...), SANITIZE=address|thread|undefined (the runtime and every program
+# built through build/bin/gort-c++). Each combination builds into its own
+# directory (build, build-debug, build-address, ...), or O=DIR.
 
 CXX      ?= g++
 ARCH     ?= amd64
-O        ?= build
 PREFIX   ?= /usr/local
-OPT      ?= -O2
--include config.mak
+DEBUG    ?=
+SANITIZE ?=
+O        ?= build$(if $(DEBUG),-debug)$(if $(SANITIZE),-$(SANITIZE))
+OPT      ?= $(if $(DEBUG),-O0 -DGORT_DEBUG=1,-O2)
+SANFLAGS  = $(if $(SANITIZE),-fsanitize=$(SANITIZE))
 
 # Our code: warnings are errors. The runtime core is freestanding in spirit:
 # no exceptions, no RTTI, no stack protector (it runs before TLS is checked),
 # no thread-safe-statics guards (they would call libstdc++).
 WARN        = -Wall -Wextra -Werror
-RT_CXXFLAGS = -std=c++20 -Iarch/$(ARCH) $(OPT) -g -fno-omit-frame-pointer $(WARN) -fPIE \
+RT_CXXFLAGS = -std=c++20 -Iarch/$(ARCH) $(OPT) $(SANFLAGS) -g -fno-omit-frame-pointer $(WARN) -fPIE -MMD -MP \
               -fno-exceptions -fno-rtti -fno-stack-protector -fno-threadsafe-statics \
               -fno-tree-loop-distribute-patterns -fasynchronous-unwind-tables
-ASFLAGS     = -Iarch/$(ARCH) -g -fPIE -Wa,--noexecstack -Wa,--fatal-warnings $(WARN)
+ASFLAGS     = -Iarch/$(ARCH) -g -fPIE -MMD -MP -Wa,--noexecstack -Wa,--fatal-warnings $(WARN)
 
 RT_SRCS   := $(wildcard runtime/*.cpp)
 ARCH_SRCS := $(wildcard arch/$(ARCH)/*.S)
@@ -40,22 +48,29 @@ SDK   = $(LIB) $(CRT) $(DRV) $(HDRS)
 
 all: $(SDK) $(O)/demo/hello
 
-# The libraries a gort program links besides libgort.a (also in
-# scripts/gort-c++ and scripts/gort.pc.in). libgcc_s is named before
-# libunwind and kept even under --as-needed: libunwind.so also defines the
-# _Unwind_* functions, and C++ exceptions must keep using libgcc_s's.
-GORT_LIBS = -Wl,--push-state,--no-as-needed -lgcc_s -Wl,--pop-state -lunwind -ldw
+# The link line of a gort program, in one place: the Makefile's own
+# links, gort-c++ and gort.pc are all made from these two (the driver and
+# the .pc file from their .in templates at build time). The entry is our
+# crt's; libgcc_s is named before libunwind and kept even under
+# --as-needed: libunwind.so also defines the _Unwind_* functions, and C++
+# exceptions must keep using libgcc_s's.
+GORT_ENTRY = -nostartfiles @CRT@ -Wl,-e,_rt0_amd64_linux
+GORT_LIBS  = -Wl,--push-state,--no-as-needed -lgcc_s -Wl,--pop-state -lunwind -ldw
+SUBST_LINK = sed -e 's|@GORT_ENTRY@|$(GORT_ENTRY)|' -e 's|@GORT_LIBS@|$(GORT_LIBS)|' -e 's|@SANFLAGS@|$(SANFLAGS)|'
 
 # api.cpp includes the public header, whose gort::go uses try/catch.
 $(O)/obj/runtime/api.o: RT_CXXFLAGS += -fexceptions
 
-$(O)/obj/%.o: %.cpp $(wildcard runtime/*.hpp arch/amd64/*.h arch/amd64/*.hpp) $(HEADERS)
+# Header dependencies come from the compiler (-MMD), read below.
+$(O)/obj/%.o: %.cpp
 	@mkdir -p $(@D)
 	$(CXX) $(RT_CXXFLAGS) -c $< -o $@
 
-$(O)/obj/%.o: %.S arch/amd64/asm.h
+$(O)/obj/%.o: %.S
 	@mkdir -p $(@D)
 	$(CXX) $(ASFLAGS) -c $< -o $@
+
+-include $(shell find $(O)/obj -name '*.d' 2>/dev/null)
 
 # The gdb extension, embedded in the crt's .debug_gdb_scripts (gort-gdb(7)).
 $(O)/obj/boot/gdb_scripts.o: scripts/gort-gdb.py
@@ -82,9 +97,9 @@ $(CRT): $(CRT_OBJS)
 	@mkdir -p $(@D)
 	ld -r -o $@ $^
 
-$(DRV): scripts/gort-c++
+$(DRV): scripts/gort-c++.in Makefile
 	@mkdir -p $(@D)
-	cp $< $@ && chmod 755 $@
+	$(SUBST_LINK) -e 's|@CRT@|"$$crt"|' $< > $@ && chmod 755 $@
 
 $(O)/include/%: include/%
 	@mkdir -p $(@D)
@@ -151,12 +166,16 @@ install: $(SDK)
 	install -m 644 $(HEADERS) $(DESTDIR)$(PREFIX)/include/gort/
 	install -d $(DESTDIR)$(PREFIX)/share/gort
 	install -m 644 scripts/gort-gdb.py $(DESTDIR)$(PREFIX)/share/gort/gort-gdb.py
-	sed 's|@PREFIX@|$(PREFIX)|' scripts/gort.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/gort.pc
+	$(SUBST_LINK) -e 's|@PREFIX@|$(PREFIX)|' -e 's|@CRT@|$${libdir}/gort/crt-hosted.o|' scripts/gort.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/gort.pc
 	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 man/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
 	install -m 644 man/*.7 $(DESTDIR)$(PREFIX)/share/man/man7/
 
 clean:
 	rm -rf $(O)
+
+# Local overrides, last: they win over everything above.
+-include config.mak
 
 .PHONY: all demo deps test check bench deps-bench bench-floor bench-diag install clean

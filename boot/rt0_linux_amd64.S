@@ -70,7 +70,6 @@ runtime.rt0_go:
 	leaq	runtime.g0(%rip), %rdi
 	leaq	(-G0_STACK_SIZE+G0_STACK_SLACK)(%rsp), %rbx
 	movq	%rbx, g_stackguard0(%rdi)
-	movq	%rbx, g_stackguard1(%rdi)
 	movq	%rbx, g_stack_lo(%rdi)
 	movq	%rsp, g_stack_hi(%rdi)
 

@@ -143,4 +143,33 @@ bool notetsleep(note* n, int64 ns) {
   }
 }
 
+// The held-lock bookkeeping of debug builds (see assertLockHeld). An M
+// holds few locks at once; more than fit is itself reported, as is an
+// unlock of a lock this M does not hold (Go reports both under
+// staticlockranking): every runtime lock is released by the M that took
+// it, since an M holding one never switches goroutines.
+void lockHeldPush(m* mp, mutex* l) {
+  if (mp->locksHeldLen == int32(sizeof mp->locksHeld / sizeof mp->locksHeld[0])) throw_("too many locks held");
+  mp->locksHeld[mp->locksHeldLen++] = l;
+}
+
+void lockHeldPop(m* mp, mutex* l) {
+  for (int32 i = mp->locksHeldLen - 1; i >= 0; i--) {
+    if (mp->locksHeld[i] == l) {
+      for (int32 j = i; j < mp->locksHeldLen - 1; j++) mp->locksHeld[j] = mp->locksHeld[j + 1];
+      mp->locksHeldLen--;
+      return;
+    }
+  }
+  throw_("unlock of a lock this M does not hold");
+}
+
+void assertLockHeldSlow(mutex* l) {
+  g* gp = getg();
+  if (gp == nullptr) return;  // a thread with no M (unit tests): nothing recorded
+  for (int32 i = 0; i < gp->m->locksHeldLen; i++)
+    if (gp->m->locksHeld[i] == l) return;
+  throw_("not holding required lock!");
+}
+
 }  // namespace gort::runtime

@@ -5,9 +5,9 @@
 // timer started or moved earlier meanwhile cuts the sleep short through
 // netpollBreak (wakeNetPoller).
 //
-// The netpoller issue replaces this file with an epoll-based one (Go:
-// netpoll_epoll.go) with the same functions, sleeping in epoll_wait with
-// the timeout instead of on a note; findRunnable does not change.
+// What is missing is the poller itself: an epoll-based netpoll (Go:
+// netpoll_epoll.go) would keep these functions, sleeping in epoll_wait with
+// the timeout instead of on a note, and findRunnable would not change.
 #include "runtime.hpp"
 
 namespace gort::runtime {

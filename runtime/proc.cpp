@@ -199,7 +199,7 @@ void main(void*) {
   // no such step: count this as a scheduling round, or the schedtick%61
   // fairness check would fire on main's first Gosched and hand the P back to
   // main ahead of the goroutines it just started.
-  gp->m->p->schedtick++;
+  gp->m->p->schedtick.store(gp->m->p->schedtick.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
 
   boottrace(bootstep::main);
   int status = user_main(argc_, argv_, envp_);
@@ -361,7 +361,7 @@ void schedinit() {
 }
 
 static void checkmcount() {
-  // sched.lock must be held.
+  assertLockHeld(&sched.lock);
   if (mcount() > sched.maxmcount) {
     print("runtime: program exceeds ", sched.maxmcount, "-thread limit\n");
     throw_("thread exhaustion");
@@ -370,6 +370,7 @@ static void checkmcount() {
 
 // mReserveID returns the next M id (sched.lock must be held).
 static int64 mReserveID() {
+  assertLockHeld(&sched.lock);
   int64 id = sched.mnext;
   sched.mnext++;
   checkmcount();
@@ -479,14 +480,15 @@ static void stopTheWorldWithSema() {
   sched.gcwaiting.store(1);
   preemptall();
   // stop current P
-  gp->m->p->status = _Pgcstop;  // _Pgcstop here only aids diagnosis
+  gp->m->p->status.store(_Pgcstop, std::memory_order_relaxed);  // _Pgcstop here only aids diagnosis
   sched.stopwait--;
-  // (syscall issue) retake Ps in _Psyscall here.
+  // Go also stops the Ps in _Psyscall here; gort has no system-call state
+  // yet, so no P is ever in it.
   // stop idle P's
   for (;;) {
     p* pp = pidleget();
     if (pp == nullptr) break;
-    pp->status = _Pgcstop;
+    pp->status.store(_Pgcstop, std::memory_order_relaxed);
     sched.stopwait--;
   }
   bool wait = sched.stopwait > 0;
@@ -510,7 +512,7 @@ static void stopTheWorldWithSema() {
     bad = "stopTheWorld: not stopped (stopwait != 0)";
   } else {
     for (int32 i = 0; i < gomaxprocs; i++)
-      if (allp[i]->status != _Pgcstop) bad = "stopTheWorld: not stopped (status != _Pgcstop)";
+      if (allp[i]->status.load(std::memory_order_relaxed) != _Pgcstop) bad = "stopTheWorld: not stopped (status != _Pgcstop)";
   }
   if (bad != nullptr) throw_(bad);
 }
@@ -520,7 +522,8 @@ static void stopTheWorldWithSema() {
 // startTheWorldWithSema).
 static void startTheWorldWithSema() {
   m* mp = acquirem();  // not preemptible: the Ps below pass through locals
-  // (netpoll issue) inject the goroutines netpoll(0) finds.
+  // Go first injects the goroutines a netpoll(0) finds; gort's netpoll has
+  // no descriptors yet (netpoll_stub.cpp), so there are none.
   lock(&sched.lock);
   int32 procs = gomaxprocs;
   if (newprocs != 0) {
@@ -572,7 +575,6 @@ void mstart0() {
   g* gp = getg();
   if (gp->stack.lo == 0) throw_("mstart: g0 has no stack");
   gp->stackguard0 = gp->stack.lo + kStackGuard;
-  gp->stackguard1 = gp->stackguard0;
   mstart1();
   mexit(gp->m != &m0);
 }
@@ -819,7 +821,7 @@ void startm(p* pp, bool spinning) {
 // handoffp).
 void handoffp(p* pp) {
   // Work is queued (on pp or globally): give pp to an M right now.
-  if (!runqempty(pp) || sched.runqsize != 0) {
+  if (!runqempty(pp) || sched.runqsize.load(std::memory_order_relaxed) != 0) {
     startm(pp, false);
     return;
   }
@@ -833,18 +835,18 @@ void handoffp(p* pp) {
   }
   lock(&sched.lock);
   if (sched.gcwaiting.load() != 0) {
-    pp->status = _Pgcstop;
+    pp->status.store(_Pgcstop, std::memory_order_relaxed);
     sched.stopwait--;
     if (sched.stopwait == 0) notewakeup(&sched.stopnote);
     unlock(&sched.lock);
     return;
   }
-  if (sched.runqsize != 0) {
+  if (sched.runqsize.load(std::memory_order_relaxed) != 0) {
     unlock(&sched.lock);
     startm(pp, false);
     return;
   }
-  // (netpoll issue) when pp is the last running P and no M polls the
+  // Go wakes an M here when pp is the last running P and no M polls the
   // network, an M must be woken to take over the polling.
 
   // pp's timers still need an M when they are due. wakeNetPoller may start
@@ -915,7 +917,7 @@ void gcstopm() {
   }
   p* pp = releasep();
   lock(&sched.lock);
-  pp->status = _Pgcstop;
+  pp->status.store(_Pgcstop, std::memory_order_relaxed);
   sched.stopwait--;
   if (sched.stopwait == 0) notewakeup(&sched.stopnote);
   unlock(&sched.lock);
@@ -934,9 +936,9 @@ void execute(g* gp, bool inheritTime) {
   if (gp->stack.lo == 0) gostartstack(mp->p, gp);
   casgstatus(gp, _Grunnable, _Grunning);
   gp->waitsince = 0;
-  gp->preempt = false;
+  gp->preempt.store(false, std::memory_order_relaxed);
   gp->stackguard0 = gp->stack.lo + kStackGuard;
-  if (!inheritTime) mp->p->schedtick++;
+  if (!inheritTime) mp->p->schedtick.store(mp->p->schedtick.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   if (void** eh = static_cast<void**>(mp->ehglobals); eh != nullptr) {
     eh[0] = gp->ehstate[0];
     eh[1] = gp->ehstate[1];
@@ -996,7 +998,7 @@ top:
   // Every so often, serve the global queue before the local one, for
   // fairness: two goroutines that keep re-creating each other could
   // otherwise hold the local queue for ever, and the global one would starve.
-  if (pp->schedtick % 61 == 0 && sched.runqsize > 0) {
+  if (pp->schedtick.load(std::memory_order_relaxed) % 61 == 0 && sched.runqsize.load(std::memory_order_relaxed) > 0) {
     lock(&sched.lock);
     g* gp = globrunqget(pp, 1);
     unlock(&sched.lock);
@@ -1007,14 +1009,15 @@ top:
   if (g* gp = runqget(pp, inheritTime); gp != nullptr) return gp;
 
   // global runq
-  if (sched.runqsize != 0) {
+  if (sched.runqsize.load(std::memory_order_relaxed) != 0) {
     lock(&sched.lock);
     g* gp = globrunqget(pp, 0);
     unlock(&sched.lock);
     if (gp != nullptr) return gp;
   }
 
-  // (netpoll issue) a non-blocking netpoll here, when netpollWaiters > 0.
+  // Go polls the network here without blocking when netpollWaiters > 0;
+  // gort's netpoll has no descriptors yet (netpoll_stub.cpp).
 
   // Look for work on the other Ps, as a spinning M.
   //
@@ -1062,7 +1065,7 @@ top:
     unlock(&sched.lock);
     goto top;
   }
-  if (sched.runqsize != 0) {
+  if (sched.runqsize.load(std::memory_order_relaxed) != 0) {
     g* gp = globrunqget(pp, 0);
     unlock(&sched.lock);
     return gp;
@@ -1127,11 +1130,13 @@ top:
     pp = pidleget();
     unlock(&sched.lock);
     if (pp == nullptr) {
-      // (netpoll issue) injectglist(&list): the stub never returns any.
+      // Go injects the list's goroutines (injectglist); the stub's list is
+      // always empty.
       (void)list;
     } else {
       acquirep(pp);
-      // (netpoll issue) run a goroutine of list, inject the rest.
+      // Go runs a goroutine of the list here and injects the rest; the
+      // stub's list is always empty.
       if (wasSpinning) {
         mp->spinning = true;
         sched.nmspinning.fetch_add(1);
@@ -1288,7 +1293,7 @@ void schedule() {
 
 top:
   p* pp = mp->p;
-  pp->preempt = false;
+  pp->preempt.store(false, std::memory_order_relaxed);
 
   // Sanity check: a spinning M has found its own P's queue empty, so it
   // must still be empty. The check comes before timers run (checkTimers),
@@ -1436,7 +1441,7 @@ static void goschedImpl(g* gp) {
   }
   unlock(&sched.lock);
   if (next != nullptr) {
-    pp->preempt = false;
+    pp->preempt.store(false, std::memory_order_relaxed);
     execute(next, false);
   }
   schedule();
@@ -1474,7 +1479,7 @@ static void goexit0(g* gp) {
   bool locked = gp->lockedm != nullptr;
   gp->lockedm = nullptr;
   mp->lockedg = nullptr;
-  gp->preempt = false;
+  gp->preempt.store(false, std::memory_order_relaxed);
   gp->param = nullptr;
   gp->waitreason = waitReason::zero;
   gp->startfn = nullptr;
@@ -1635,7 +1640,7 @@ int32 mcount() { return int32(sched.mnext - sched.nmfreed); }
 // and leaves it in _Pgcstop (Go: p.init).
 static void pinit(p* pp, int32 id) {
   pp->id = id;
-  pp->status = _Pgcstop;
+  pp->status.store(_Pgcstop, std::memory_order_relaxed);
   // A new P may get timers at once (Go: p.init sets its timerpMask bit).
   pMaskSet(timerpMask, id);
 }
@@ -1680,13 +1685,14 @@ static void pdestroy(p* pp) {
     sched.sudogcache = sg;
   }
   unlock(&sched.sudoglock);
-  pp->status = _Pdead;
+  pp->status.store(_Pdead, std::memory_order_relaxed);
 }
 
 // procresize sets the number of Ps to nprocs (Go: procresize). The caller
 // holds sched.lock and has stopped the world. The result lists the Ps that
 // have goroutines queued; the caller must find Ms to run them.
 p* procresize(int32 nprocs) {
+  assertLockHeld(&sched.lock);
   int32 old = gomaxprocs;
   if (old < 0 || nprocs <= 0) throw_("procresize: invalid arg");
 
@@ -1723,14 +1729,14 @@ p* procresize(int32 nprocs) {
   m* mp = getg()->m;
   if (mp->p != nullptr && mp->p->id < nprocs) {
     // This M keeps the P it holds.
-    mp->p->status = _Prunning;
+    mp->p->status.store(_Prunning, std::memory_order_relaxed);
   } else {
     // Our P is going away, or we have none: switch to allp[0].
     if (mp->p != nullptr) mp->p->m = nullptr;
     mp->p = nullptr;
     p* pp = allp[0];
     pp->m = nullptr;
-    pp->status = _Pidle;
+    pp->status.store(_Pidle, std::memory_order_relaxed);
     acquirep(pp);
   }
 
@@ -1741,7 +1747,7 @@ p* procresize(int32 nprocs) {
   for (int32 i = nprocs - 1; i >= 0; i--) {
     p* pp = allp[i];
     if (mp->p == pp) continue;
-    pp->status = _Pidle;
+    pp->status.store(_Pidle, std::memory_order_relaxed);
     if (runqempty(pp)) {
       pidleput(pp);
     } else {
@@ -1766,13 +1772,13 @@ void acquirep(p* pp) { wirep(pp); }
 void wirep(p* pp) {
   m* mp = getg()->m;
   if (mp->p != nullptr) throw_("wirep: already in go");
-  if (pp->m != nullptr || pp->status != _Pidle) {
-    print("wirep: p->m=", pp->m != nullptr ? pp->m->id : 0, " p->status=", pp->status, "\n");
+  if (pp->m != nullptr || pp->status.load(std::memory_order_relaxed) != _Pidle) {
+    print("wirep: p->m=", pp->m != nullptr ? pp->m->id : 0, " p->status=", pp->status.load(std::memory_order_relaxed), "\n");
     throw_("wirep: invalid p state");
   }
   mp->p = pp;
   pp->m = mp;
-  pp->status = _Prunning;
+  pp->status.store(_Prunning, std::memory_order_relaxed);
 }
 
 // releasep unlinks the current M from its P and returns that P, now idle.
@@ -1780,13 +1786,13 @@ p* releasep() {
   m* mp = getg()->m;
   if (mp->p == nullptr) throw_("releasep: invalid arg");
   p* pp = mp->p;
-  if (pp->m != mp || pp->status != _Prunning) {
-    print("releasep: m=", mp->id, " p->status=", pp->status, "\n");
+  if (pp->m != mp || pp->status.load(std::memory_order_relaxed) != _Prunning) {
+    print("releasep: m=", mp->id, " p->status=", pp->status.load(std::memory_order_relaxed), "\n");
     throw_("releasep: invalid p state");
   }
   mp->p = nullptr;
   pp->m = nullptr;
-  pp->status = _Pidle;
+  pp->status.store(_Pidle, std::memory_order_relaxed);
   return pp;
 }
 
@@ -1805,6 +1811,7 @@ void incidlelocked(int32 v) {
 // While a timer is pending there is no deadlock: the M sleeping in netpoll
 // counts as running, and in any case a P with timers will wake someone.
 void checkdead() {
+  assertLockHeld(&sched.lock);
   if (panicking.load() > 0) return;
   int32 run = mcount() - sched.nmidle - sched.nmidlelocked - sched.nmsys;
   if (run > 0) return;
@@ -1851,6 +1858,14 @@ static constexpr int64 kScavengePeriod = 500 * 1000 * 1000;  // ns
 static constexpr int64 kForcegcperiod = int64(2) * 60 * 1000 * 1000 * 1000;
 static constexpr uintptr kPoolKeepHotStacks = 64;
 
+// sysmon has an M of its own and never holds a P, so it runs no goroutine
+// (Go: sysmon; Go adds that this rules out write barriers there). It
+// wakes up every 20us at first, doubling its sleep after 1 ms of finding
+// nothing to do, up to 10 ms; while every P is idle it sleeps on
+// sched.sysmonnote until the scheduler wakes it (deep sleep). It prints
+// schedtrace, runs the stack scavenger, and stamps blocked goroutines'
+// waitsince. Go's retake (syscall handoff, preemption) and its periodic
+// netpoll are not here yet: see the notes where they belong.
 static void sysmon() {
   lock(&sched.lock);
   sched.nmsys++;
@@ -1909,7 +1924,8 @@ static void sysmon() {
 
     lock(&sched.sysmonlock);
     now = nanotime();
-    // (netpoll issue) poll the network if it hasn't been polled for 10 ms.
+    // Go polls the network here if it hasn't been polled for 10 ms; gort's
+    // netpoll has no descriptors yet.
     // Timers overdue while every P is idle: the M that should have woken
     // for them (netpoll's sleeper) has not. Go does this only on NetBSD,
     // whose kernel can lose netpollBreak's wake-ups; here it is a cheap
@@ -1917,8 +1933,10 @@ static void sysmon() {
     if (sched.npidle.load() == uint32(gomaxprocs)) {
       if (int64 next = timeSleepUntil(); next < now) startm(nullptr, false);
     }
-    // (preemption issue) take back Ps stuck in system calls and preempt
-    // goroutines that have run too long; each retake resets idle.
+    // Go's retake goes here: take back Ps stuck in system calls and preempt
+    // goroutines that have run too long. gort has neither yet: a goroutine
+    // that blocks in the kernel or computes without a scheduling point
+    // keeps its P.
     idle++;
     // Our addition, while gort has no preemption: the spinning protocol
     // tolerates a window in which an M gives up its P without re-checking
@@ -1945,14 +1963,6 @@ static void sysmon() {
   }
 }
 
-// sysmon has an M of its own and never holds a P, so it runs no goroutine
-// (Go: sysmon; Go adds that this rules out write barriers there). It
-// wakes up every 20us at first, doubling its sleep after 1 ms of finding
-// nothing to do, up to 10 ms; while every P is idle it sleeps on
-// sched.sysmonnote until the scheduler wakes it (deep sleep).
-//
-// In this issue sysmon drives schedtrace; retake (preemption, syscall
-// handoff) and the periodic netpoll will plug in where marked.
 // runqsbusy reports whether a running P has goroutines queued.
 static bool runqsbusy() {
   int32 n = __atomic_load_n(&gomaxprocs, __ATOMIC_ACQUIRE);
@@ -1984,17 +1994,17 @@ static void markwaitsince(int64 now) {
 
 // preemptall asks every running goroutine to stop (Go: preemptall).
 //
-// Difference from Go (until the preemption issue): nothing forces a
+// Difference from Go: nothing forces a
 // goroutine to notice the request. A goroutine stops at its next call into
 // the scheduler (gosched, a blocking operation, exit), so a world stop
 // waits for goroutines that compute without one.
 static void preemptall() {
   for (int32 i = 0; i < gomaxprocs; i++) {
     p* pp = allp[i];
-    if (pp->status != _Prunning) continue;
-    pp->preempt = true;
+    if (pp->status.load(std::memory_order_relaxed) != _Prunning) continue;
+    pp->preempt.store(true, std::memory_order_relaxed);
     if (m* mp = pp->m; mp != nullptr)
-      if (g* gp = mp->curg; gp != nullptr) gp->preempt = true;
+      if (g* gp = mp->curg; gp != nullptr) gp->preempt.store(true, std::memory_order_relaxed);
   }
 }
 
@@ -2008,7 +2018,7 @@ void schedtrace(bool detailed) {
   lock(&sched.lock);
   print("SCHED ", (now - starttime) / 1000000, "ms: gomaxprocs=", gomaxprocs, " idleprocs=", sched.npidle.load(),
         " threads=", mcount(), " spinningthreads=", sched.nmspinning.load(), " idlethreads=", sched.nmidle,
-        " runqueue=", sched.runqsize);
+        " runqueue=", sched.runqsize.load(std::memory_order_relaxed));
   if (detailed) {
     print(" gcwaiting=", sched.gcwaiting.load(), " nmidlelocked=", sched.nmidlelocked, " stopwait=", sched.stopwait,
           " sysmonwait=", uint32(sched.sysmonwait.load()), "\n");
@@ -2023,7 +2033,8 @@ void schedtrace(bool detailed) {
     uint32 t = pp->runqtail.load();
     if (detailed) {
       int64 id = mp != nullptr ? mp->id : -1;
-      print("  P", i, ": status=", pp->status, " schedtick=", pp->schedtick, " syscalltick=", pp->syscalltick, " m=", id,
+      print("  P", i, ": status=", pp->status.load(std::memory_order_relaxed), " schedtick=", pp->schedtick.load(std::memory_order_relaxed),
+            " syscalltick=", pp->syscalltick.load(std::memory_order_relaxed), " m=", id,
             " runqsize=", t - h, " gfreecnt=", pp->gFree.n,
             " timerslen=", __atomic_load_n(&pp->timers.n, __ATOMIC_RELAXED), "\n");
     } else {
@@ -2070,6 +2081,7 @@ void schedtrace(bool detailed) {
 // sched.lock (Go: mput). Go points out that it can be called during a stop
 // of the world, hence without write barriers; gort has none anyway.
 static void mput(m* mp) {
+  assertLockHeld(&sched.lock);
   mp->schedlink = sched.midle;
   sched.midle = mp;
   sched.nmidle++;
@@ -2079,6 +2091,7 @@ static void mput(m* mp) {
 // mget takes an M off the idle list, or returns null when the list is
 // empty. The caller holds sched.lock.
 static m* mget() {
+  assertLockHeld(&sched.lock);
   m* mp = sched.midle;
   if (mp != nullptr) {
     sched.midle = mp->schedlink;
@@ -2114,6 +2127,7 @@ static void updateTimerPMask(p* pp) {
 // sets its idlepMask bit (and clears its timerpMask bit if it has no
 // timers). The caller holds sched.lock.
 void pidleput(p* pp) {
+  assertLockHeld(&sched.lock);
   if (!runqempty(pp)) throw_("pidleput: P has non-empty run queue");
   updateTimerPMask(pp);
   pMaskSet(idlepMask, pp->id);
@@ -2125,6 +2139,7 @@ void pidleput(p* pp) {
 // pidleget takes a P off the idle list, clearing its idlepMask bit, or
 // returns null when no P is idle. The caller holds sched.lock.
 p* pidleget() {
+  assertLockHeld(&sched.lock);
   p* pp = sched.pidle;
   if (pp != nullptr) {
     // Its M may start timers from now on.

@@ -133,7 +133,7 @@ uint32 runqgrab(p* pp, g** batch, uint32 batchHead, bool stealRunNextG) {
       if (stealRunNextG) {
         // The ring is empty: runnext is the last thing to take.
         if (g* next = pp->runnext.load(std::memory_order_acquire); next != nullptr) {
-          if (pp->status == _Prunning) {
+          if (pp->status.load(std::memory_order_relaxed) == _Prunning) {
             // pp is running: pause briefly first, in case pp itself is about
             // to run this very G. The case that matters is a G on pp that
             // readies another G (into runnext) and blocks right after.
@@ -177,26 +177,29 @@ g* runqsteal(p* pp, p* p2, bool stealRunNextG) {
 // globrunqput appends gp to the global run queue. The caller holds
 // sched.lock.
 void globrunqput(g* gp) {
+  assertLockHeld(&sched.lock);
   gp->schedlinkahead = nullptr;
   sched.runq.pushBack(gp);
-  sched.runqsize++;
+  sched.runqsize.store(sched.runqsize.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
 }
 
 // globrunqputhead pushes gp on the front of the global run queue, so that
 // it is taken next. The caller holds sched.lock.
 void globrunqputhead(g* gp) {
+  assertLockHeld(&sched.lock);
   gp->schedlinkahead = nullptr;
   gp->schedlink = sched.runq.head;
   sched.runq.head = gp;
   if (sched.runq.tail == nullptr) sched.runq.tail = gp;
-  sched.runqsize++;
+  sched.runqsize.store(sched.runqsize.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
 }
 
 // globrunqputbatch appends the n goroutines of *batch to the global run
 // queue and leaves *batch empty. The caller holds sched.lock.
 void globrunqputbatch(gQueue* batch, int32 n) {
+  assertLockHeld(&sched.lock);
   sched.runq.pushBackAll(*batch);
-  sched.runqsize += n;
+  sched.runqsize.store(sched.runqsize.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
   *batch = gQueue{};
 }
 
@@ -223,20 +226,22 @@ static inline void prefetchg(g* gp) {
 // 300,000 queued goroutines took 128 ns a goroutine without this and 63 ns
 // with it (`make bench-diag`, bench/README.md "spawn_join at GOMAXPROCS=2").
 g* globrunqget(p* pp, int32 max) {
-  if (sched.runqsize == 0) return nullptr;
+  assertLockHeld(&sched.lock);
+  int32 runqsize = sched.runqsize.load(std::memory_order_relaxed);
+  if (runqsize == 0) return nullptr;
   if (max == 1) {
     // One G, the common request (the fairness check, Gosched's shortcut):
     // no batch to size, so no division.
-    sched.runqsize--;
+    sched.runqsize.store(runqsize - 1, std::memory_order_relaxed);
     return sched.runq.pop();
   }
 
-  int32 n = sched.runqsize / gomaxprocs + 1;
-  if (n > sched.runqsize) n = sched.runqsize;
+  int32 n = runqsize / gomaxprocs + 1;
+  if (n > runqsize) n = runqsize;
   if (max > 0 && n > max) n = max;
   if (n > int32(kRunqSize) / 2) n = int32(kRunqSize) / 2;
 
-  sched.runqsize -= n;
+  sched.runqsize.store(runqsize - n, std::memory_order_relaxed);
 
   g* gp = sched.runq.pop();
   n--;

@@ -160,7 +160,7 @@ void print(A... a) {
 [[noreturn]] void fatal(const char* s) RUNTIME_SYM("fatal");
 // panicstring is a panic with a string value that nothing recovers: "panic:
 // <s>", the goroutine, exit 2 (Go: gopanic of an unrecovered error; the full
-// report with frames comes with the diagnostics work).
+// report: fatalpanic).
 [[noreturn]] void panicstring(const char* s) RUNTIME_SYM("gopanic");
 // panicplain is Go's panic(plainError(s)) for the runtime errors a program
 // may recover from (channel misuse): it throws gort::panic_error(s) from
@@ -221,14 +221,30 @@ void lockSlow(mutex* l);
 void unlockWake(mutex* l);
 [[noreturn]] void lockCountBad(const char* what);
 
+// Debug builds (make DEBUG=1) record which locks each M holds, and
+// assertLockHeld checks a function's "the caller holds l" (Go:
+// assertLockHeld). In other builds both cost nothing.
+#ifndef GORT_DEBUG
+#define GORT_DEBUG 0
+#endif
+void lockHeldPush(m* mp, mutex* l);
+void lockHeldPop(m* mp, mutex* l);
+void assertLockHeldSlow(mutex* l);
+inline void assertLockHeld([[maybe_unused]] mutex* l) {
+  if constexpr (GORT_DEBUG) assertLockHeldSlow(l);
+}
+
 // (Every g that runs has an M: only a thread gort does not manage, or the
 // boot before rt0 binds g0 and m0, has no g.)
 inline void lock(mutex* l) {
-  if (g* gp = getg(); gp != nullptr) {
+  g* gp = getg();
+  if (gp != nullptr) {
     if (__builtin_expect(gp->m->locks < 0, 0)) lockCountBad("runtime.lock: lock count");
     gp->m->locks++;
   }
   if (__builtin_expect(l->key.exchange(1, std::memory_order_acquire) != 0, 0)) lockSlow(l);
+  if constexpr (GORT_DEBUG)
+    if (gp != nullptr) lockHeldPush(gp->m, l);
 }
 
 inline void unlock(mutex* l) {
@@ -243,6 +259,7 @@ inline void unlock(mutex* l) {
   }
   if (__builtin_expect(l->nsleep.load(std::memory_order_relaxed) != 0, 0)) unlockWake(l);
   if (g* gp = getg(); gp != nullptr) {
+    if constexpr (GORT_DEBUG) lockHeldPop(gp->m, l);
     gp->m->locks--;
     if (__builtin_expect(gp->m->locks < 0, 0)) lockCountBad("runtime.unlock: lock count");
   }
@@ -336,7 +353,8 @@ inline m* acquirem() {
 }
 inline void releasem(m* mp) {
   mp->locks--;
-  // (preemption issue) if mp->locks == 0 && curg->preempt: restore the preemption request
+  // Go restores a pending preemption request here (m->locks == 0 and
+  // curg->preempt); gort has no preemption to restore yet.
 }
 uint32 fastrand();
 

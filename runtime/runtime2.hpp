@@ -126,14 +126,17 @@ inline constexpr std::size_t kClosureSize = 48;
 struct g {
   // The first fields are at fixed offsets used by assembly (asm.h).
   struct stack stack;   // the goroutine's stack; {0,0} while it has none
-  uintptr stackguard0 = 0;  // stack.lo + the guard slack, for overflow checks
-  uintptr stackguard1 = 0;
+  // stack.lo + Go's _StackGuard: the lowest sp at which code may still
+  // push a frame of runtime code. No function prologue reads it (C++
+  // stacks do not grow; overflow hits the guard region instead): the
+  // asynchronous preemption handler does, before it pushes its frame.
+  uintptr stackguard0 = 0;
   struct m* m = nullptr;    // the M running this g; null when not running
   gobuf sched;          // saved context while not running
 
   std::atomic<uint32> atomicstatus{_Gidle};
   waitReason waitreason = waitReason::zero;  // if status == _Gwaiting
-  bool preempt = false;  // preemption requested
+  std::atomic<bool> preempt{false};  // preemption requested (set by other Ms)
   int64 goid = 0;
   int64 parentgoid = 0;  // goid of the goroutine that created this one
   g* schedlink = nullptr;  // link on run queues and free lists
@@ -177,7 +180,6 @@ struct g {
 static_assert(offsetof(g, stack) + offsetof(struct stack, lo) == g_stack_lo);
 static_assert(offsetof(g, stack) + offsetof(struct stack, hi) == g_stack_hi);
 static_assert(offsetof(g, stackguard0) == g_stackguard0);
-static_assert(offsetof(g, stackguard1) == g_stackguard1);
 static_assert(offsetof(g, m) == g_m);
 static_assert(offsetof(g, sched) == g_sched);
 
@@ -264,7 +266,7 @@ struct m {
   // The first fields are at fixed offsets used by assembly (asm.h).
   g* g0 = nullptr;       // goroutine with the scheduling stack
   g* curg = nullptr;     // current running goroutine
-  g* gsignal = nullptr;  // signal-handling g (comes with the diagnostics work)
+  g* gsignal = nullptr;  // signal-handling g: its stack is the M's sigaltstack
   uintptr tls = 0;       // address of this thread's runtime.tlsg slot
 
   void (*mstartfn)() = nullptr;
@@ -305,6 +307,11 @@ struct m {
   // sysmon's M: no P, never counted as running user code.
   bool isSysmon = false;
   int64 createdAt = 0;
+  // The runtime locks this M holds, kept only in debug builds (GORT_DEBUG)
+  // for assertLockHeld (Go: m.locksHeld, under its staticlockranking).
+  // Present in every build so that the layout never depends on it.
+  mutex* locksHeld[10] = {};
+  int32 locksHeldLen = 0;
 };
 static_assert(offsetof(m, g0) == m_g0);
 static_assert(offsetof(m, curg) == m_curg);
@@ -337,10 +344,13 @@ struct timerSlice {
 
 struct p {
   int32 id = 0;
-  uint32 status = _Pgcstop;
+  // Written by the M that owns the P (or, for an idle P, under sched.lock),
+  // read without a lock by sysmon and by other Ms: atomics, relaxed unless
+  // a comment says otherwise.
+  std::atomic<uint32> status{_Pgcstop};
   p* link = nullptr;        // on sched.pidle
-  uint32 schedtick = 0;     // incremented on every scheduler call
-  uint32 syscalltick = 0;   // incremented on every system call
+  std::atomic<uint32> schedtick{0};    // incremented on every scheduler call
+  std::atomic<uint32> syscalltick{0};  // incremented on every system call
   struct m* m = nullptr;    // back-link to the associated M (null if idle)
 
   // Cache of goroutine ids, amortises accesses to sched.goidgen.
@@ -368,7 +378,7 @@ struct p {
   int32 sudogn = 0;
   sudog* sudogcache[128] = {};
 
-  bool preempt = false;  // this P should enter the scheduler ASAP
+  std::atomic<bool> preempt{false};  // this P should enter the scheduler ASAP
 
   uint32 stackcolor = 0;  // cache colour of the next stack's top (gostartcall)
 
@@ -412,9 +422,10 @@ struct schedt {
   std::atomic<uint32> npidle{0};
   std::atomic<uint32> nmspinning{0};
 
-  // Global runnable queue (lock).
+  // Global runnable queue (lock). runqsize is also read without the lock,
+  // as a hint (relaxed).
   gQueue runq;
-  int32 runqsize = 0;
+  std::atomic<int32> runqsize{0};
 
   // Global cache of dead Gs. Go keeps two lists, Gs with and without stacks;
   // here a dead G never keeps its stack (see g::stacksize), so one suffices.

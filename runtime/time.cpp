@@ -213,6 +213,7 @@ void addtimer(timer* t) {
 
 // doaddtimer puts t into pp's heap. The caller holds pp->timersLock.
 void doaddtimer(p* pp, timer* t) {
+  assertLockHeld(&pp->timersLock);
   // The M that sleeps until the next timer does so in netpoll: make sure
   // the poller is set up.
   if (netpollInited.load() == 0) netpollGenericInit();
@@ -276,6 +277,7 @@ bool deltimer(timer* t) {
 // dodeltimer takes the timer at index i out of pp's heap and returns the
 // smallest heap index that changed. The caller holds pp->timersLock.
 int32 dodeltimer(p* pp, int32 i) {
+  assertLockHeld(&pp->timersLock);
   timerSlice& ts = pp->timers;
   if (timer* t = ts[i]; t->pp != pp) {
     throw_("dodeltimer: wrong P");
@@ -303,6 +305,7 @@ int32 dodeltimer(p* pp, int32 i) {
 // dodeltimer0 takes the first timer out of pp's heap. The caller holds
 // pp->timersLock.
 void dodeltimer0(p* pp) {
+  assertLockHeld(&pp->timersLock);
   timerSlice& ts = pp->timers;
   if (timer* t = ts[0]; t->pp != pp) {
     throw_("dodeltimer0: wrong P");
@@ -464,6 +467,7 @@ void cleantimers(p* pp) {
 // moveTimers moves the timers of a P being destroyed onto pp (Go:
 // moveTimers). The world is stopped; the caller holds both timersLocks.
 void moveTimers(p* pp, timerSlice* timers) {
+  assertLockHeld(&pp->timersLock);
   for (int32 i = 0; i < timers->len(); i++) {
     timer* t = (*timers)[i];
     for (bool done = false; !done;) {
@@ -517,6 +521,7 @@ static void addAdjustedTimers(p* pp, timer** moved, int32 nmoved);
 // modified to fire later and drops the deleted ones. The caller holds
 // pp->timersLock.
 void adjusttimers(p* pp, int64 now) {
+  assertLockHeld(&pp->timersLock);
   // Until the earliest timerModifiedEarlier timer is due, leave the heap
   // alone: a program that moves many timers back and forth pays for the
   // walk only when one of them is about to fire.
@@ -607,6 +612,7 @@ static void runOneTimer(p* pp, timer* t, int64 now);
 // heap is now empty, or else when the first timer is due. The caller
 // holds pp->timersLock; it is released while a timer's f runs.
 int64 runtimer(p* pp, int64 now) {
+  assertLockHeld(&pp->timersLock);
   for (;;) {
     timer* t = pp->timers[0];
     if (t->pp != pp) throw_("runtimer: bad p");
@@ -694,6 +700,7 @@ static void runOneTimer(p* pp, timer* t, int64 now) {
 // moveTimers, which runs with the world stopped, it is the only walk over
 // the whole heap. The caller holds pp->timersLock.
 void clearDeletedTimers(p* pp) {
+  assertLockHeld(&pp->timersLock);
   // Every timerModifiedEarlier timer is dealt with below; clear the mark
   // first, so that one modified meanwhile sets it again.
   pp->timerModifiedEarliest.store(0);

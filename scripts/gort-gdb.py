@@ -706,7 +706,7 @@ number of timers in its heap, and its local run queue (goids, in order)."""
         nm = int(sched["mnext"]) - int(sched["nmfreed"])
         print("gomaxprocs=%d idleprocs=%d threads=%d spinningthreads=%d idlethreads=%d runqueue=%d %s" % (
             int(var("gomaxprocs")), int(load(sched["npidle"])), nm, int(load(sched["nmspinning"])),
-            int(sched["nmidle"]), int(sched["runqsize"]), glob))
+            int(sched["nmidle"]), int(load(sched["runqsize"])), glob))
         print("  %-3s %-8s %-3s %-7s %-5s %-6s %s" % ("P", "Status", "M", "runnext", "gfree", "timers", "runq"))
         for pp in allps():
             mp = pp["m"]
@@ -717,7 +717,7 @@ number of timers in its heap, and its local run queue (goids, in order)."""
                 timers = "-"
             print("  %-3d %-8s %-3s %-7s %-5d %-6s %s" % (
                 int(pp["id"]),
-                P_STATUS.get(int(pp["status"]), str(int(pp["status"]))),
+                P_STATUS.get(int(load(pp["status"])), str(int(load(pp["status"])))),
                 str(int(mp["id"])) if ptr(mp) != 0 else "-",
                 str(int(nxt["goid"])) if ptr(nxt) != 0 else "-",
                 int(pp["gFree"]["n"]),
@@ -991,19 +991,19 @@ class PPrinter:
     def to_string(self):
         v = self.val
         mp = v["m"]
-        return "P%d [%s%s, runq %s]" % (int(v["id"]), P_STATUS.get(int(v["status"]), str(int(v["status"]))),
+        return "P%d [%s%s, runq %s]" % (int(v["id"]), P_STATUS.get(int(load(v["status"])), str(int(load(v["status"])))),
                                        ", M%d" % int(mp["id"]) if ptr(mp) != 0 else "", runq_goids(v))
 
     def children(self):
         v = self.val
         yield "id", v["id"]
-        yield "status", P_STATUS.get(int(v["status"]), str(int(v["status"])))
+        yield "status", P_STATUS.get(int(load(v["status"])), str(int(load(v["status"]))))
         yield "m", v["m"]
         yield "runqhead", load(v["runqhead"])
         yield "runqtail", load(v["runqtail"])
         yield "runnext", load(v["runnext"])
         yield "gfreecnt", v["gFree"]["n"]
-        yield "schedtick", v["schedtick"]
+        yield "schedtick", load(v["schedtick"])
 
 
 class GobufPrinter:

@@ -21,7 +21,7 @@ PROG_BINS   := $(foreach v,$(TEST_VARIANTS),$(foreach p,$(TEST_PROGS),$(O)/tests
 ORACLE_BINS := $(O)/tests/oracle/lifecycle $(O)/tests/oracle/cxx
 TEST_SRCS   := $(wildcard tests/unit/*.cpp tests/boot/*.cpp)
 TEST_BIN    := $(O)/tests/gort_tests
-TEST_CXXFLAGS = -std=c++20 -O1 -g -Wall -Wextra -Werror -I. -Iarch/$(ARCH) -Itests
+TEST_CXXFLAGS = -std=c++20 -O1 $(if $(DEBUG),-DGORT_DEBUG=1) $(SANFLAGS) -g -Wall -Wextra -Werror -I. -Iarch/$(ARCH) -Itests
 
 define prog_rule
 $(O)/tests/progs/$(1)/%: tests/progs/%.cpp $(SDK)
@@ -44,7 +44,7 @@ $(O)/tests/oracle/%: tests/progs/%.cpp
 # _Unwind_* are the ones linked (libunwind.a defines them too).
 $(O)/tests/wrong/static_hello: tests/wrong/hello.cpp $(SDK)
 	@mkdir -p $(@D)
-	$(CXX) -static -no-pie -O2 -I$(O)/include $< -nostartfiles $(CRT) -Wl,-e,_rt0_amd64_linux \
+	$(CXX) -static -no-pie -O2 -I$(O)/include $< $(subst @CRT@,$(CRT),$(GORT_ENTRY)) \
 	    -Wl,--defsym,_start=_rt0_amd64_linux,--defsym,_init=_rt0_amd64_linux,--defsym,_fini=_rt0_amd64_linux,--defsym,_DYNAMIC=0 \
 	    -L$(O)/lib -lgort -lgcc_eh -lunwind -ldw -lelf -lz -llzma -lbz2 -o $@
 
@@ -66,8 +66,13 @@ check-install: $(SDK)
 	$(O)/tests/hello-pkgconfig pkg-config >/dev/null
 	@echo "check-install: make install, gort-c++ and pkg-config builds, the gdb script: ok"
 
-check: all $(PROG_BINS) $(ORACLE_BINS) $(O)/tests/wrong/static_hello $(TEST_BIN) check-install
+# The man pages: mandoc's linter, warnings and worse are errors.
+check-man:
+	mandoc -Tlint -Wwarning man/*.[137]
+	@echo "check-man: man pages: ok"
+
+check: all $(PROG_BINS) $(ORACLE_BINS) $(O)/tests/wrong/static_hello $(TEST_BIN) check-install check-man
 	GORT_TEST_DIR=$(abspath $(O)/tests) GORT_TEST_VARIANTS="$(TEST_VARIANTS)" GORT_BIN=$(abspath $(O)/bin) \
 	    $(TEST_BIN) --jobs 2
 
-.PHONY: check check-install
+.PHONY: check check-install check-man

@@ -30,9 +30,8 @@
 #define g_stack_lo     0
 #define g_stack_hi     8
 #define g_stackguard0  16
-#define g_stackguard1  24
-#define g_m            32
-#define g_sched        40
+#define g_m            24
+#define g_sched        32
 
 /* struct m */
 #define m_g0       0
