@@ -1,11 +1,12 @@
 # tests/tests.mk: included by the Makefile. `make check` builds and runs all
 # tests; `make test` first installs missing Debian packages.
 #
-# - tests/unit/*.cpp: Criterion tests of runtime internals on bare structures
-#   (run queues, free lists, stacks), linked with libgort.a (Go's
-#   export_test.go idea: the tests include runtime/runtime.hpp).
-# - tests/boot/*.cpp: Criterion tests that run the programs of tests/progs/ as
-#   child processes and match their output and exit status (Go's
+# tests/<subject>/*_test.cpp, a directory per subject, are of two kinds:
+# - Criterion tests of runtime internals on bare structures (run queues,
+#   free lists, stacks), linked with libgort.a (Go's export_test.go idea:
+#   the tests include runtime/runtime.hpp).
+# - Criterion tests that run the programs of tests/progs/ as child processes
+#   (tests/harness.hpp) and match their output and exit status (Go's
 #   crash_test.go idea). Each program is built through gort-c++ in four
 #   variants: PIE and non-PIE, at -O0 and -O2.
 # All tests go into one binary, build/tests/gort_tests.
@@ -19,9 +20,12 @@ VFLAGS_nopie-O2 := -fno-pie -no-pie -O2
 TEST_PROGS  := $(basename $(notdir $(wildcard tests/progs/*.cpp)))
 PROG_BINS   := $(foreach v,$(TEST_VARIANTS),$(foreach p,$(TEST_PROGS),$(O)/tests/progs/$(v)/$(p)))
 ORACLE_BINS := $(O)/tests/oracle/lifecycle $(O)/tests/oracle/cxx
-TEST_SRCS   := $(wildcard tests/unit/*.cpp tests/boot/*.cpp)
+TEST_SRCS   := $(wildcard tests/*/*_test.cpp)
 TEST_BIN    := $(O)/tests/gort_tests
 TEST_CXXFLAGS = -std=c++20 -O1 $(if $(DEBUG),-DGORT_DEBUG=1) $(SANFLAGS) -g -Wall -Wextra -Werror -I. -Iarch/$(ARCH) -Itests
+
+# The headers the tests share (tests/*/*.hpp are in the link rule below).
+$(TEST_BIN): $(wildcard tests/*.hpp)
 
 define prog_rule
 $(O)/tests/progs/$(1)/%: tests/progs/%.cpp $(SDK)

@@ -7,7 +7,7 @@
 #include <map>
 #include <regex>
 
-#include "boot/harness.hpp"
+#include "harness.hpp"
 
 #define FOR_EACH_VARIANT for (const std::string& v : variants())
 
@@ -126,7 +126,7 @@ Test(boot, g0_bounds_and_m0_binding) {
 
 // goroutines.cpp and interleave.cpp test one-P semantics (what runs after a
 // gosched, in which order), so they run with GOMAXPROCS=1; the scheduler
-// tests (sched_test.cpp) cover several Ps.
+// tests (tests/sched/sched_test.cpp) cover several Ps.
 static const std::vector<std::string> oneP = {"GOMAXPROCS=1"};
 
 Test(boot, goroutines_run_once_and_closures_are_destroyed) {

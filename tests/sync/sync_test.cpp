@@ -1,4 +1,4 @@
-// tests/boot/sync_test.cpp: <gort/sync.hpp> (mutex, rwmutex, cond, once,
+// tests/sync/sync_test.cpp: <gort/sync.hpp> (mutex, rwmutex, cond, once,
 // wait_group). Runs the programs tests/progs/sync_*.cpp in every build
 // variant at GOMAXPROCS 1, 2 and 4, and matches one "<scenario>: ok" line
 // per scenario (the programs describe their scenarios at the top); misuse
@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <fstream>
 
-#include "boot/harness.hpp"
+#include "harness.hpp"
 
 static const int kProcs[] = {1, 2, 4};
 

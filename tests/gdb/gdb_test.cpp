@@ -1,4 +1,4 @@
-// tests/boot/gdb_test.cpp: the gdb extension (scripts/gort-gdb.py), driven in
+// tests/gdb/gdb_test.cpp: the gdb extension (scripts/gort-gdb.py), driven in
 // batch mode on tests/progs/gdb_target.cpp: live, on a core file made with
 // `gort gcore` (and with generate-core-file under GODEBUG=guardmprotect=1),
 // on a core written by the kernel after a crash, and the boot walk. The script is not sourced by
@@ -16,7 +16,7 @@
 #include <map>
 #include <regex>
 
-#include "boot/harness.hpp"
+#include "harness.hpp"
 
 namespace {
 

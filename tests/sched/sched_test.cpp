@@ -1,4 +1,4 @@
-// tests/boot/sched_test.cpp: the G/M/P scheduler, seen from outside. Each
+// tests/sched/sched_test.cpp: the G/M/P scheduler, seen from outside. Each
 // test runs programs from tests/progs/sched_*.cpp as child processes with
 // GOMAXPROCS=1, 2 and 4 and matches their output and exit status. The heavy
 // ones run in two build variants only (pie-O2 and nopie-O0, where the run
@@ -11,7 +11,7 @@
 #include <regex>
 #include <set>
 
-#include "boot/harness.hpp"
+#include "harness.hpp"
 
 namespace {
 

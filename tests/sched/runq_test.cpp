@@ -1,4 +1,4 @@
-// tests/unit/runq_test.cpp: run queues, free lists and stacks on bare
+// tests/sched/runq_test.cpp: run queues, free lists and stacks on bare
 // structures (Go: export_test.go's RunGetQueue, TestRunqSteal...). No
 // scheduler runs here: the tests drive the functions directly.
 #include <criterion/criterion.h>

@@ -1,4 +1,4 @@
-// tests/unit/lock_test.cpp: the runtime lock (lock_futex.cpp) under real
+// tests/sync/lock_test.cpp: the runtime lock (lock_futex.cpp) under real
 // threads, with both releases: the plain store (membarrier on the sleepers'
 // side) and Go's exchange. The holders sometimes keep the lock long enough
 // that the others give up spinning and sleep on the futex, so a lost

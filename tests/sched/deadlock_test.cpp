@@ -1,11 +1,11 @@
-// tests/boot/deadlock_test.cpp: checkdead. When no goroutine can ever run
+// tests/sched/deadlock_test.cpp: checkdead. When no goroutine can ever run
 // again the program must say so the way Go does (fatal error, the
 // goroutines with their wait reasons, exit status 2), in every variant and
 // at GOMAXPROCS 1 and 2. The no-false-alarm cases (timers pending, a
 // goroutine computing) are in the timer and scheduler tests.
 #include <criterion/criterion.h>
 
-#include "boot/harness.hpp"
+#include "harness.hpp"
 
 // expect_deadlock runs `deadlock mode` and checks the report: the header,
 // goroutine 1's wait reason, and that every other line named appears.

@@ -1,4 +1,4 @@
-// tests/boot/time_test.cpp: timers (<gort/time.hpp>, runtime/time.cpp).
+// tests/time/time_test.cpp: timers (<gort/time.hpp>, runtime/time.cpp).
 // Runs the programs tests/progs/time_*.cpp at GOMAXPROCS 1 and 2 and
 // matches one "<scenario>: ok" line per scenario (each program describes
 // its scenarios at the top). The heavier ones run in two build variants
@@ -10,7 +10,7 @@
 #include <chrono>
 #include <regex>
 
-#include "boot/harness.hpp"
+#include "harness.hpp"
 
 namespace {
 

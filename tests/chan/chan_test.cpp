@@ -1,4 +1,4 @@
-// tests/boot/chan_test.cpp: channels and select (<gort/chan.hpp>). Runs the
+// tests/chan/chan_test.cpp: channels and select (<gort/chan.hpp>). Runs the
 // programs tests/progs/chan_*.cpp in every build variant at GOMAXPROCS 1
 // and 2 and matches one "<scenario>: ok" line per scenario (each program
 // describes its scenarios at the top); misuse must end the program with
@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <fstream>
 
-#include "boot/harness.hpp"
+#include "harness.hpp"
 
 namespace {
 

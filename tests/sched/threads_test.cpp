@@ -1,10 +1,10 @@
-// tests/boot/threads_test.cpp: Ms as OS threads: C++ exception state follows
+// tests/sched/threads_test.cpp: Ms as OS threads: C++ exception state follows
 // the goroutine across Ms (g::ehstate); the thread limit.
 #include <criterion/criterion.h>
 
 #include <regex>
 
-#include "boot/harness.hpp"
+#include "harness.hpp"
 
 Test(sched, rethrow_after_migrating_inside_catch) {
   for (const std::string& v : variants())

@@ -1,4 +1,4 @@
-// tests/unit/steal_test.cpp: run-queue races under real threads (Go:
+// tests/sched/steal_test.cpp: run-queue races under real threads (Go:
 // proc_test.go's TestStealOrder idea, export_test.go's RunStealQueue, but
 // with real concurrency). Bare runtime structures: no scheduler runs; each
 // test thread plays an M holding its own P and drives runqput / runqget /

@@ -1,4 +1,4 @@
-// tests/boot/harness.hpp: run a program as a child process and collect its
+// tests/harness.hpp: run a program as a child process and collect its
 // output and exit status, with a time limit (a hang is a failure, not a
 // stuck CI).
 #pragma once

@@ -1,4 +1,4 @@
-// tests/boot/diag_test.cpp: the diagnostics reports (gort-debug(7)). Runs
+// tests/diag/diag_test.cpp: the diagnostics reports (gort-debug(7)). Runs
 // tests/progs/diag.cpp's scenarios in every build variant and matches each
 // report: its header, the goroutine headers with their status and wait
 // reason, the frames that must be named, and exit status 2.
@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "boot/harness.hpp"
+#include "harness.hpp"
 
 // The text of one goroutine's block in a dump: from its header to the next
 // blank line.
