@@ -21,9 +21,8 @@
 #include <thread>
 #include <vector>
 
-#include "runtime/runtime.hpp"
+#include "bare.hpp"
 
-using namespace gort::runtime;
 using clk = std::chrono::steady_clock;
 
 namespace {
@@ -77,27 +76,6 @@ struct pool {
               what, round, lost, twice, long(bad.load()), first, long(firstbad.load()), n);
   }
 };
-
-// An M stand-in for a test thread: binds a fake g0 and m holding pp.
-struct fakem {
-  g g0;
-  m mm;
-  explicit fakem(p* pp) {
-    g0.m = &mm;
-    mm.g0 = &g0;
-    mm.p = pp;
-    mm.id = pp->id + 100;
-    tlsg = &g0;
-  }
-  ~fakem() { tlsg = nullptr; }
-};
-
-p* newp(int32 id) {
-  p* pp = new p();
-  pp->id = id;
-  pp->status = _Prunning;
-  return pp;
-}
 
 // drain takes everything from pp's local queue (pp must be the caller's).
 int drain(p* pp, pool& pl) {
