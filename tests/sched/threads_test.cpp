@@ -1,12 +1,16 @@
 // tests/sched/threads_test.cpp: Ms as OS threads: C++ exception state follows
-// the goroutine across Ms (g::ehstate); the thread limit.
+// the goroutine across Ms (g::ehstate); the thread limit. Child-process
+// tests: they run tests/progs/eh_migrate.cpp and thread_limit.cpp.
 #include <criterion/criterion.h>
 
 #include <regex>
 
 #include "harness.hpp"
 
-Test(sched, rethrow_after_migrating_inside_catch) {
+// Every variant at several GOMAXPROCS: the limit suite sched has.
+TestSuite(threads, .timeout = 400);
+
+Test(threads, rethrow_after_migrating_inside_catch) {
   for (const std::string& v : variants())
     for (int procs : {1, 2, 4}) {
       std::vector<std::string> env = {"GOMAXPROCS=" + std::to_string(procs)};
@@ -21,7 +25,7 @@ Test(sched, rethrow_after_migrating_inside_catch) {
     }
 }
 
-Test(sched, thread_limit_is_fatal) {
+Test(threads, thread_limit_is_fatal) {
   for (const std::string& v : variants())
     for (int procs : {1, 2}) {
       std::vector<std::string> env = {"GOMAXPROCS=" + std::to_string(procs)};
