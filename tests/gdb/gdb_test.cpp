@@ -17,6 +17,7 @@
 #include <regex>
 
 #include "harness.hpp"
+#include "skip.hpp"
 
 namespace {
 
@@ -28,15 +29,15 @@ std::string gdb_path() {
 
 // need_ptrace skips the test where this machine forbids gdb to trace a
 // child (a container without CAP_SYS_PTRACE or with a seccomp profile that
-// denies ptrace): that is the environment, not gort, and is said loudly.
+// denies ptrace): that is the environment, not gort, and is said loudly, in
+// a [SKIP] line on stderr for each test (tests/skip.hpp).
 void need_ptrace() {
   std::string gdb = gdb_path();
   cr_assert(!gdb.empty(), "gdb is not installed (scripts/install-deps test installs it)");
   std::vector<std::string> env = {"PATH=/usr/bin:/bin"};
   result r = run({gdb, "-batch", "-nx", "-ex", "run", "--args", "/bin/true"}, &env, 60);
-  if (contains(r.out + r.err, "ptrace: Operation not permitted") ||
-      contains(r.out + r.err, "Could not trace the inferior"))
-    cr_skip_test("SKIPPED: gdb may not ptrace a child on this machine:\n%s", (r.out + r.err).c_str());
+  for (const char* why : {"ptrace: Operation not permitted", "Could not trace the inferior"})
+    if (contains(r.out + r.err, why)) SKIP("gdb may not ptrace a child on this machine (gdb: %s)", why);
 }
 
 // rungdb runs gdb in batch mode on prog (and core, if given) with the
@@ -468,7 +469,7 @@ Test(gdb, kernel_core) {
   std::string pattern = sh("cat /proc/sys/kernel/core_pattern");
   while (!pattern.empty() && (pattern.back() == '\n' || pattern.back() == ' ')) pattern.pop_back();
   if (pattern.empty() || pattern.find_first_of("|/%") != std::string::npos) {
-    cr_skip_test("core_pattern '%s' is not a plain file name: a kernel core cannot be made here", pattern.c_str());
+    SKIP("core_pattern '%s' is not a plain file name: a kernel core cannot be made here", pattern.c_str());
     return;
   }
   for (const std::string& v : some_variants()) {
@@ -481,7 +482,7 @@ Test(gdb, kernel_core) {
                      prog(v, "gdb_target")},
                     &env, 60);
     if (r1.exited && r1.status == 77) {
-      cr_skip_test("the core size limit cannot be raised");
+      SKIP("the core size limit cannot be raised");
       return;
     }
     cr_assert(!r1.timedout && !r1.exited && r1.signal == SIGABRT, "%s: %s", w.c_str(), show(r1).c_str());

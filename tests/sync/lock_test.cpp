@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "runtime/runtime.hpp"
+#include "skip.hpp"
 
 using namespace gort::runtime;
 
@@ -60,7 +61,7 @@ void run(bool storeRelease) {
 
 Test(lock, store_release_with_sleepers, .timeout = 120) {
   lockinit();
-  if (!lockStoreRelease) cr_skip_test("membarrier(PRIVATE_EXPEDITED) is not available here: locks release by exchange");
+  if (!lockStoreRelease) SKIP("membarrier(PRIVATE_EXPEDITED) is not available here: locks release by exchange");
   run(true);
 }
 
