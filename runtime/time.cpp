@@ -102,7 +102,7 @@ static void timersAppend(timerSlice* ts, timer* t) {
 
 // siftupTimer moves the timer at i up to its place; returns its new index,
 // the smallest index that changed.
-static int32 siftupTimer(timerSlice& t, int32 i) {
+int32 siftupTimer(timerSlice& t, int32 i) {
   if (i >= t.len()) badTimer();
   int64 when = t[i]->when;
   if (when <= 0) badTimer();
@@ -118,7 +118,7 @@ static int32 siftupTimer(timerSlice& t, int32 i) {
 }
 
 // siftdownTimer moves the timer at i down to its place.
-static void siftdownTimer(timerSlice& t, int32 i) {
+void siftdownTimer(timerSlice& t, int32 i) {
   int32 n = t.len();
   if (i >= n) badTimer();
   int64 when = t[i]->when;

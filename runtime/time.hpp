@@ -77,6 +77,11 @@ void clearDeletedTimers(p* pp);
 void updateTimer0When(p* pp);
 void updateTimerModifiedEarliest(p* pp, int64 nextwhen);
 int64 timeSleepUntil();
+// The 4-ary heap's sifts: siftupTimer moves t[i] up to its place and
+// returns its new index; siftdownTimer moves t[i] down. (Declared for the
+// bare-structure tests, tests/time/timerheap_test.cpp.)
+int32 siftupTimer(timerSlice& t, int32 i);
+void siftdownTimer(timerSlice& t, int32 i);
 // timerAcquire takes one more reference to t, for a holder that already
 // has one; timerRelease drops one, freeing t with the last (see
 // timer::refs).
