@@ -382,6 +382,19 @@ inline void semacquire(uint32* addr) { semacquire1(addr, false, waitReason::sema
 // sync.Mutex).
 void semrelease1(uint32* addr, bool handoff) RUNTIME_SYM("semrelease1");
 inline void semrelease(uint32* addr) { semrelease1(addr, false); }
+// semaRoot: one bucket of sema.cpp's hash table, the waiters on every
+// address that hashes there (sema.cpp explains the treap). Declared here
+// for the bare-structure tests, tests/sync/sema_test.cpp.
+struct semaRoot {
+  mutex lock;
+  sudog* treap = nullptr;        // root of the tree of distinct addresses (lock)
+  std::atomic<uint32> nwait{0};  // waiters on this root; read without the lock
+
+  void queue(uint32* addr, sudog* s, bool lifo);
+  sudog* dequeue(uint32* addr);
+  void rotateLeft(sudog* x);
+  void rotateRight(sudog* y);
+};
 // notifyList: ticket-based wait list under sync.Cond (Go: notifyList).
 struct notifyList {
   std::atomic<uint32> wait{0};  // ticket of the next waiter (atomically incremented outside the lock)
