@@ -1,15 +1,41 @@
 # tests/tests.mk: included by the Makefile. `make check` builds and runs all
 # tests; `make test` first installs missing Debian packages.
 #
-# tests/<subject>/*_test.cpp, a directory per subject, are of two kinds:
-# - Criterion tests of runtime internals on bare structures (run queues,
-#   free lists, stacks), linked with libgort.a (Go's export_test.go idea:
-#   the tests include runtime/runtime.hpp).
-# - Criterion tests that run the programs of tests/progs/ as child processes
-#   (tests/harness.hpp) and match their output and exit status (Go's
-#   crash_test.go idea). Each program is built through gort-c++ in four
-#   variants: PIE and non-PIE, at -O0 and -O2.
-# All tests go into one binary, build/tests/gort_tests.
+# Layout: a directory per subject, a file per topic, a Criterion suite per
+# file, named after it: tests/<subject>/<suite>_test.cpp holds the tests
+# Test(<suite>, ...), so `--filter '<suite>/*'` runs one file (HACKING.md,
+# "Tests").
+#   boot/    the crt and the boot sequence (boot); the gort-c++ driver (driver)
+#   sched/   run queues (runq), stealing (steal), free Gs (gfree), the
+#            scheduler (sched), Ms as threads (threads), checkdead (deadlock)
+#   chan/    channels and select (chan)
+#   sync/    the runtime lock (lock), the semaphore treap (sema), package
+#            sync (sync)
+#   time/    the timer heap (timerheap), timers and tickers (time)
+#   stack/   goroutine stacks (stack)
+#   env/     the environment and GODEBUG (env)
+#   diag/    panics, fatal errors, tracebacks (diag)
+#   gdb/     the gdb extension (gdb)
+#   progs/   the programs the child-process tests run; wrong/: one linked
+#            the wrong way. Not tests themselves.
+# Each test file is one of two kinds, which its includes show:
+# - bare-structure tests include "bare.hpp" (and so runtime/runtime.hpp)
+#   and call runtime internals on structures they build (run queues, timer
+#   heaps, the semaphore treap), linked with libgort.a; no scheduler runs
+#   (Go's export_test.go idea). Criterion runs each test in a process of its
+#   own, so a test may set the runtime's globals as it likes.
+# - child-process tests include "harness.hpp" and run the programs of
+#   tests/progs/ as child processes, matching their output and exit status
+#   (Go's crash_test.go idea). Each program is built through gort-c++ in
+#   four variants: PIE and non-PIE, at -O0 and -O2.
+# All tests go into one binary, build/tests/gort_tests. A test that cannot
+# run here says so on stderr ("[SKIP] suite::test: why", tests/skip.hpp).
+#
+# One suite or one test alone, once `make check` has built everything:
+#   build/tests/gort_tests --filter 'sema/*'
+#   GORT_TEST_VARIANTS=nopie-O0 build/tests/gort_tests --filter 'chan/misuse_panics_as_in_go' --verbose
+# `make check` sets GORT_TEST_DIR, GORT_TEST_VARIANTS and GORT_BIN (below);
+# unset, they are build/tests, pie-O2 and build/bin.
 
 TEST_VARIANTS := pie-O0 pie-O2 nopie-O0 nopie-O2
 VFLAGS_pie-O0   := -fPIE -pie -O0

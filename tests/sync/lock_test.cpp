@@ -10,10 +10,8 @@
 #include <thread>
 #include <vector>
 
-#include "runtime/runtime.hpp"
+#include "bare.hpp"
 #include "skip.hpp"
-
-using namespace gort::runtime;
 
 namespace {
 
