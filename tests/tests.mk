@@ -31,7 +31,8 @@
 # All tests go into one binary, build/tests/gort_tests. A test that cannot
 # run here says so on stderr ("[SKIP] suite::test: why", tests/skip.hpp).
 #
-# One suite or one test alone, once `make check` has built everything:
+# One suite or one test alone, once `make check` has built everything (in
+# build/; build-debug/ and so on for DEBUG=1 and SANITIZE=..., HACKING.md):
 #   build/tests/gort_tests --filter 'sema/*'
 #   GORT_TEST_VARIANTS=nopie-O0 build/tests/gort_tests --filter 'chan/misuse_panics_as_in_go' --verbose
 # `make check` sets GORT_TEST_DIR, GORT_TEST_VARIANTS and GORT_BIN (below);
