@@ -33,18 +33,24 @@ RT_CXXFLAGS = -std=c++20 -Iarch/$(ARCH) $(OPT) $(SANFLAGS) -g -fno-omit-frame-po
               -fno-tree-loop-distribute-patterns -fasynchronous-unwind-tables
 ASFLAGS     = -Iarch/$(ARCH) -g -fPIE -MMD -MP -Wa,--noexecstack -Wa,--fatal-warnings $(WARN)
 
-RT_SRCS   := $(wildcard runtime/*.cpp)
+# The libc hooks (runtime/syscall_linux.cpp, boot/hooks_hosted.cpp) go into
+# the crt object, not libgort.a: every program must link them, whether or
+# not its own code calls the functions they define.
+HOOK_SRCS := runtime/syscall_linux.cpp
+RT_SRCS   := $(filter-out $(HOOK_SRCS),$(wildcard runtime/*.cpp))
 ARCH_SRCS := $(wildcard arch/$(ARCH)/*.S)
 RT_OBJS   := $(RT_SRCS:%.cpp=$(O)/obj/%.o) $(ARCH_SRCS:%.S=$(O)/obj/%.o)
+HOOK_OBJS := $(HOOK_SRCS:%.cpp=$(O)/obj/%.o) $(O)/obj/boot/hooks_hosted.o
 CRT_OBJS  := $(O)/obj/boot/rt0_linux_amd64.o $(O)/obj/boot/dso_handle.o $(O)/obj/boot/flavour_hosted.o \
-             $(O)/obj/boot/gdb_scripts.o
+             $(O)/obj/boot/gdb_scripts.o $(HOOK_OBJS)
 HEADERS   := $(wildcard include/gort/*.hpp)
 
 LIB   = $(O)/lib/libgort.a
 CRT   = $(O)/lib/gort/crt-hosted.o
+DYNLIST = $(O)/lib/gort/hooks.dynlist
 DRV   = $(O)/bin/gort-c++
 HDRS  = $(HEADERS:include/%=$(O)/include/%)
-SDK   = $(LIB) $(CRT) $(DRV) $(HDRS)
+SDK   = $(LIB) $(CRT) $(DYNLIST) $(DRV) $(HDRS)
 
 all: $(SDK) $(O)/demo/hello
 
@@ -54,7 +60,7 @@ all: $(SDK) $(O)/demo/hello
 # crt's; libgcc_s is named before libunwind and kept even under
 # --as-needed: libunwind.so also defines the _Unwind_* functions, and C++
 # exceptions must keep using libgcc_s's.
-GORT_ENTRY = -nostartfiles @CRT@ -Wl,-e,_rt0_amd64_linux
+GORT_ENTRY = -nostartfiles @CRT@ -Wl,-e,_rt0_amd64_linux -Wl,--dynamic-list=@DYNLIST@
 GORT_LIBS  = -Wl,--push-state,--no-as-needed -lgcc_s -Wl,--pop-state -lunwind -ldw
 SUBST_LINK = sed -e 's|@GORT_ENTRY@|$(GORT_ENTRY)|' -e 's|@GORT_LIBS@|$(GORT_LIBS)|' -e 's|@SANFLAGS@|$(SANFLAGS)|'
 
@@ -97,9 +103,16 @@ $(CRT): $(CRT_OBJS)
 	@mkdir -p $(@D)
 	ld -r -o $@ $^
 
+# The symbols the executable exports so that shared libraries' calls bind
+# to the libc hooks (--dynamic-list): every function the hook objects
+# define, read off the objects themselves.
+$(DYNLIST): $(HOOK_OBJS)
+	@mkdir -p $(@D)
+	{ echo '{'; nm -g --defined-only $^ | awk '$$2 == "T" { print "  " $$3 ";" }' | sort -u; echo '};'; } > $@
+
 $(DRV): scripts/gort-c++.in Makefile
 	@mkdir -p $(@D)
-	$(SUBST_LINK) -e 's|@CRT@|"$$crt"|' $< > $@ && chmod 755 $@
+	$(SUBST_LINK) -e 's|@CRT@|"$$crt"|' -e 's|@DYNLIST@|"$$dynlist"|' $< > $@ && chmod 755 $@
 
 $(O)/include/%: include/%
 	@mkdir -p $(@D)
@@ -163,10 +176,12 @@ install: $(SDK)
 	install -m 755 $(DRV) $(DESTDIR)$(PREFIX)/bin/gort-c++
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libgort.a
 	install -m 644 $(CRT) $(DESTDIR)$(PREFIX)/lib/gort/crt-hosted.o
+	install -m 644 $(DYNLIST) $(DESTDIR)$(PREFIX)/lib/gort/hooks.dynlist
 	install -m 644 $(HEADERS) $(DESTDIR)$(PREFIX)/include/gort/
 	install -d $(DESTDIR)$(PREFIX)/share/gort
 	install -m 644 scripts/gort-gdb.py $(DESTDIR)$(PREFIX)/share/gort/gort-gdb.py
-	$(SUBST_LINK) -e 's|@PREFIX@|$(PREFIX)|' -e 's|@CRT@|$${libdir}/gort/crt-hosted.o|' scripts/gort.pc.in \
+	$(SUBST_LINK) -e 's|@PREFIX@|$(PREFIX)|' -e 's|@CRT@|$${libdir}/gort/crt-hosted.o|' \
+	    -e 's|@DYNLIST@|$${libdir}/gort/hooks.dynlist|' scripts/gort.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/gort.pc
 	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 man/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/

@@ -14,6 +14,8 @@
 // the runtime core, which never calls libc.
 #include <pthread.h>
 
+#include <cerrno>
+
 #include <cstddef>
 #include <cstdlib>
 
@@ -78,6 +80,8 @@ bool flavour_threadgone(m* mp) {
 }
 
 void* flavour_minit() { return __cxa_get_globals(); }
+
+int* flavour_errno() { return &errno; }
 
 void* flavour_malloc(uintptr size, uintptr align) {
   if (align <= alignof(std::max_align_t)) return std::malloc(size);

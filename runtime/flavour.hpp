@@ -31,6 +31,9 @@ bool flavour_threadgone(m* mp);
 // Called by minit on the new thread: returns this thread's C++ exception
 // globals (struct __cxa_eh_globals), or null where there are none.
 void* flavour_minit();
+// The calling thread's errno (C's errno location). minit caches it in
+// m::errnoloc; the libc hooks set it through this.
+int* flavour_errno();
 // General-purpose memory for runtime objects that are freed again
 // (channels): the hosted flavour's malloc. Null when out of memory.
 void* flavour_malloc(uintptr size, uintptr align);

@@ -16,6 +16,8 @@
 #   env/     the environment and GODEBUG (env)
 #   diag/    panics, fatal errors, tracebacks (diag)
 #   gdb/     the gdb extension (gdb)
+#   syscall/ goroutines blocking in the kernel: the hooks, handoff, retake
+#            (syscall)
 #   progs/   the programs the child-process tests run; wrong/: one linked
 #            the wrong way. Not tests themselves.
 # Each test file is one of two kinds, which its includes show:
@@ -57,8 +59,17 @@ $(TEST_BIN): $(wildcard tests/*.hpp)
 define prog_rule
 $(O)/tests/progs/$(1)/%: tests/progs/%.cpp $(SDK)
 	@mkdir -p $$(@D)
-	$(DRV) $(VFLAGS_$(1)) -g -Wall -Wextra -Werror -I. -Iarch/$(ARCH) $$< -o $$@
+	$(DRV) $(VFLAGS_$(1)) -g -Wall -Wextra -Werror -I. -Iarch/$(ARCH) $$< $$(PROG_LIBS_$$*) -o $$@
 endef
+
+# A shared library built the ordinary way, for the programs that call into
+# one (syscall_shlib: a blocking call made from a shared library).
+TEST_LIB := $(O)/tests/lib/libgortblock.so
+$(TEST_LIB): tests/progs/lib/blockread.cpp
+	@mkdir -p $(@D)
+	$(CXX) -shared -fPIC -O2 -g -Wall -Wextra -Werror $< -o $@
+PROG_LIBS_syscall_shlib = -L$(O)/tests/lib -lgortblock -Wl,-rpath,$(abspath $(O)/tests/lib)
+$(foreach v,$(TEST_VARIANTS),$(O)/tests/progs/$(v)/syscall_shlib): $(TEST_LIB)
 $(foreach v,$(TEST_VARIANTS),$(eval $(call prog_rule,$(v))))
 
 # The differential oracle: the same program built the ordinary way.
@@ -75,7 +86,7 @@ $(O)/tests/oracle/%: tests/progs/%.cpp
 # _Unwind_* are the ones linked (libunwind.a defines them too).
 $(O)/tests/wrong/static_hello: tests/wrong/hello.cpp $(SDK)
 	@mkdir -p $(@D)
-	$(CXX) -static -no-pie -O2 -I$(O)/include $< $(subst @CRT@,$(CRT),$(GORT_ENTRY)) \
+	$(CXX) -static -no-pie -O2 -I$(O)/include $< $(subst @DYNLIST@,$(DYNLIST),$(subst @CRT@,$(CRT),$(GORT_ENTRY))) \
 	    -Wl,--defsym,_start=_rt0_amd64_linux,--defsym,_init=_rt0_amd64_linux,--defsym,_fini=_rt0_amd64_linux,--defsym,_DYNAMIC=0 \
 	    -L$(O)/lib -lgort -lgcc_eh -lunwind -ldw -lelf -lz -llzma -lbz2 -o $@
 
