@@ -99,6 +99,7 @@ demo: $(O)/demo/hello
 
 # ---- tests ----
 include tests/tests.mk
+include loader/loader.mk
 
 deps:
 	scripts/install-deps test
