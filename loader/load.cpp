@@ -261,7 +261,7 @@ error load(plan* p) {
   uint64_t end = 0;
   for (int i : pe.loads) end = std::max<uint64_t>(end, bias + pe.ph[i].p_vaddr + pe.ph[i].p_memsz);
   p->brk = pageup(end);
-  if (p->randomize && read_number("/proc/sys/kernel/randomize_va_space", 2) > 1) {
+  if (p->randomize && p->randomize_brk) {
     uint64_t b = p->k == kind::static_pie ? pageup(kEtDynBase) : p->brk + kPage;
     p->brk = b + (random64() % ((1ULL << 30) >> 12) << 12);
   }
@@ -290,7 +290,8 @@ error load(plan* p) {
   uint64_t size = used + kStackExpand;
   if (p->stack_rlimit != ~0ULL && size > p->stack_rlimit && p->stack_rlimit >= used) size = std::max(used, pageup(p->stack_rlimit));
   uint64_t top = 0;
-  for (const vma& m : own_maps())
+  const std::vector<vma> maps = own_maps();  // read once: /proc/self/maps is slow to produce
+  for (const vma& m : maps)
     if (m.line.find("[stack]") != std::string::npos) top = m.lo - (8 << 20);
   int sprot = PROT_READ | PROT_WRITE | (pe.execstack ? PROT_EXEC : 0);
   void* s = MAP_FAILED;
@@ -394,7 +395,7 @@ error load(plan* p) {
   for (const auxent& a : p->auxv)
     if (a.type == AT_SYSINFO_EHDR) vdso = a.value;
   std::vector<std::pair<uint64_t, uint64_t>> keep;
-  for (const vma& m : own_maps()) {
+  for (const vma& m : maps) {
     bool special = m.line.find("[vdso]") != std::string::npos || m.line.find("[vvar") != std::string::npos ||
                    m.line.find("[uprobes]") != std::string::npos;
     if (special) keep.push_back({m.lo, m.hi});

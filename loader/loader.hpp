@@ -137,6 +137,7 @@ struct plan {
   std::vector<auxent> auxv;      // without AT_NULL; values of pointers filled by load()
   stackplan stack;
   bool randomize = true;         // ASLR as the kernel would (off under setarch -R)
+  bool randomize_brk = true;     // randomize_va_space 2: brk too
   uint64_t stack_rlimit = 0;
   // Filled by load():
   uint64_t stack_lo = 0, stack_hi = 0;  // the stack mapping

@@ -166,8 +166,9 @@ error prepare(const request& req, plan* p) {
     if (total > limit) return {E2BIG, req.path + ": arguments and environment too long (" + std::to_string(total) + " bytes)"};
   }
 
-  p->randomize = (personality(0xffffffff) & ADDR_NO_RANDOMIZE) == 0 &&
-                 read_number("/proc/sys/kernel/randomize_va_space", 2) != 0;
+  uint64_t va_space = read_number("/proc/sys/kernel/randomize_va_space", 2);
+  p->randomize = (personality(0xffffffff) & ADDR_NO_RANDOMIZE) == 0 && va_space != 0;
+  p->randomize_brk = va_space > 1;
   policy pol = req.pol;
   pol.mmap_min_addr = read_number("/proc/sys/vm/mmap_min_addr", 65536);
   p->req.pol = pol;

@@ -115,7 +115,12 @@ error validate(const uint8_t* data, uint64_t size, const std::string& name, cons
   f.entry = eh->e_entry;
   f.phoff = eh->e_phoff;
   f.phnum = eh->e_phnum;
-  f.ph.assign(ph, ph + n);
+  // libelf hands back a pointer into the image, which is misaligned when
+  // e_phoff is (the kernel accepts that: it reads the table into a
+  // buffer): copy it out bytewise (found by the fuzzer).
+  f.ph.resize(n);
+  memcpy(f.ph.data(), static_cast<const void*>(ph), n * sizeof(Elf64_Phdr));
+  ph = f.ph.data();
 
   const bool dyn = eh->e_type == ET_DYN;
   int ninterp = 0;

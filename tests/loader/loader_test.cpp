@@ -432,3 +432,21 @@ Test(library, shebang_parsing_follows_the_kernel) {
   const char s3[] = "#!   \n";
   cr_assert(gort::loader::parse_shebang(s3, sizeof s3 - 1, &i, &a, &has) == ENOEXEC);
 }
+
+// Inputs on which the fuzzer once found a fault (tests/loader/fuzz-crashes/,
+// replayed by every fuzzing run too): gort-exec refuses each with one line,
+// or runs it; never a crash.
+Test(loader, fuzz_crashes) {
+  std::string dir = lt() + "/fuzz-crashes";
+  sh("rm -rf " + dir + " && mkdir -p " + dir + " && cp tests/loader/fuzz-crashes/* " + dir + "/ && chmod 755 " + dir + "/*");
+  int n = 0;
+  for (auto& name : lines(sh("ls " + dir))) {
+    if (name.empty()) continue;
+    result r = run({gort_exec(), dir + "/" + name});
+    cr_assert(r.exited, "%s: %s", name.c_str(), show(r).c_str());
+    if (r.status == 126 || r.status == 127)
+      cr_assert(count(r.err, "\n") == 1 && contains(r.err, name), "%s: %s", name.c_str(), r.err.c_str());
+    n++;
+  }
+  cr_assert(n >= 1);
+}
