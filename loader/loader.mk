@@ -15,7 +15,7 @@
 # -lgort, so only a program that calls gort::exec pulls it in, and libelf
 # (named --as-needed) becomes a dependency of that program only.
 
-LOADER_OBJS := $(patsubst loader/%.cpp,$(O)/obj/loader/%.o,$(filter-out loader/gort-exec.cpp loader/fuzz_validate.cpp,$(wildcard loader/*.cpp))) \
+LOADER_OBJS := $(patsubst loader/%.cpp,$(O)/obj/loader/%.o,$(filter-out loader/gort-exec.cpp loader/fuzz_validate.cpp loader/exec_api.cpp,$(wildcard loader/*.cpp))) \
                $(O)/obj/loader/handoff_amd64.o
 LOADER_CXXFLAGS = -std=c++20 $(OPT) -g -fno-omit-frame-pointer $(WARN) -fPIE
 LOADER_HDRS := $(wildcard loader/*.hpp loader/*.h) boot/initstack.hpp arch/amd64/syscall_linux_amd64.hpp
@@ -32,13 +32,25 @@ $(O)/obj/loader/%.o: loader/%.S loader/handoff.h
 	@mkdir -p $(@D)
 	$(CXX) $(ASFLAGS) -c $< -o $@
 
-$(LOADER_LIB): $(LOADER_OBJS)
+# libgort-exec.a is one object whose only global symbol is gort::exec: the
+# loader and gort::exec linked together (ld -r), everything else made
+# local. An archive member is pulled in by any symbol it defines, the weak
+# copies of inline C++ functions included (a program that throws
+# gort::panic_error would otherwise drag the loader in through its
+# typeinfo); this way only a call of gort::exec does.
+GORT_EXEC_SYM = _ZN4gort4execEPKcPKPcS4_PNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEE
+$(O)/obj/loader/gort_exec_api.o: $(O)/obj/loader/exec_api.o $(LOADER_OBJS)
+	ld -r -o $@ $^
+	objcopy --keep-global-symbol=$(GORT_EXEC_SYM) $@
+	@nm -g --defined-only $@ | grep -q ' T $(GORT_EXEC_SYM)$$' || { echo "error: $@ does not define gort::exec" >&2; exit 1; }
+
+$(LOADER_LIB): $(O)/obj/loader/gort_exec_api.o
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
-$(GORT_EXEC): $(O)/obj/loader/gort-exec.o $(LOADER_LIB)
+$(GORT_EXEC): $(O)/obj/loader/gort-exec.o $(LOADER_OBJS)
 	@mkdir -p $(@D)
-	$(CXX) -static-pie -o $@ $< $(LOADER_LIB) -lelf -lz
+	$(CXX) -static-pie -o $@ $^ -lelf -lz
 
 install: install-loader
 install-loader: $(GORT_EXEC) $(LOADER_LIB)
@@ -87,9 +99,9 @@ $(LT)/corpus/MANIFEST: tests/loader/mkcorpus.py $(LT)/probe-static $(LT)/probe-s
 	rm -rf $(LT)/corpus
 	python3 $< $(LT)/probe-static $(LT)/probe-spie $(LT)/probe-dyn $(LT)/corpus
 
-$(LOADER_TEST): $(wildcard tests/loader/*.cpp tests/loader/*.hpp) tests/boot/harness.hpp $(LOADER_LIB)
+$(LOADER_TEST): $(wildcard tests/loader/*.cpp tests/loader/*.hpp) tests/boot/harness.hpp $(LOADER_OBJS)
 	@mkdir -p $(@D)
-	$(CXX) -std=c++20 -O1 -g $(WARN) -I. -Itests $(filter %.cpp,$^) $(LOADER_LIB) -lelf -lcriterion -pthread -o $@
+	$(CXX) -std=c++20 -O1 -g $(WARN) -I. -Itests $(filter %.cpp,$^) $(LOADER_OBJS) -lelf -lcriterion -pthread -o $@
 
 check: check-loader
 check-loader: all $(LOADER_TEST) $(LOADER_FIXTURES) $(PROG_BINS) fuzz-run

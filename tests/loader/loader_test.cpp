@@ -450,3 +450,13 @@ Test(loader, fuzz_crashes) {
   }
   cr_assert(n >= 1);
 }
+
+// Only a program that calls gort::exec links the loader and libelf: the
+// others start as before (no more shared objects, no loader code).
+Test(gort_exec, linked_only_when_used) {
+  std::string plain = prog("pie-O2", "args"), user = lt() + "/exec_gort";
+  cr_assert(sh("readelf -d " + plain + " | grep -c 'libelf'") == "0\n", "%s needs libelf", plain.c_str());
+  cr_assert(sh("nm " + plain + " | grep -c 'gort6loader'") == "0\n", "%s has loader code", plain.c_str());
+  cr_assert(sh("readelf -d " + user + " | grep -c 'libelf'") == "1\n");
+  cr_assert(sh("nm " + user + " | grep -c ' T _ZN4gort4execE'") == "1\n");
+}
