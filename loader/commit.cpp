@@ -29,6 +29,7 @@
 #include "../arch/amd64/syscall_linux_amd64.hpp"
 #include "handoff.h"
 #include "loader.hpp"
+#include "rawdir.hpp"
 
 namespace gort::loader {
 
@@ -83,29 +84,11 @@ void unregister_rseq() {
 
 // close_cloexec closes every descriptor marked close-on-exec, but keep.
 void close_cloexec(int keep) {
-  long dir = syscall3(SYS_open, long("/proc/self/fd"), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-  if (dir < 0) return;
-  alignas(8) static char buf[4096];
   int fds[1024];
   int nfds = 0;
-  for (;;) {
-    long n = syscall3(SYS_getdents64, dir, long(buf), sizeof buf);
-    if (n <= 0) break;
-    for (long off = 0; off < n;) {
-      auto* d = reinterpret_cast<char*>(buf + off);
-      unsigned short reclen = *reinterpret_cast<unsigned short*>(d + 16);
-      const char* name = d + 19;
-      int fd = 0;
-      bool num = name[0] != 0;
-      for (const char* c = name; *c != 0; c++) {
-        if (*c < '0' || *c > '9') num = false;
-        fd = fd * 10 + (*c - '0');
-      }
-      if (num && fd != dir && fd != keep && nfds < 1024) fds[nfds++] = fd;
-      off += reclen;
-    }
-  }
-  syscall1(SYS_close, dir);
+  each_number("/proc/self/fd", [&](long fd, long dir) {
+    if (fd != dir && fd != keep && nfds < 1024) fds[nfds++] = int(fd);
+  });
   for (int i = 0; i < nfds; i++) {
     long fl = syscall2(SYS_fcntl, fds[i], F_GETFD);
     if (fl >= 0 && (fl & FD_CLOEXEC) != 0) syscall1(SYS_close, fds[i]);

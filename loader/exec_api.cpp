@@ -34,6 +34,7 @@
 #include "../arch/amd64/syscall_linux_amd64.hpp"
 #include "../include/gort/gort.hpp"
 #include "loader.hpp"
+#include "rawdir.hpp"
 
 extern char** environ;
 
@@ -58,35 +59,15 @@ uint64_t g_mask;
 long gettid_() { return syscall0(SYS_gettid); }
 long getpid_() { return syscall0(SYS_getpid); }
 
-// each_task calls f(tid) for every thread of the process but the caller,
-// reading /proc/self/task with raw calls; returns how many there were.
+// each_task calls f(tid) for every thread of the process but the caller;
+// returns how many there were.
 template <class F>
 int each_task(F f) {
-  long dir = syscall3(SYS_open, long("/proc/self/task"), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-  if (dir < 0) return -1;
-  alignas(8) static char buf[8192];
   long self = gettid_();
   int n = 0;
-  for (;;) {
-    long k = syscall3(SYS_getdents64, dir, long(buf), sizeof buf);
-    if (k <= 0) break;
-    for (long off = 0; off < k;) {
-      char* d = buf + off;
-      const char* name = d + 19;
-      long tid = 0;
-      bool num = name[0] != 0;
-      for (const char* c = name; *c != 0; c++) {
-        if (*c < '0' || *c > '9') num = false;
-        tid = tid * 10 + (*c - '0');
-      }
-      if (num && tid != self) {
-        n++;
-        f(tid);
-      }
-      off += *reinterpret_cast<unsigned short*>(d + 16);
-    }
-  }
-  syscall1(SYS_close, dir);
+  loader::each_number("/proc/self/task", [&](long tid, long) {
+    if (tid != self) n++, f(tid);
+  });
   return n;
 }
 
