@@ -61,7 +61,8 @@ all: $(SDK) $(O)/demo/hello
 # --as-needed: libunwind.so also defines the _Unwind_* functions, and C++
 # exceptions must keep using libgcc_s's.
 GORT_ENTRY = -nostartfiles @CRT@ -Wl,-e,_rt0_amd64_linux -Wl,--dynamic-list=@DYNLIST@
-GORT_LIBS  = -Wl,--push-state,--no-as-needed -lgcc_s -Wl,--pop-state -lunwind -ldw
+GORT_LIBS  = -Wl,--push-state,--no-as-needed -lgcc_s -Wl,--pop-state -lunwind -ldw \
+             -Wl,--push-state,--as-needed -lelf -Wl,--pop-state
 SUBST_LINK = sed -e 's|@GORT_ENTRY@|$(GORT_ENTRY)|' -e 's|@GORT_LIBS@|$(GORT_LIBS)|' -e 's|@SANFLAGS@|$(SANFLAGS)|'
 
 # api.cpp includes the public header, whose gort::go uses try/catch.
@@ -128,6 +129,7 @@ demo: $(O)/demo/hello
 
 # ---- tests ----
 include tests/tests.mk
+include loader/loader.mk
 
 deps:
 	scripts/install-deps test

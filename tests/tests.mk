@@ -18,6 +18,8 @@
 #   gdb/     the gdb extension (gdb)
 #   syscall/ goroutines blocking in the kernel: the hooks, handoff, retake
 #            (syscall)
+#   loader/  gort-exec and gort::exec (loader): a binary of its own,
+#            build/tests/loader_tests, linked with the loader (loader/loader.mk)
 #   progs/   the programs the child-process tests run; wrong/: one linked
 #            the wrong way. Not tests themselves.
 # Each test file is one of two kinds, which its includes show:
@@ -49,7 +51,7 @@ VFLAGS_nopie-O2 := -fno-pie -no-pie -O2
 TEST_PROGS  := $(basename $(notdir $(wildcard tests/progs/*.cpp)))
 PROG_BINS   := $(foreach v,$(TEST_VARIANTS),$(foreach p,$(TEST_PROGS),$(O)/tests/progs/$(v)/$(p)))
 ORACLE_BINS := $(O)/tests/oracle/lifecycle $(O)/tests/oracle/cxx
-TEST_SRCS   := $(wildcard tests/*/*_test.cpp)
+TEST_SRCS   := $(filter-out tests/loader/%,$(wildcard tests/*/*_test.cpp))
 TEST_BIN    := $(O)/tests/gort_tests
 TEST_CXXFLAGS = -std=c++20 -O1 $(if $(DEBUG),-DGORT_DEBUG=1) $(SANFLAGS) -g -Wall -Wextra -Werror -I. -Iarch/$(ARCH) -Itests
 

@@ -201,6 +201,20 @@ decltype(auto) blocking(F&& f, Args&&... args) {
 // the number in use (Go: runtime/debug.SetMaxThreads).
 int set_max_threads(int n) noexcept;
 
+// exec replaces the running program with the one at path, as execve(2)
+// does (same process id, open descriptors kept except close-on-exec ones,
+// caught signals reset, the signal mask kept, every other thread ended),
+// but without execve: gort's own userland exec starts it, exactly as
+// gort-exec(1) does. argv as execve's (nullptr: the kernel's [""]); envp
+// nullptr means the current environment. Everything that can fail is
+// checked before anything is changed: on failure exec returns an errno
+// value (ENOENT, EACCES, ENOEXEC, E2BIG, ELOOP, ELIBBAD, EPERM, EAGAIN,
+// ...), as posix_spawn does, with gort-exec's one-line reason in *why, and
+// the program goes on. It never returns otherwise. The world is stopped
+// and the other threads end wherever they are, as under execve. Linking
+// it brings in libgort-exec.a and libelf (gort-c++ does it when used).
+int exec(const char* path, char* const argv[], char* const envp[], std::string* why = nullptr) noexcept;
+
 }  // namespace gort
 
 #include "sync.hpp"
