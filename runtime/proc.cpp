@@ -163,6 +163,7 @@ static bool exitsyscallfast(p* oldp);
 static void exitsyscallfast_reacquired();
 static bool exitsyscallfast_pidle();
 static void exitsyscall0(g* gp);
+static void newslice(p* pp);
 static void dolockOSThread();
 static void dounlockOSThread();
 static void pinit(p* pp, int32 id);
@@ -1717,8 +1718,22 @@ static bool exitsyscallfast(p* oldp) {
 static void exitsyscallfast_reacquired() {
   m* mp = getg()->m;
   p* pp = mp->p;
-  if (mp->syscalltick != pp->syscalltick.load(std::memory_order_relaxed))
+  if (mp->syscalltick != pp->syscalltick.load(std::memory_order_relaxed)) {
     pp->syscalltick.store(pp->syscalltick.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    newslice(pp);
+  }
+}
+
+// newslice starts a new time slice on pp for a goroutine that comes back
+// from a system call during which its P was taken. Difference from Go:
+// retake takes a P in a system call whose goroutine has used up its slice
+// (sysretake); Go then relies on the goroutine being rescheduled, which a
+// goroutine that gets a P straight back in exitsyscallfast is not, so each
+// later sysmon tick would take its P again (measured: a loop of one-byte
+// writes lost its P every 20-60 us, 15,000 thread switches a second). The
+// P taken is the goroutine's preemption; its slice begins again here.
+static void newslice(p* pp) {
+  pp->schedtick.store(pp->schedtick.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
 }
 
 static bool exitsyscallfast_pidle() {
@@ -1731,6 +1746,7 @@ static bool exitsyscallfast_pidle() {
   unlock(&sched.lock);
   if (pp != nullptr) {
     acquirep(pp);
+    newslice(pp);
     return true;
   }
   return false;
