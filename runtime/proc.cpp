@@ -151,6 +151,7 @@ static g* stealWork(int64 now, bool* inheritTime, int64* rnow, int64* pollUntil,
 static p* checkRunqsNoP(p** allpSnapshot, int32 n, std::atomic<uint32>* idlepMaskSnapshot);
 static int64 checkTimersNoP(p** allpSnapshot, int32 n, std::atomic<uint32>* timerpMaskSnapshot, int64 pollUntil);
 static void resetspinning();
+static void injectglist(gList* glist);
 static bool parkunlock_c(g*, void* lock);
 static void park_m(g* gp);
 static void gosched_m(g* gp);
@@ -552,8 +553,10 @@ static void stopTheWorldWithSema() {
 // startTheWorldWithSema).
 static void startTheWorldWithSema() {
   m* mp = acquirem();  // not preemptible: the Ps below pass through locals
-  // Go first injects the goroutines a netpoll(0) finds; gort's netpoll has
-  // no descriptors yet (netpoll_stub.cpp), so there are none.
+  if (netpollinited()) {
+    gList list = netpoll(0);  // non-blocking
+    injectglist(&list);
+  }
   lock(&sched.lock);
   int32 procs = gomaxprocs;
   if (newprocs != 0) {
@@ -877,9 +880,13 @@ void handoffp(p* pp) {
     startm(pp, false);
     return;
   }
-  // Go wakes an M here when pp is the last running P and no M polls the
-  // network, an M must be woken to take over the polling.
-
+  // If this is the last running P and nobody is polling network,
+  // need to wakeup another M to poll network.
+  if (sched.npidle.load() == uint32(gomaxprocs - 1) && sched.lastpoll.load() != 0) {
+    unlock(&sched.lock);
+    startm(pp, false);
+    return;
+  }
   // pp's timers still need an M when they are due. wakeNetPoller may start
   // an M (wakep), which must not happen under sched.lock.
   int64 when = nobarrierWakeTime(pp);
@@ -999,10 +1006,10 @@ static void gostartstack(p* pp, g* gp) {
 // findRunnable returns a goroutine for this M to run (Go 1.19:
 // findRunnable). It runs the P's due timers, then tries, in order: the
 // global queue now and then for fairness, the local queue, the global
-// queue, stealing from other Ps (goroutines, and timers due on them); then
-// gives up its P, drops spinning, re-checks everything and sleeps: in
-// netpoll until the next timer when no other M does so, else in stopm.
-// The network poller plugs in where marked. *tryWakeP asks the caller to
+// queue, the network without blocking, stealing from other Ps (goroutines,
+// and timers due on them); then gives up its P, drops spinning, re-checks
+// everything and sleeps: in netpoll, until I/O is ready or the next timer
+// is due, when no other M does so, else in stopm. *tryWakeP asks the caller to
 // wake a P, because the goroutine returned is a special one (none exists
 // yet: it stays false until netpoll).
 g* findRunnable(bool* inheritTime, bool* tryWakeP) {
@@ -1048,8 +1055,21 @@ top:
     if (gp != nullptr) return gp;
   }
 
-  // Go polls the network here without blocking when netpollWaiters > 0;
-  // gort's netpoll has no descriptors yet (netpoll_stub.cpp).
+  // Poll network.
+  // This netpoll is only an optimization before we resort to stealing.
+  // We can safely skip it if there are no waiters or a thread is blocked
+  // in netpoll already. If there is any kind of logical race with that
+  // blocked thread (e.g. it has already returned from netpoll, but does
+  // not set lastpoll yet), this thread will do blocking netpoll below
+  // anyway.
+  if (netpollinited() && netpollWaiters.load() > 0 && sched.lastpoll.load() != 0) {
+    if (gList list = netpoll(0); !list.empty()) {  // non-blocking
+      g* gp = list.pop();
+      injectglist(&list);
+      casgstatus(gp, _Gwaiting, _Grunnable);
+      return gp;
+    }
+  }
 
   // Look for work on the other Ps, as a spinning M.
   //
@@ -1155,20 +1175,24 @@ top:
       delay = pollUntil - now;
       if (delay < 0) delay = 0;
     }
-    gList list = netpoll(delay);  // blocks until the time, or a netpollBreak
+    gList list = netpoll(delay);  // block until new work is available
+    // Refresh now again, after potentially blocking.
+    now = nanotime();
     sched.pollUntil.store(0);
     sched.lastpoll.store(now);
     lock(&sched.lock);
     pp = pidleget();
     unlock(&sched.lock);
     if (pp == nullptr) {
-      // Go injects the list's goroutines (injectglist); the stub's list is
-      // always empty.
-      (void)list;
+      injectglist(&list);
     } else {
       acquirep(pp);
-      // Go runs a goroutine of the list here and injects the rest; the
-      // stub's list is always empty.
+      if (!list.empty()) {
+        g* gp = list.pop();
+        injectglist(&list);
+        casgstatus(gp, _Gwaiting, _Grunnable);
+        return gp;
+      }
       if (wasSpinning) {
         mp->spinning = true;
         sched.nmspinning.fetch_add(1);
@@ -1310,6 +1334,57 @@ static void resetspinning() {
   // at the top of this file), so an M that stops spinning is where the
   // question of waking one more P must be asked.
   wakep();
+}
+
+// injectglist adds each runnable G on the list to some run queue, and
+// clears glist. If there is no current P, they are added to the global
+// queue, and up to npidle M's are started to run them. Otherwise, for each
+// idle P, this adds a G to the global queue and starts an M. Any remaining
+// G's are added to the current P's local run queue. This may temporarily
+// acquire sched.lock. Can run concurrently with GC. (Go: injectglist)
+static void injectglist(gList* glist) {
+  if (glist->empty()) return;
+  // Mark all the goroutines as runnable before we put them on the run
+  // queues.
+  g* head = glist->head;
+  g* tail = nullptr;
+  int32 qsize = 0;
+  for (g* gp = head; gp != nullptr; gp = gp->schedlink) {
+    tail = gp;
+    qsize++;
+    casgstatus(gp, _Gwaiting, _Grunnable);
+  }
+  // Turn the gList into a gQueue.
+  gQueue q;
+  q.head = head;
+  q.tail = tail;
+  *glist = gList{};
+
+  auto startIdle = [](int32 n) {
+    for (; n != 0 && sched.npidle.load() != 0; n--) startm(nullptr, false);
+  };
+
+  p* pp = getg()->m->p;
+  if (pp == nullptr) {
+    lock(&sched.lock);
+    globrunqputbatch(&q, qsize);
+    unlock(&sched.lock);
+    startIdle(qsize);
+    return;
+  }
+
+  int32 npidle = int32(sched.npidle.load());
+  gQueue globq;
+  int32 n;
+  for (n = 0; n < npidle && !q.empty(); n++) globq.pushBack(q.pop());
+  if (n > 0) {
+    lock(&sched.lock);
+    globrunqputbatch(&globq, n);
+    unlock(&sched.lock);
+    startIdle(n);
+    qsize -= n;
+  }
+  if (!q.empty()) runqputbatch(pp, &q, qsize);
 }
 
 // schedule does one scheduling round: it picks a goroutine that is ready
@@ -2235,8 +2310,23 @@ static void sysmon() {
 
     lock(&sched.sysmonlock);
     now = nanotime();
-    // Go polls the network here if it hasn't been polled for 10 ms; gort's
-    // netpoll has no descriptors yet.
+    // poll network if not polled for more than 10ms
+    int64 lastpoll = sched.lastpoll.load();
+    if (netpollinited() && lastpoll != 0 && lastpoll + 10 * 1000 * 1000 < now) {
+      sched.lastpoll.compare_exchange_strong(lastpoll, now);
+      gList list = netpoll(0);  // non-blocking - returns list of goroutines
+      if (!list.empty()) {
+        // Need to decrement number of idle locked M's (pretending that one
+        // more is running) before injectglist. Otherwise it can lead to the
+        // following situation: injectglist grabs all P's but before it
+        // starts M's to run the P's, another M returns from syscall,
+        // finishes running its G, observes that there is no work to do and
+        // no other running M's and reports deadlock.
+        incidlelocked(-1);
+        injectglist(&list);
+        incidlelocked(1);
+      }
+    }
     // Timers overdue while every P is idle: the M that should have woken
     // for them (netpoll's sleeper) has not. Go does this only on NetBSD,
     // whose kernel can lose netpollBreak's wake-ups; here it is a cheap

@@ -460,6 +460,7 @@ void notifyListNotifyOne(notifyList* l);
 
 // ---- runq.cpp: run queues (Go: proc.go) ----
 void runqput(p* pp, g* gp, bool next);
+void runqputbatch(p* pp, gQueue* q, int32 qsize);
 bool runqputslow(p* pp, g* gp, uint32 h, uint32 t);
 g* runqget(p* pp, bool* inheritTime);
 bool runqempty(p* pp);
@@ -483,3 +484,4 @@ void installterminate();
 
 #include "flavour.hpp"
 #include "time.hpp"
+#include "netpoll.hpp"

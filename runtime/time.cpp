@@ -1,6 +1,6 @@
 // runtime/time.cpp: timers (Go: time.go). The scheduler's side (checkTimers,
 // stealing, the sleep until the next timer) is in proc.cpp, the sleeping M
-// in netpoll_stub.cpp, the public API (gort::sleep, timer, ticker, after,
+// in netpoll (netpoll_epoll.cpp), the public API (gort::sleep, timer, ticker, after,
 // after_func) in api.cpp over the functions here.
 //
 // Who may touch a timer, and when.
