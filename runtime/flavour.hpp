@@ -1,7 +1,7 @@
 // runtime/flavour.hpp: the seam between the runtime and its flavour.
 //
-// One runtime core serves two flavours (DESIGN.md, "Two flavours, one
-// runtime"); what differs between them is only this: how the program's
+// One runtime core serves two flavours (HACKING.md, "The flavour
+// seam"); what differs between them is only this: how the program's
 // constructors and exit run, how an M's thread is made and reaped, what
 // per-thread C++ state a thread has, and where general-purpose memory comes
 // from. Each flavour is one file that defines every function below:
