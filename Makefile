@@ -44,22 +44,26 @@ LIB   = $(O)/lib/libgort.a
 CRT   = $(O)/lib/gort/crt-hosted.o
 DRV   = $(O)/bin/gort-c++
 HDRS  = $(HEADERS:include/%=$(O)/include/%)
-SDK   = $(LIB) $(CRT) $(DRV) $(HDRS)
+HELPER = $(O)/lib/gort/gort-traceback
+SDK   = $(LIB) $(CRT) $(DRV) $(HDRS) $(HELPER)
 
 all: $(SDK) $(O)/demo/hello
 
 # The link line of a gort program, in one place: the Makefile's own
 # links, gort-c++ and gort.pc are all made from these two (the driver and
 # the .pc file from their .in templates at build time). The entry is our
-# crt's; libgcc_s is named before libunwind and kept even under
-# --as-needed: libunwind.so also defines the _Unwind_* functions, and C++
-# exceptions must keep using libgcc_s's.
+# crt's. A program links no library of its own beyond libgort.a: frames
+# for reports come from the traceback helper (runtime/tbhelper.hpp).
 GORT_ENTRY = -nostartfiles @CRT@ -Wl,-e,_rt0_amd64_linux
-GORT_LIBS  = -Wl,--push-state,--no-as-needed -lgcc_s -Wl,--pop-state -lunwind -ldw
+GORT_LIBS  =
 SUBST_LINK = sed -e 's|@GORT_ENTRY@|$(GORT_ENTRY)|' -e 's|@GORT_LIBS@|$(GORT_LIBS)|' -e 's|@SANFLAGS@|$(SANFLAGS)|'
 
 # api.cpp includes the public header, whose gort::go uses try/catch.
 $(O)/obj/runtime/api.o: RT_CXXFLAGS += -fexceptions
+
+# The crt names the traceback helper's path: the build tree's in the crt
+# that $(DRV) links, PREFIX's in the one `make install` installs (below).
+$(O)/obj/boot/flavour_hosted.o: RT_CXXFLAGS += -DGORT_TRACEBACK_HELPER='"$(abspath $(HELPER))"'
 
 # Header dependencies come from the compiler (-MMD), read below.
 $(O)/obj/%.o: %.cpp
@@ -79,15 +83,12 @@ $(O)/obj/boot/gdb_scripts.o: scripts/gort-gdb.py
 # runtime.main runs the program's .init_array after the runtime is up, and
 # would re-initialise it. And it must not call libc (the compiler turns loops
 # into strlen/memcpy calls unless stopped): only the API layer (api.o) may
-# use the C++ runtime, and only the crt calls main. traceback.o is exempt
-# too: tracebacks need libunwind (to walk C++ frames by their DWARF CFI),
-# libdw (symbols, lines, inline scopes) and __cxa_demangle; it is the
-# hosted flavour's only library user in the core (see its header comment).
+# use the C++ runtime, and only the crt calls main.
 $(LIB): $(RT_OBJS)
 	@mkdir -p $(@D)
 	@for o in $^; do if readelf -SW $$o | grep -q '\.init_array'; then \
 	  echo "error: $$o has static constructors (.init_array); runtime globals must be constinit" >&2; exit 1; fi; done
-	@for o in $(filter-out %/api.o %/traceback.o,$^); do bad=$$(nm -u $$o | awk '{print $$2}' | \
+	@for o in $(filter-out %/api.o,$^); do bad=$$(nm -u $$o | awk '{print $$2}' | \
 	  grep -v -e '^_ZN4gort' -e '^runtime\.' -e '^_GLOBAL_OFFSET_TABLE_$$' -e '^main$$' -e '^gort_crt_missing'); \
 	  if [ -n "$$bad" ]; then echo "error: $$o calls outside the runtime (libc?): $$bad" >&2; exit 1; fi; done
 	rm -f $@ && ar rcs $@ $^
@@ -104,6 +105,14 @@ $(DRV): scripts/gort-c++.in Makefile
 $(O)/include/%: include/%
 	@mkdir -p $(@D)
 	cp $< $@
+
+# The traceback helper: unwinds and names the frames of crash reports, in a
+# process of its own (runtime/tbhelper.hpp). Static, so that it starts
+# whatever the dying program's environment and memory limit; not built with
+# SANITIZE.
+$(HELPER): tools/gort-traceback.cpp runtime/tbhelper.hpp
+	@mkdir -p $(@D)
+	$(CXX) -std=c++20 $(OPT) -g $(WARN) -static $< -o $@ -ldw -lelf -lz -llzma -lbz2
 
 # ---- demo: the README's first command ----
 $(O)/demo/hello: examples/hello.cpp $(SDK)
@@ -157,12 +166,26 @@ $(O)/bench/diag/%: bench/diag/%.cpp bench/common/bench.hpp $(SDK)
 	$(DRV) -std=c++20 $(OPT) $(WARN) -Ibench/common $< -o $@
 
 # ---- install ----
-install: $(SDK)
+# The installed crt names PREFIX's traceback helper; it is rebuilt when
+# PREFIX changes (the file below holds the last one).
+ICRT = $(O)/install/crt-hosted.o
+$(O)/install/prefix: FORCE
+	@mkdir -p $(@D)
+	@echo '$(PREFIX)' | cmp -s - $@ || echo '$(PREFIX)' > $@
+
+$(O)/install/flavour_hosted.o: boot/flavour_hosted.cpp $(O)/install/prefix
+	$(CXX) $(RT_CXXFLAGS) -DGORT_TRACEBACK_HELPER='"$(PREFIX)/lib/gort/gort-traceback"' -c $< -o $@
+
+$(ICRT): $(filter-out %/flavour_hosted.o,$(CRT_OBJS)) $(O)/install/flavour_hosted.o
+	ld -r -o $@ $^
+
+install: $(SDK) $(ICRT)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/gort $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	    $(DESTDIR)$(PREFIX)/include/gort $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man3 $(DESTDIR)$(PREFIX)/share/man/man7
 	install -m 755 $(DRV) $(DESTDIR)$(PREFIX)/bin/gort-c++
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libgort.a
-	install -m 644 $(CRT) $(DESTDIR)$(PREFIX)/lib/gort/crt-hosted.o
+	install -m 644 $(ICRT) $(DESTDIR)$(PREFIX)/lib/gort/crt-hosted.o
+	install -m 755 $(HELPER) $(DESTDIR)$(PREFIX)/lib/gort/gort-traceback
 	install -m 644 $(HEADERS) $(DESTDIR)$(PREFIX)/include/gort/
 	install -d $(DESTDIR)$(PREFIX)/share/gort
 	install -m 644 scripts/gort-gdb.py $(DESTDIR)$(PREFIX)/share/gort/gort-gdb.py
@@ -178,4 +201,4 @@ clean:
 # Local overrides, last: they win over everything above.
 -include config.mak
 
-.PHONY: all demo deps test check bench deps-bench bench-floor bench-diag install clean
+.PHONY: all demo deps test check bench deps-bench bench-floor bench-diag install clean FORCE
