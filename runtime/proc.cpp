@@ -179,8 +179,9 @@ void main(void*) {
   g* gp = getg();
   mainStarted.store(true);
   boottrace(bootstep::runtime_main);
-  // sysmon runs on its own M without a P, from now on.
-  systemstack([] { newm(sysmon, nullptr, -1); });
+  // sysmon runs on its own M without a P, from the first goroutine or
+  // timer on (startsysmon), or from now on if it is to trace.
+  if (debug.schedtrace > 0) startsysmon();
 
   // While the constructors run, the main goroutine stays locked to the
   // process's main thread. Few programs care, but some must make certain
@@ -205,6 +206,24 @@ void main(void*) {
   int status = user_main(argc_, argv_, envp_);
   boottrace(bootstep::exit, nullptr, status);
   flavour_exit(status);
+}
+
+// startsysmon starts sysmon on an M of its own, once.
+//
+// Difference from Go: Go starts sysmon first thing in runtime.main. Here
+// it starts with the first goroutine after main (newproc_start) or the
+// first timer (addtimer, modtimer), whichever comes first, or in
+// runtime.main under schedtrace. Everything sysmon does is about
+// goroutines sharing Ps: waking a P for queued work or overdue timers,
+// taking a P back from a goroutine blocked or running too long, returning
+// the memory of pooled stacks. A program whose only goroutine is main and
+// which starts no timer (an ordinary C++ program built with gort) has none
+// of that, and saves the creation of a thread at start-up: a quarter of
+// the runtime's start-up cost (bench/README.md, "boot").
+constinit static std::atomic<bool> sysmonStarted{false};
+void startsysmon() {
+  if (sysmonStarted.load(std::memory_order_relaxed) || sysmonStarted.exchange(true)) return;
+  systemstack([] { newm(sysmon, nullptr, -1); });
 }
 
 // Gosched gives up the P so that other goroutines get a turn. The caller is
@@ -1571,7 +1590,10 @@ void newproc_start(g* newg) {
   pp->goidcache++;
   casgstatus(newg, _Gdead, _Grunnable);
   runqput(pp, newg, true);
-  if (mainStarted.load(std::memory_order_relaxed)) wakep();
+  if (mainStarted.load(std::memory_order_relaxed)) {
+    startsysmon();
+    wakep();
+  }
   releasem(mp);
   if (newg->goid == 1) boottrace(bootstep::newproc, "runtime.main as goroutine", 1);
 }
