@@ -1875,6 +1875,11 @@ void checkdead() {
 }
 
 static constexpr int64 kScavengePeriod = 500 * 1000 * 1000;  // ns
+// How often sysmon stamps the goroutines that block (markwaitsince): a pass
+// reads every g, some 100 ms of a CPU with a million of them, so not at
+// every scavenger pass. The minutes of a dump are then late by at most
+// this much; Go's, stamped by its collector, by up to its forced GC period.
+static constexpr int64 kWaitsincePeriod = int64(10) * 1000 * 1000 * 1000;
 // Go's forcegcperiod, 2 minutes: the bound on sysmon's deep sleep is half
 // of it, even with no GC to sample for.
 static constexpr int64 kForcegcperiod = int64(2) * 60 * 1000 * 1000 * 1000;
@@ -1897,6 +1902,7 @@ static void sysmon() {
 
   int64 lasttrace = 0;
   int64 lastscavenge = nanotime();
+  int64 lastwaitsince = lastscavenge;
   int32 idle = 0;  // consecutive rounds in which sysmon woke nobody
   uint32 delay = 0;
   for (;;) {
@@ -1975,6 +1981,9 @@ static void sysmon() {
     if (now - lastscavenge >= kScavengePeriod) {
       lastscavenge = now;
       stackscavengeidle();
+    }
+    if (now - lastwaitsince >= kWaitsincePeriod) {
+      lastwaitsince = now;
       markwaitsince(now);
     }
     if (debug.schedtrace > 0 && lasttrace + int64(debug.schedtrace) * 1000000 <= now) {
