@@ -8,6 +8,7 @@
 #   make bench-floor  a bare context switch, a cache-line transfer here (bench/floor)
 #   make bench-diag   diagnostics behind figures in bench/README.md (bench/diag)
 #   make install PREFIX=/usr/local
+#   make deb          gort-dev_VERSION_amd64.deb (dpkg-deb), in build/
 #   make demo         build and run examples/hello through the crt
 #
 # Switches: DEBUG=1 (-O0, and the runtime's debug checks: assertLockHeld,
@@ -18,6 +19,7 @@
 CXX      ?= g++
 ARCH     ?= amd64
 PREFIX   ?= /usr/local
+VERSION   = 0.1.0
 DEBUG    ?=
 SANITIZE ?=
 O        ?= build$(if $(DEBUG),-debug)$(if $(SANITIZE),-$(SANITIZE))
@@ -189,11 +191,65 @@ install: $(SDK) $(ICRT)
 	install -m 644 $(HEADERS) $(DESTDIR)$(PREFIX)/include/gort/
 	install -d $(DESTDIR)$(PREFIX)/share/gort
 	install -m 644 scripts/gort-gdb.py $(DESTDIR)$(PREFIX)/share/gort/gort-gdb.py
-	$(SUBST_LINK) -e 's|@PREFIX@|$(PREFIX)|' -e 's|@CRT@|$${libdir}/gort/crt-hosted.o|' scripts/gort.pc.in \
-	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/gort.pc
+	$(SUBST_LINK) -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@CRT@|$${libdir}/gort/crt-hosted.o|' \
+	    scripts/gort.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/gort.pc
+	install -d $(DESTDIR)$(PREFIX)/lib/cmake/gort
+	$(SUBST_LINK) -e 's|@CRT@|$${_gort_libdir}/gort/crt-hosted.o|' scripts/gortConfig.cmake.in \
+	    > $(DESTDIR)$(PREFIX)/lib/cmake/gort/gortConfig.cmake
+	sed -e 's|@VERSION@|$(VERSION)|' scripts/gortConfigVersion.cmake.in \
+	    > $(DESTDIR)$(PREFIX)/lib/cmake/gort/gortConfigVersion.cmake
 	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 man/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
 	install -m 644 man/*.7 $(DESTDIR)$(PREFIX)/share/man/man7/
+
+# ---- the CMake package and pkg-config from other build systems ----
+# Part of `make check`: the demo built by CMake (find_package, gort::gort)
+# and by Meson (pkg-config) against check-install's `make install` into
+# $(O)/tests/prefix, run, and its entry point checked.
+check: check-packages
+check-packages: check-install
+	rm -rf $(O)/tests/cmake $(O)/tests/meson
+	cmake -S examples/cmake -B $(O)/tests/cmake -DCMAKE_PREFIX_PATH=$(abspath $(O)/tests/prefix) >/dev/null
+	cmake --build $(O)/tests/cmake >/dev/null
+	PKG_CONFIG_PATH=$(abspath $(O)/tests/prefix)/lib/pkgconfig meson setup $(O)/tests/meson examples/meson >/dev/null
+	ninja -C $(O)/tests/meson >/dev/null
+	for p in $(O)/tests/cmake/hello $(O)/tests/meson/hello; do \
+	  $$p packages >/dev/null && readelf -hs $$p | scripts/check-entry $$p || exit 1; done
+	@echo "check-packages: the demo from CMake (gort::gort) and Meson (pkg-config): ok"
+
+# ---- the Debian package ----
+# What `make install PREFIX=/usr` installs, man pages compressed, with a
+# control file (scripts/deb-control.in) whose Depends are the packages a
+# gort program links (libc6, libstdc++6, libgcc-s1, at least the versions
+# it was built with here) and g++, which gort-c++ runs. The traceback
+# helper is static: it needs nothing at run time.
+DEB     = $(O)/gort-dev_$(VERSION)_amd64.deb
+DEBROOT = $(O)/deb/root
+debver  = $$(dpkg-query -W -f '$${Version}' $(1) | sed -e 's/^[0-9]*://' -e 's/[-+~].*//')
+deb: $(DEB)
+$(DEB): $(SDK) scripts/deb-control.in FORCE
+	rm -rf $(DEBROOT)
+	$(MAKE) --no-print-directory install PREFIX=/usr DESTDIR=$(abspath $(DEBROOT)) >/dev/null
+	gzip -9n $(DEBROOT)/usr/share/man/man*/*
+	install -d $(DEBROOT)/DEBIAN
+	sed -e 's|@VERSION@|$(VERSION)|' -e "s|@LIBC@|$(call debver,libc6)|" \
+	    -e "s|@LIBSTDCXX@|$(call debver,libstdc++6)|" -e "s|@LIBGCC@|$(call debver,libgcc-s1)|" \
+	    -e "s|@SIZE@|$$(du -sk $(DEBROOT)/usr | cut -f1)|" scripts/deb-control.in > $(DEBROOT)/DEBIAN/control
+	dpkg-deb --root-owner-group -Zxz --build $(DEBROOT) $@
+
+# The package as CI uses it, once installed (`apt-get install
+# ./build/gort-dev_*.deb`, as root): the demo built with /usr/bin/gort-c++,
+# with CMake and with Meson, and run.
+check-deb:
+	@dpkg-query -W -f '$${Status}' gort-dev 2>/dev/null | grep -q "install ok installed" || \
+	  { echo "check-deb: gort-dev is not installed (make deb; apt-get install ./$(DEB))" >&2; exit 1; }
+	rm -rf $(O)/tests/deb && mkdir -p $(O)/tests/deb
+	/usr/bin/gort-c++ -O2 examples/hello.cpp -o $(O)/tests/deb/hello-driver
+	cmake -S examples/cmake -B $(O)/tests/deb/cmake >/dev/null && cmake --build $(O)/tests/deb/cmake >/dev/null
+	meson setup $(O)/tests/deb/meson examples/meson >/dev/null && ninja -C $(O)/tests/deb/meson >/dev/null
+	for p in $(O)/tests/deb/hello-driver $(O)/tests/deb/cmake/hello $(O)/tests/deb/meson/hello; do \
+	  $$p deb >/dev/null && readelf -hs $$p | scripts/check-entry $$p || exit 1; done
+	@echo "check-deb: the installed package builds the demo with gort-c++, CMake and Meson: ok"
 
 clean:
 	rm -rf $(O)
@@ -201,4 +257,4 @@ clean:
 # Local overrides, last: they win over everything above.
 -include config.mak
 
-.PHONY: all demo deps test check bench deps-bench bench-floor bench-diag install clean FORCE
+.PHONY: all demo deps test check check-packages bench deps-bench bench-floor bench-diag install deb check-deb clean FORCE
