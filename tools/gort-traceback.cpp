@@ -532,29 +532,20 @@ int handle() {
 
 // ---- the pipes ----
 
-bool readfull(int fd, void* p, std::size_t n) {
-  auto* b = static_cast<unsigned char*>(p);
+// full does read or write until n bytes are through, or fails.
+template <class Buf, class Op>
+bool full(int fd, Buf* p, std::size_t n, Op op) {
   while (n > 0) {
-    ssize_t r = read(fd, b, n);
+    ssize_t r = op(fd, p, n);
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) return false;
-    b += r;
+    p = reinterpret_cast<Buf*>(reinterpret_cast<std::uintptr_t>(p) + std::uintptr_t(r));
     n -= std::size_t(r);
   }
   return true;
 }
-
-bool writefull(int fd, const void* p, std::size_t n) {
-  auto* b = static_cast<const unsigned char*>(p);
-  while (n > 0) {
-    ssize_t r = write(fd, b, n);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return false;
-    b += r;
-    n -= std::size_t(r);
-  }
-  return true;
-}
+bool readfull(int fd, void* p, std::size_t n) { return full(fd, p, n, read); }
+bool writefull(int fd, const void* p, std::size_t n) { return full(fd, p, n, write); }
 
 bool readrequest(int fd) {
   if (!readfull(fd, &req, sizeof req) || req.magic != kMagic) return false;

@@ -24,9 +24,9 @@
  * child, whose registers are its own, keeps path, argv and envp in r12-r14
  * while it calls fcntl. No stack is used: the return address is read by
  * the parent's ret only. */
+	.p2align 4
 	.globl	runtime.vforkexec
 	.type	runtime.vforkexec, @function
-	.p2align 4
 runtime.vforkexec:
 	.cfi_startproc
 	movl	%ecx, %r9d		/* r9 = keep1 */
