@@ -6,9 +6,9 @@
 // its lock) nor much memory (the report may be of running out of it). So
 // the runtime walks no frames itself. When a report needs frames, it starts
 // the helper, gort-traceback (tools/gort-traceback.cpp, installed as
-// lib/gort/gort-traceback), with vfork and execve, and sends it, for each
-// goroutine, the registers to start from and the bytes of the stack they
-// point into. The helper unwinds in those bytes by the DWARF call-frame
+// lib/gort/gort-traceback), with a vfork-like clone and execve, and sends
+// it, for each goroutine, the registers to start from and the bytes of the
+// stack they point into. The helper unwinds in those bytes by the DWARF call-frame
 // information of the program's files, names the frames with libdw, and
 // prints them to the program's standard error, which it shares; the runtime
 // waits for its reply before printing anything else, so the report reads

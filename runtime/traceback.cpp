@@ -20,7 +20,7 @@
 //             /path/prog.cpp:40 +0x93
 //
 // Difference from Go: the frames come from another process. It is started
-// with vfork and execve at the first report that needs frames, and talked
+// (clone with CLONE_VFORK, and execve) at the first report that needs frames, and talked
 // to through two pipes; nothing here calls libc or malloc, so a report
 // works when the fault is inside malloc, or when memory is exhausted (the
 // helper is a fresh, static process). When the helper cannot run (not
@@ -150,8 +150,9 @@ static char* fmtint(char* buf, uintptr size, int64 v) {
   return buf;
 }
 
-// helperstart runs the helper: two pipes, then vfork and execve with every
-// signal blocked; the helper's ends of the pipes lose FD_CLOEXEC in the
+// helperstart runs the helper: two pipes, then vforkexec (clone with
+// CLONE_VM|CLONE_VFORK and no exit signal, then execve) with every signal
+// blocked; the helper's ends of the pipes lose FD_CLOEXEC in the
 // child only. Whether it really runs shows at the first request.
 static bool helperstart() {
   if (helper.state != 0) return helper.state > 0;
@@ -201,7 +202,7 @@ static void helperfail() {
   sys_close(helper.req);
   sys_close(helper.rep);
   int status = 0;
-  sys_wait4(helper.pid, &status, 0);
+  sys_wait4(helper.pid, &status, __WCLONE);  // no exit signal: a clone child
   helper.state = -1;
 }
 
