@@ -90,4 +90,12 @@ void* flavour_malloc(uintptr size, uintptr align) {
 
 void flavour_free(void* v) { std::free(v); }
 
+// The Makefile compiles this file twice: with the build tree's helper for
+// the crt that build/bin/gort-c++ links, with PREFIX's for the installed
+// crt.
+#ifndef GORT_TRACEBACK_HELPER
+#error "GORT_TRACEBACK_HELPER (the traceback helper's installed path) comes from the Makefile"
+#endif
+const char* flavour_tracebackhelper() { return GORT_TRACEBACK_HELPER; }
+
 }  // namespace gort::runtime

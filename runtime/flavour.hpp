@@ -38,5 +38,8 @@ int* flavour_errno();
 // (channels): the hosted flavour's malloc. Null when out of memory.
 void* flavour_malloc(uintptr size, uintptr align);
 void flavour_free(void* v);
+// The traceback helper's path, where the installation that linked this
+// program put it (runtime/tbhelper.hpp).
+const char* flavour_tracebackhelper();
 
 }  // namespace gort::runtime
