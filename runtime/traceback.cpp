@@ -51,22 +51,6 @@ constinit g* tracebackCaughtsig = nullptr;
 extern "C" long vforkexec(const char* path, char* const* argv, char* const* envp, int keep1, int keep2)
     RUNTIME_SYM("vforkexec");
 
-// ---- the system calls of a report ----
-
-static long sys_read(int fd, void* p, unsigned long n) {
-  return syscall3(SYS_read, fd, reinterpret_cast<long>(p), static_cast<long>(n));
-}
-static long sys_close(int fd) { return syscall1(SYS_close, fd); }
-static long sys_pipe2(int* fds, int flags) { return syscall2(SYS_pipe2, reinterpret_cast<long>(fds), flags); }
-static long sys_getpid() { return arch::syscall0(SYS_getpid); }
-static long sys_kill(long pid, int sig) { return syscall2(SYS_kill, pid, sig); }
-static long sys_wait4(long pid, int* status, int options) {
-  return syscall4(SYS_wait4, pid, reinterpret_cast<long>(status), options, 0);
-}
-static long sys_openat(const char* path, int flags) {
-  return syscall4(SYS_openat, AT_FDCWD, reinterpret_cast<long>(path), flags, 0);
-}
-
 // ---- text: a goroutine's header, composed before it is sent ----
 
 struct tbtext {
@@ -299,7 +283,7 @@ static uint64 parsehex(const char*& p) {
 
 static void printmodule(uintptr pc) {
   if (mapslen == 0) {
-    long fd = sys_openat("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    long fd = sys_openat(AT_FDCWD, "/proc/self/maps", O_RDONLY | O_CLOEXEC, 0);
     if (fd >= 0) {
       long r;
       while (mapslen < sizeof mapsbuf - 1 &&
