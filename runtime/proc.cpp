@@ -938,7 +938,10 @@ void execute(g* gp, bool inheritTime) {
   gp->waitsince = 0;
   gp->preempt.store(false, std::memory_order_relaxed);
   gp->stackguard0 = gp->stack.lo + kStackGuard;
-  if (!inheritTime) mp->p->schedtick.store(mp->p->schedtick.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  if (!inheritTime) {
+    mp->p->schedtick.store(mp->p->schedtick.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    mp->p->inherited = 0;  // runqget's bound on inherited slices (runq.cpp)
+  }
   if (void** eh = static_cast<void**>(mp->ehglobals); eh != nullptr) {
     eh[0] = gp->ehstate[0];
     eh[1] = gp->ehstate[1];
@@ -1422,6 +1425,14 @@ static void goschedImpl(g* gp) {
   dropg();
   m* mp = getg()->m;
   p* pp = mp->p;
+  // schedule() runs the P's due timers before it picks a G (findRunnable);
+  // the shortcut below bypasses it, so run them here first. Without this, a
+  // P whose goroutines only yield never fires a timer (Go's
+  // TestYieldProgress). A timer that readies a G fills the local queue,
+  // which turns the shortcut off.
+  if (pp->timer0When.load(std::memory_order_relaxed) != 0 ||
+      pp->timerModifiedEarliest.load(std::memory_order_relaxed) != 0)
+    checkTimers(pp, 0);
   lock(&sched.lock);
   globrunqput(gp);
   // Our shortcut: when this P's local queue is empty, schedule() would go

@@ -365,6 +365,11 @@ struct p {
   // A runnable G that should run next, before what is in runq, inheriting
   // the current time slice: the G just readied or created by the running G.
   std::atomic<g*> runnext{nullptr};
+  // How many Gs in a row have run from runnext on the current time slice
+  // (runqget counts, execute clears it when a fresh slice begins). Our
+  // addition: it bounds an inherited slice without preemption (runq.cpp,
+  // kInheritMax). Owner only.
+  uint32 inherited = 0;
 
   // Available dead Gs (status == _Gdead), without stacks.
   struct {
