@@ -158,6 +158,7 @@ static void dounlockOSThread();
 static void pinit(p* pp, int32 id);
 static void pdestroy(p* pp);
 static void sysmon();
+static bool throwsInFlight();
 static bool runqsbusy();
 static void markwaitsince(int64 now);
 static void preemptall();
@@ -203,8 +204,49 @@ void main(void*) {
 
   boottrace(bootstep::main);
   int status = user_main(argc_, argv_, envp_);
+
+  // Make racy client program work: if panicking on another goroutine at
+  // the same time as main returns, let the other goroutine finish printing
+  // the panic trace. Once it does, it will exit. (Go's words, and issues
+  // 3934 and 20018.)
+  //
+  // Differences from Go. A C++ panic starts with a throw, whose search for
+  // a handler (which finds none) comes before onterminate counts it in
+  // runningPanicDefers: so main first waits, 100 ms at most, while a
+  // goroutine on another M has a throw in flight. And Go gives up on a
+  // panic after 1000 yields; here what() runs then, which may block, and a
+  // report lost with exit status 0 is worse than a wait, so main waits.
+  for (int64 until = nanotime() + 100 * 1000 * 1000, c = 0;
+       runningPanicDefers.load() == 0 && throwsInFlight() && nanotime() < until; c++) {
+    if (c < 1000)
+      Gosched();
+    else
+      timeSleep(50 * 1000);
+  }
+  for (int c = 0; c < 1000 && runningPanicDefers.load() != 0; c++) Gosched();
+  if (panicking.load() != 0 || runningPanicDefers.load() != 0) gopark(nullptr, nullptr, waitReason::panicwait);
+
   boottrace(bootstep::exit, nullptr, status);
   flavour_exit(status);
+}
+
+// throwsInFlight reports whether a goroutine running on another M is
+// throwing a C++ exception that no handler has taken yet: the M's
+// exception state (g::ehstate) counts it from the start of the throw
+// (__cxa_eh_globals::uncaughtExceptions, after the caught-exception
+// stack). Under sched.lock, so that no M's thread, whose TLS holds that
+// state, can be reaped meanwhile (allocm).
+static bool throwsInFlight() {
+  m* self = getg()->m;
+  bool inflight = false;
+  lock(&sched.lock);
+  for (m* mp = allm; mp != nullptr && !inflight; mp = mp->alllink) {
+    if (mp == self || mp->ehglobals == nullptr || __atomic_load_n(&mp->curg, __ATOMIC_RELAXED) == nullptr) continue;
+    auto* uncaught = reinterpret_cast<uint32*>(static_cast<void**>(mp->ehglobals) + 1);
+    inflight = __atomic_load_n(uncaught, __ATOMIC_RELAXED) != 0;
+  }
+  unlock(&sched.lock);
+  return inflight;
 }
 
 // Gosched gives up the P so that other goroutines get a turn. The caller is
@@ -336,6 +378,7 @@ void schedinit() {
 
   // goargs and goenvs: args() kept argv and envp as the kernel gave them.
   parsedebugvars();
+  reportinit();  // after GODEBUG: its stack's guard follows guardmprotect
 
   // Stack sizes (our addition: Go's stacks grow, ours are fixed).
   startingStackSize = envsize("GORT_STACKSIZE", startingStackSize, 16 << 10, 1 << 30);

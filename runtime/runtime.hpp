@@ -129,6 +129,9 @@ void printuint(uint64 v);
 void printhex(uint64 v);
 void printpointer(const void* v);
 void printnl();
+// printflush writes out what print has buffered, whoever holds printlock
+// (a report that failed halfway, before it exits).
+void printflush();
 struct hex {
   uint64 v;
 };
@@ -169,11 +172,27 @@ void print(A... a) {
 // be on a goroutine's stack (never g0). (api.cpp)
 [[noreturn]] void panicplain(const char* s);
 extern std::atomic<uint32> panicking;
+extern std::atomic<uint32> runningPanicDefers;
 extern void (*crashhook)();
-// startpanic_m and dopanic_m: the two halves of a fatal report (Go's), for
-// the signal handler too (sigctx: the signal's ucontext, or null).
+// reportinit reserves, at start-up, what a fatal report needs (its stack,
+// and what traceback.cpp's reportreserve sets aside).
+void reportinit();
+// startpanic_m, then dopanic: the two halves of a fatal report (Go's
+// startpanic_m and dopanic_m), for the signal handler too. dopanic prints,
+// on the report stack, printpanics(arg) when given, then gp's frames from
+// the context `here` saved by gosave (those at or below skipsp left out)
+// or from the signal's ucontext sigctx, then the other goroutines as
+// GOTRACEBACK says; then this M's part in the report ends (dopanic_end).
+// It reports whether to crash.
 bool startpanic_m();
-bool dopanic_m(g* gp, uintptr sp, bool skipthrow, void* sigctx);
+bool dopanic(g* gp, const gobuf* here, uintptr skipsp, bool skipthrow, void* sigctx,
+             void (*printpanics)(void*) = nullptr, void* arg = nullptr);
+void dopanic_end();
+// onreportstack runs fn(arg) on the fatal reports' stack (the caller
+// holds the report: startpanic_m said yes).
+void onreportstack(void (*fn)(void*), void* arg);
+// callonstack (asm) runs fn(arg) with the stack pointer at sp.
+void callonstack(void (*fn)(void*), void* arg, uintptr sp) RUNTIME_SYM("callonstack");
 
 // ---- signal_unix.cpp ----
 void initsig();             // install the handlers (m0, at start)
@@ -193,9 +212,12 @@ extern "C" [[noreturn]] void runtime_abort() RUNTIME_SYM("abort");
 void goroutineheader(g* gp);
 // traceback prints the frames of gp, which is not running, from gp->sched.
 void traceback(g* gp);
-// tracebackhere prints the running code's frames above the frame whose
-// frame pointer is sp; bounded: stop at the end of gp's stack.
-void tracebackhere(uintptr sp, g* gp, bool skipthrow, bool bounded);
+// tracebackfrom prints the frames of the running code, gp's, from a
+// context saved by gosave, leaving out those at or below skipsp; bounded:
+// stop at the end of gp's stack.
+void tracebackfrom(const gobuf* here, uintptr skipsp, g* gp, bool skipthrow, bool bounded);
+// reportreserve sets aside at start-up what tracebacks need in a report.
+void reportreserve();
 // tracebacktrap prints gp's frames from a signal's ucontext.
 void tracebacktrap(void* uc, g* gp);
 void tracebackothers(g* me);

@@ -172,6 +172,9 @@ struct g {
   // (struct __cxa_eh_globals), kept with the g so that a goroutine blocking
   // inside a catch block may resume on another M.
   void* ehstate[2] = {};
+  // Set while api.cpp's onterminate renders this goroutine's panic value:
+  // a what() that throws in turn is "panic while printing panic value".
+  bool printingpanic = false;
   alignas(16) unsigned char closure[kClosureSize] = {};
   // Cached timer for gort::sleep (timeSleep), made on first use and kept
   // with the g for ever, across reuse (Go: g.timer).

@@ -226,7 +226,10 @@ static void stackcacherefill(p* pp) {
     if (stackpool.lowwater > stackpool.n) stackpool.lowwater = stackpool.n;
   }
   unlock(&stackpool.lock);
+  // A batch at a time; when memory is short (RLIMIT_AS, vm.max_map_count),
+  // one stack may still fit where a batch does not.
   if (c.n == 0) c.n = stackmap(startingStackSize, kStackBatch, c.s);
+  if (c.n == 0) c.n = stackmap(startingStackSize, 1, c.s);
 }
 
 // stackcacherelease moves half of pp's cache to the global pool.

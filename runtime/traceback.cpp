@@ -35,7 +35,9 @@
 // the process still exits with status 2.
 #define UNW_LOCAL_ONLY
 #include <cxxabi.h>
+#include <dlfcn.h>
 #include <dwarf.h>
+#include <error.h>
 #include <elfutils/libdwfl.h>
 #include <libunwind.h>
 #include <unistd.h>
@@ -58,6 +60,14 @@ constinit static mutex tracebacklock;
 // all its frames are shown when the fault is in the runtime.
 constinit g* tracebackCaughtsig = nullptr;
 
+// What a report sets aside at start-up (reportreserve, called by
+// reportinit): tracebackothers' list of goroutines for when none can be
+// mapped, the kReservedGs oldest of them. Committed only when used.
+static constexpr uintptr kReservedGs = 4096;
+constinit static g** reservedgs = nullptr;
+
+void reportreserve() { reservedgs = static_cast<g**>(sysAlloc(kReservedGs * sizeof(g*))); }
+
 // ---- symbols, lines, inline scopes (libdwfl) ----
 
 static Dwfl* dwfl;
@@ -68,8 +78,11 @@ static Dwfl* dwfl;
 static Dwfl* getdwfl() {
   if (dwfl != nullptr) return dwfl;
   static constinit char* debuginfo_path = nullptr;
+  // Separate debug files are looked up by build id only, on this machine:
+  // dwfl_standard_find_debuginfo would also try debuginfod, which dlopens
+  // libdebuginfod and libcurl in the middle of a crash report.
   static const Dwfl_Callbacks callbacks = {
-      dwfl_linux_proc_find_elf, dwfl_standard_find_debuginfo, nullptr, &debuginfo_path,
+      dwfl_linux_proc_find_elf, dwfl_build_id_find_debuginfo, nullptr, &debuginfo_path,
   };
   Dwfl* d = dwfl_begin(&callbacks);
   if (d == nullptr) return nullptr;
@@ -79,6 +92,75 @@ static Dwfl* getdwfl() {
   }
   dwfl = d;
   return d;
+}
+
+// ---- when libdw runs out of memory ----
+//
+// libdw reports a failed allocation by calling error(EXIT_FAILURE, ...):
+// the process would exit with status 1, running the program's static
+// destructors, in the middle of a report. So while a report calls libdw
+// (withsyms), glibc's error_print_progname hook, which error() calls
+// before it prints anything, brings control back here with a longjmp;
+// libdw is not used again by this process (it may hold half-made state),
+// and the report goes on with addresses where names and lines would be
+// (printframeaddr). The hook only jumps on the thread that set it: another
+// thread's error() gets glibc's own output.
+static void* symjmp[5];
+static std::atomic<long> symtid{0};
+static void (*symprogname)();  // the hook that was there before
+static bool symfailed;
+
+static void symoom() {
+  if (gettid() == symtid.load()) __builtin_longjmp(symjmp, 1);
+  if (symprogname != nullptr) {
+    symprogname();
+  } else {
+    printstring(program_invocation_name);
+    printstring(": ");
+  }
+}
+
+// withsyms runs f, which uses libdw, and reports whether it finished;
+// false: libdw failed (it cannot even start when there is no memory left),
+// now and from now on. Not nested.
+template <class F>
+[[gnu::noinline]] static bool withsyms(F&& f) {
+  if (symfailed) return false;
+  symprogname = error_print_progname;
+  symtid.store(gettid());
+  error_print_progname = symoom;
+  if (__builtin_setjmp(symjmp) == 0) {
+    bool ok = getdwfl() != nullptr;
+    if (ok) f();
+    error_print_progname = symprogname;
+    symtid.store(0);
+    symfailed = !ok;
+    return ok;
+  }
+  error_print_progname = symprogname;
+  symtid.store(0);
+  symfailed = true;
+  print("[libdw ran out of memory: the frames below are addresses]\n");
+  return false;
+}
+
+// dlname is the dynamic symbol at pc, or null (no libdw: the fallback).
+static const char* dlname(uintptr pc) {
+  Dl_info info;
+  if (dladdr(reinterpret_cast<void*>(pc), &info) == 0) return nullptr;
+  return info.dli_sname;
+}
+
+// printframeaddr prints a frame without libdw: its dynamic symbol if it
+// has one, its module and its offset there.
+static void printframeaddr(uintptr pc, uintptr lookup) {
+  Dl_info info;
+  if (dladdr(reinterpret_cast<void*>(lookup), &info) != 0 && info.dli_fname != nullptr) {
+    print(info.dli_sname != nullptr ? info.dli_sname : "?", "(...)\n\t", info.dli_fname, "+",
+          hex{pc - reinterpret_cast<uintptr>(info.dli_fbase)}, " pc=", hex{pc}, "\n");
+  } else {
+    print("?(...)\n\tpc=", hex{pc}, "\n");
+  }
 }
 
 static bool hasprefix(const char* s, const char* prefix) {
@@ -355,8 +437,9 @@ static int gentraceback(unw_cursor_t c, g* gp, const tbopts& o, bool all, bool* 
       unw_get_reg(&c1, UNW_REG_IP, &ip);
       unw_get_reg(&c1, UNW_REG_SP, &sp);
       if (sp > o.skipsp) {
-        funcinfo f = findfunc(ip - 1);
-        if (isthrowframe(f.name)) start = i + 1;
+        const char* name = nullptr;
+        if (!withsyms([&] { name = findfunc(ip - 1).name; })) name = dlname(ip - 1);
+        if (isthrowframe(name)) start = i + 1;
       }
       if (unw_step(&c1) <= 0) break;
     }
@@ -375,7 +458,11 @@ static int gentraceback(unw_cursor_t c, g* gp, const tbopts& o, bool all, bool* 
         *more = true;
         break;
       }
-      n += printframe(ip, trap ? ip : ip - 1, gp, all, kTracebackMaxFrames - n);
+      uintptr lookup = trap ? ip : ip - 1;
+      if (!withsyms([&] { n += printframe(ip, lookup, gp, all, kTracebackMaxFrames - n); })) {
+        printframeaddr(ip, lookup);
+        n++;
+      }
     }
     trap = unw_is_signal_frame(&c) > 0;  // the next frame was interrupted
     if (unw_step(&c) <= 0) break;
@@ -397,9 +484,17 @@ static void traceback1(unw_cursor_t* c, g* gp, const tbopts& o) {
 
 // printcreatedby prints the function that started gp, and where (Go:
 // printcreatedby). Not for the main goroutine.
+static void printcreatedby1(g* gp, uintptr pc);
 static void printcreatedby(g* gp) {
   uintptr pc = gp->gopc;
   if (pc == 0 || gp->goid == 1) return;
+  if (!withsyms([&] { printcreatedby1(gp, pc); })) {
+    print("created by ");
+    printframeaddr(pc, pc - 1);
+  }
+}
+
+static void printcreatedby1(g* gp, uintptr pc) {
   funcinfo f = findfunc(pc - 1);
   // The go statement's position is the outermost call site when gort::go
   // was inlined into its caller.
@@ -433,8 +528,11 @@ void traceback(g* gp) {
   if (gp->stack.lo == 0 || gp->sched.pc == reinterpret_cast<uintptr>(runtime_gostart)) {
     // Never run: no frames yet, only the function it will start in (Go
     // prints the entry at its first line).
-    funcinfo f = findfunc(gp->startpc);
-    printframe1(showname(f.name), f.file, f.compdir, f.line, f.module, 0, false);
+    if (!withsyms([&] {
+          funcinfo f = findfunc(gp->startpc);
+          printframe1(showname(f.name), f.file, f.compdir, f.line, f.module, 0, false);
+        }))
+      printframeaddr(gp->startpc, gp->startpc);
     printcreatedby(gp);
     unlock(&tracebacklock);
     return;
@@ -451,14 +549,17 @@ void traceback(g* gp) {
   unlock(&tracebacklock);
 }
 
-// tracebackhere prints the frames of the running code, gp's, from the
-// caller of the function whose frame pointer is skipsp (Go: traceback with
+// tracebackfrom prints the frames of the running code, gp's, from the
+// context `here` saved by gosave in the reporting function, leaving out the
+// frames at or below skipsp, the reporter's own (Go: traceback with
 // getcallerpc/getcallersp). skipthrow: begin below the C++ throw that is
-// being reported.
-void tracebackhere(uintptr skipsp, g* gp, bool skipthrow, bool bounded) {
+// being reported. The report runs on a stack of its own (panic.cpp): the
+// context is saved before it moves there, and its frames are still intact.
+void tracebackfrom(const gobuf* here, uintptr skipsp, g* gp, bool skipthrow, bool bounded) {
   lock(&tracebacklock);
   unw_context_t ctx;
-  unw_getcontext(&ctx);
+  __builtin_memset(&ctx, 0, sizeof ctx);
+  gobufcontext(*here, &ctx.uc_mcontext);
   unw_cursor_t c;
   if (unw_init_local(&c, &ctx) == 0) {
     tbopts o;
@@ -512,9 +613,11 @@ void goroutineheader(g* gp) {
 bool isSystemGoroutine(g* gp) {
   if (gp->startpc == reinterpret_cast<uintptr>(&main)) return false;
   lock(&tracebacklock);
-  funcinfo f = findfunc(gp->startpc);
-  const char* shown = showname(f.name);
-  bool sys = shown != nullptr && (hasprefix(shown, "runtime.") || hasprefix(shown, "gort::runtime::"));
+  bool sys = false;
+  withsyms([&] {
+    const char* shown = showname(findfunc(gp->startpc).name);
+    sys = shown != nullptr && (hasprefix(shown, "runtime.") || hasprefix(shown, "gort::runtime::"));
+  });
   unlock(&tracebacklock);
   return sys;
 }
@@ -536,17 +639,36 @@ void tracebackothers(g* me) {
     traceback(curgp);
   }
   // allgs is newest first; print in creation order, as Go does, through an
-  // array of the list (mmap'd: no malloc here).
+  // array of the list, mapped for the report (no malloc here). If it
+  // cannot be mapped, the one reportreserve set aside at start-up holds
+  // the kReservedGs oldest goroutines, and the report says how many of the
+  // others it leaves out.
   uintptr n = 0;
   g* head = __atomic_load_n(&allgs, __ATOMIC_ACQUIRE);
   for (g* gp = head; gp != nullptr; gp = gp->alllink) n++;
-  g** v = static_cast<g**>(sysAlloc(n * sizeof(g*) + 1));
-  uintptr k = 0;
-  if (v != nullptr)
-    for (g* gp = head; gp != nullptr && k < n; gp = gp->alllink) v[k++] = gp;
-  for (uintptr i = k; i > 0; i--) {
-    g* gp = v[i - 1];
-    if (gp == me || gp == curgp || readgstatus(gp) == _Gdead || (level < 2 && isSystemGoroutine(gp))) continue;
+  auto shown = [&](g* gp) {
+    return !(gp == me || gp == curgp || readgstatus(gp) == _Gdead || (level < 2 && isSystemGoroutine(gp)));
+  };
+  uintptr size = n * sizeof(g*) + 1;
+  g** v = static_cast<g**>(sysAlloc(size));
+  uintptr cap = n;
+  if (v == nullptr) {
+    v = reservedgs;
+    cap = v != nullptr ? kReservedGs : 0;
+  }
+  uintptr k = 0, notshown = 0;
+  for (g* gp = head; gp != nullptr && k < n; gp = gp->alllink, k++) {
+    if (cap == 0) {
+      if (shown(gp)) notshown++;
+      continue;
+    }
+    if (k >= cap && shown(v[k % cap])) notshown++;  // a newer one drops out
+    v[k % cap] = gp;
+  }
+  uintptr kept = k < cap ? k : cap;
+  for (uintptr i = 0; i < kept; i++) {
+    g* gp = v[(k - 1 - i) % cap];
+    if (!shown(gp)) continue;
     print("\n");
     goroutineheader(gp);
     if (gp->m != selfm && readgstatus(gp) == _Grunning) {
@@ -558,7 +680,8 @@ void tracebackothers(g* me) {
       traceback(gp);
     }
   }
-  if (v != nullptr) sysFree(v, n * sizeof(g*) + 1);
+  if (notshown > 0) print("\n", notshown, " goroutines not shown: no memory for the report's list of them\n");
+  if (v != reservedgs) sysFree(v, size);
 }
 
 }  // namespace gort::runtime
