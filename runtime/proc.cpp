@@ -92,6 +92,19 @@ constinit std::atomic<uint32>* idlepMask = nullptr;
 // P goes idle with an empty heap. Thieves skip the Ps without the bit when
 // they look for timers to run (Go: timerpMask).
 constinit std::atomic<uint32>* timerpMask = nullptr;
+// newmHandoff hands the Ms that a thread in an unknown state (one locked
+// to a goroutine) wants started to the template thread, which starts them
+// from its own, known-good state (Go: newmHandoff).
+constinit static struct {
+  mutex lock;
+  // The Ms to start, linked through schedlink.
+  m* newm = nullptr;
+  // The template thread is asleep on wake, waiting for work.
+  bool waiting = false;
+  note wake;
+  // Set once the template thread is being started (it is never stopped).
+  std::atomic<uint32> haveTemplateThread{0};
+} newmHandoff;
 // Target of the next start of the world, set by gomaxprocs (Go: newprocs).
 int32 newprocs;
 static int64 starttime;  // schedtrace's zero (Go: starttime)
@@ -141,6 +154,8 @@ static void mstart1();
 static void mexit(bool osStack);
 static m* allocm(void (*fn)(), int64 id);
 static void mspinning();
+static void startTemplateThread();
+static void templateThread();
 static void stoplockedm();
 static void startlockedm(g* gp);
 static void gostartstack(p* pp, g* gp);
@@ -732,14 +747,19 @@ static m* allocm(void (*fn)(), int64 id) {
   if (mp != nullptr) mcachefree = mp->freelink;
   unlock(&sched.lock);
   g* g0p;
+  g* gsignal = nullptr;
   if (mp != nullptr) {
+    // A reused M keeps its g0 and its signal g (minitSignalStack gives the
+    // latter a fresh stack): a new one each time leaked a g per M reused.
     g0p = mp->g0;
+    gsignal = mp->gsignal;
     mp->~m();
   } else {
     mp = static_cast<m*>(persistentalloc(sizeof(m), 64));
     g0p = malg();
   }
   new (mp) m();
+  mp->gsignal = gsignal;
   g0p->~g();
   new (g0p) g();
   mp->mstartfn = fn;
@@ -768,15 +788,31 @@ static m* allocm(void (*fn)(), int64 id) {
 // scheduler; fn is a plain function, never a closure. The caller need not
 // hold a P (m->p may be null). id is an M id that the caller reserved
 // beforehand, or -1 to reserve one here.
-//
-// Difference from Go: a new M is not cloned from a "template thread" when
-// the caller is locked to its thread (Go keeps one so that Ms never inherit
-// unusual state such as a changed namespace from a locked thread). gort's
-// Ms come from the thread library with explicit attributes; see gort(7).
 void newm(void (*fn)(), p* pp, int64 id) {
   acquirem();
   m* mp = allocm(fn, id);
   mp->nextp = pp;
+  if (g* gp = getg(); gp != nullptr && gp->m != nullptr && gp->m->lockedExt != 0) {
+    // We're on a locked M or a thread that may have been started by C.
+    // The kernel state of this thread may be strange (the user may have
+    // locked it for that purpose). We don't want to clone that into
+    // another thread. Instead, ask a known-good thread to create the
+    // thread for us. (Go's words. A thread inherits its creator's
+    // unshared filesystem context, namespaces, scheduling policy...;
+    // the M whose goroutine exited locked (goexit0 keeps its lockedExt)
+    // creates its successor here too.)
+    lock(&newmHandoff.lock);
+    if (newmHandoff.haveTemplateThread.load() == 0) throw_("on a locked thread with no template thread");
+    mp->schedlink = newmHandoff.newm;
+    newmHandoff.newm = mp;
+    if (newmHandoff.waiting) {
+      newmHandoff.waiting = false;
+      notewakeup(&newmHandoff.wake);
+    }
+    unlock(&newmHandoff.lock);
+    releasem(getg()->m);
+    return;
+  }
   newm1(mp);
   releasem(getg()->m);
 }
@@ -784,6 +820,53 @@ void newm(void (*fn)(), p* pp, int64 id) {
 void newm1(m* mp) {
   mp->createdAt = nanotime();
   newosproc(mp);
+}
+
+// startTemplateThread starts the template thread if it is not already
+// running. The calling thread must itself be in a known-good state (Go:
+// startTemplateThread).
+static void startTemplateThread() {
+  // Not preemptible: the template thread is created before this goroutine
+  // can park once haveTemplateThread is set.
+  m* mp = acquirem();
+  uint32 zero = 0;
+  if (!newmHandoff.haveTemplateThread.compare_exchange_strong(zero, 1)) {
+    releasem(mp);
+    return;
+  }
+  newm(templateThread, nullptr, -1);
+  releasem(mp);
+}
+
+// templateThread is a thread in a known-good state that exists solely to
+// start new threads in known-good states when the calling thread may not
+// be in a good state (Go: templateThread). It is started lazily, by the
+// first LockOSThread. It runs on an M without a P.
+static void templateThread() {
+  lock(&sched.lock);
+  sched.nmsys++;
+  checkdead();
+  unlock(&sched.lock);
+
+  for (;;) {
+    lock(&newmHandoff.lock);
+    while (newmHandoff.newm != nullptr) {
+      m* newm = newmHandoff.newm;
+      newmHandoff.newm = nullptr;
+      unlock(&newmHandoff.lock);
+      while (newm != nullptr) {
+        m* next = newm->schedlink;
+        newm->schedlink = nullptr;
+        newm1(newm);
+        newm = next;
+      }
+      lock(&newmHandoff.lock);
+    }
+    newmHandoff.waiting = true;
+    noteclear(&newmHandoff.wake);
+    unlock(&newmHandoff.lock);
+    notesleep(&newmHandoff.wake);
+  }
 }
 
 // stopm parks the current M on the idle list until someone gives it work,
@@ -1544,7 +1627,10 @@ static void goexit0(g* gp) {
     print("invalid m->lockedInt = ", mp->lockedInt, "\n");
     throw_("internal lockOSThread error");
   }
-  mp->lockedExt = 0;
+  // A goroutine that exits locked leaves lockedExt set, as Go does: the
+  // M is about to end, and its successor (handoffp -> newm) must come
+  // from the template thread, not from this possibly tainted thread.
+  if (!locked) mp->lockedExt = 0;
   gfput(pp, gp);
   if (locked) {
     // The goroutine ended while locked to this thread, possibly after
@@ -1643,6 +1729,11 @@ static void dolockOSThread() {
 // on (Go: LockOSThread). The external count is the user's; the runtime's
 // own uses (lockOSThread) are counted apart.
 void LockOSThread() {
+  if (newmHandoff.haveTemplateThread.load() == 0) {
+    // If we need to start a new thread from the locked thread, we need
+    // the template thread. Start it now while we're in a known-good state.
+    startTemplateThread();
+  }
   g* gp = getg();
   gp->m->lockedExt++;
   if (gp->m->lockedExt == 0) {
