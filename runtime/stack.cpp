@@ -14,6 +14,7 @@
 // of stacks; on older kernels mprotect(PROT_NONE) is used, which costs two
 // VMAs per stack and so meets vm.max_map_count sooner. An overflow faults
 // with SEGV_MAPERR (guard) or SEGV_ACCERR (mprotect).
+#include <fcntl.h>
 #include <sys/mman.h>
 
 #include "runtime.hpp"
@@ -50,14 +51,49 @@ constinit static struct {
 
 static uintptr roundpage(uintptr n) { return (n + physPageSize - 1) & ~(physPageSize - 1); }
 
-static bool installGuard(uintptr lo, uintptr n) {
+// installGuard returns 0, or the -errno of the mprotect that failed.
+static long installGuard(uintptr lo, uintptr n) {
   if (debug.guardmprotect != 0) useMprotectGuard = true;  // GODEBUG=guardmprotect=1 (tests)
   if (!useMprotectGuard) {
     long r = sys_madvise(reinterpret_cast<void*>(lo), n, MADV_GUARD_INSTALL);
-    if (r == 0) return true;
+    if (r == 0) return 0;
     useMprotectGuard = true;  // EINVAL: a kernel before 6.13
   }
-  return sys_mprotect(reinterpret_cast<void*>(lo), n, PROT_NONE) == 0;
+  return sys_mprotect(reinterpret_cast<void*>(lo), n, PROT_NONE);
+}
+
+// countlines returns the number of lines of a /proc file, read with raw
+// system calls into a buffer on the stack (a failure's report: nothing to
+// allocate), or -1.
+static int64 countlines(const char* path, int64* first) {
+  int fd = int(sys_open(path, O_RDONLY | O_CLOEXEC));
+  if (fd < 0) return -1;
+  char buf[4096];
+  int64 lines = 0, num = 0;
+  bool innum = true;
+  for (long r; (r = sys_read(fd, buf, sizeof buf)) > 0;)
+    for (long i = 0; i < r; i++) {
+      if (buf[i] == '\n') lines++, innum = false;
+      if (innum && buf[i] >= '0' && buf[i] <= '9') num = num * 10 + (buf[i] - '0');
+    }
+  sys_close(fd);
+  if (first != nullptr) *first = num;
+  return lines;
+}
+
+// mapfailed explains a stack mapping or guard that the kernel refused
+// when the cause is the limit on a process's mappings, vm.max_map_count
+// (mprotect guards split a mapping, two per stack; MADV_GUARD_INSTALL ones
+// do not, but each batch of stacks is a mapping still).
+static void mapfailed(const char* what, long err) {
+  int64 limit = -1;
+  int64 n = countlines("/proc/self/maps", nullptr);
+  countlines("/proc/sys/vm/max_map_count", &limit);
+  print("runtime: ", what, " failed (errno ", -err, "); the process has ", n, " memory mappings, vm.max_map_count is ",
+        limit, "\n");
+  if (n >= 0 && limit > 0 && n + 16 >= limit)
+    print("runtime: the limit on mappings was reached: raise vm.max_map_count (sysctl -w vm.max_map_count=",
+          limit * 4, "), or run fewer goroutines at once\n");
 }
 
 // ---- the record of guards, for debuggers ----
@@ -175,7 +211,10 @@ extern "C" long debugGuards(int install) {
 
 // sysGuard makes [v, v+n) fault on access (a g0 stack's guard).
 void sysGuard(void* v, uintptr n) {
-  if (!installGuard(reinterpret_cast<uintptr>(v), n)) throw_("cannot install stack guard");
+  if (long err = installGuard(reinterpret_cast<uintptr>(v), n); err != 0) {
+    mapfailed("the stack guard's mprotect", err);
+    throw_("runtime: cannot install a stack guard");
+  }
   recordGuards(reinterpret_cast<uintptr>(v), n, 0, 1);
 }
 
@@ -188,12 +227,19 @@ void stackinit() {
 // Returns the number of stacks made, putting them in out[].
 static int stackmap(uintptr n, int count, struct stack* out) {
   uintptr one = stackGuardSize + n;
-  void* v = sysAlloc(one * uintptr(count));
-  if (v == nullptr) return 0;
-  uintptr base = reinterpret_cast<uintptr>(v);
+  long r = sys_mmap(nullptr, one * uintptr(count), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                    -1, 0);
+  if (r < 0 && r > -4096) {
+    if (count == 1) mapfailed("mmap of a goroutine stack", r);  // the last try (stackalloc)
+    return 0;
+  }
+  uintptr base = uintptr(r);
   for (int i = 0; i < count; i++) {
     uintptr lo = base + uintptr(i) * one;
-    if (!installGuard(lo, stackGuardSize)) throw_("runtime: cannot install a stack guard");
+    if (long err = installGuard(lo, stackGuardSize); err != 0) {
+      mapfailed("the stack guard's mprotect", err);
+      throw_("runtime: cannot install a stack guard");
+    }
     out[i].lo = lo + stackGuardSize;
     out[i].hi = lo + one;
   }

@@ -24,6 +24,13 @@ struct kernel_timespec {
 inline long sys_write(int fd, const void* p, unsigned long n) {
   return syscall3(SYS_write, fd, reinterpret_cast<long>(p), static_cast<long>(n));
 }
+inline long sys_read(int fd, void* p, unsigned long n) {
+  return syscall3(SYS_read, fd, reinterpret_cast<long>(p), static_cast<long>(n));
+}
+inline long sys_open(const char* path, int flags) {
+  return syscall4(SYS_openat, -100 /* AT_FDCWD */, reinterpret_cast<long>(path), flags, 0);
+}
+inline long sys_close(int fd) { return syscall1(SYS_close, fd); }
 inline long sys_mmap(void* addr, unsigned long n, int prot, int flags, int fd, long off) {
   return syscall6(SYS_mmap, reinterpret_cast<long>(addr), static_cast<long>(n), prot, flags, fd, off);
 }

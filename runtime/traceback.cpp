@@ -369,6 +369,14 @@ static void callsite(Dwarf_Die* cudie, Dwarf_Die* die, const char** file, int* l
 // number of entries printed.
 static int printframe(uintptr pc, uintptr lookup, g* gp, bool all, int budget) {
   funcinfo f = findfunc(lookup);
+  // A call inlined into a function of the runtime proper is the runtime's
+  // too, whatever its DWARF name says: a static helper (chanpark) is named
+  // without its namespace. (Nothing of the program is inlined into those,
+  // which are compiled apart; unlike gort::detail's entries, instantiated
+  // in the program with its callables inlined.)
+  const char* shownf = showname(f.name);
+  if (shownf != nullptr) shownf = funcname(shownf);
+  bool inruntime = shownf != nullptr && (hasprefix(shownf, "runtime.") || hasprefix(shownf, "gort::runtime::"));
   int n = 0;
   const char* file = f.file;
   int line = f.line;
@@ -381,7 +389,7 @@ static int printframe(uintptr pc, uintptr lookup, g* gp, bool all, int budget) {
     if (tag == DW_TAG_subprogram) break;
     if (tag != DW_TAG_inlined_subroutine) continue;
     const char* shown = showname(scopename(&scopes[i]));
-    if (showframe(shown, gp, all)) {
+    if (showframe(inruntime ? "runtime.inlined" : shown, gp, all)) {
       printframe1(shown, file, f.compdir, line, f.module, 0, false);
       n++;
     }

@@ -176,6 +176,29 @@ int main(int argc, char** argv) {
     nomem(std::atoi(argv[2]));
     return 0;
   }
+  // Item 11: GOTRACEBACK=single hides the runtime's frames, even those
+  // inlined into it.
+  if (s == "chandeadlock") {
+    gort::chan<int> c(0);
+    gort::go([c]() mutable { c.recv(); });
+    c.recv();
+  }
+  // Item 11: n goroutines parked at once, each with its stack: with
+  // mprotect guards (GODEBUG=guardmprotect=1), two mappings each.
+  if (s == "manystacks") {
+    int n = std::atoi(argv[2]);
+    gort::chan<int> gate(0);
+    gort::wait_group wg;
+    for (int i = 0; i < n; i++) {
+      wg.add(1);
+      gort::go([gate, &wg]() mutable {
+        wg.done();
+        gate.recv();
+      });
+    }
+    wg.wait();
+    return 0;
+  }
   std::fprintf(stderr, "panicreport: unknown scenario '%s'\n", s.c_str());
   return 1;
 }
