@@ -38,6 +38,8 @@ void flavour_init(int argc, char** argv, char** envp) {
   // An exception that escapes a constructor, main or a goroutine is a
   // panic (runtime/api.cpp).
   installterminate();
+  // fork() without exec (runtime/fork.cpp).
+  pthread_atfork(beforefork, afterfork, afterforkinchild);
   std::size_t n = std::size_t(__init_array_end - __init_array_start);
   boottrace(bootstep::init, nullptr, int64(n));
   for (std::size_t i = 0; i < n; i++) __init_array_start[i](argc, argv, envp);

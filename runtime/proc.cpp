@@ -109,6 +109,7 @@ constinit static struct {
 int32 newprocs;
 static int64 starttime;  // schedtrace's zero (Go: starttime)
 static m* mcachefree;    // Ms whose thread is gone, for reuse (sched.lock)
+static bool m0exited;    // m0's goroutine exited locked: m0 parks for good (sched.lock)
 
 static uint32 allpcap;                  // capacity of allp (sched.lock)
 static constexpr int32 kMaxGomaxprocs = 1024;
@@ -141,6 +142,13 @@ struct randomEnum {
   }
   uint32 position() const { return pos; }
 };
+
+// acquirem for the functions that a thread gort does not manage may reach
+// (readyforeign -> wakep -> startm -> newm): such a thread has no M to pin.
+static inline m* acquiremIfAny() { return getg() != nullptr ? acquirem() : nullptr; }
+static inline void releasemIfAny(m* mp) {
+  if (mp != nullptr) releasem(mp);
+}
 
 // Declarations of what this file defines further down: C++ wants a name
 // declared before its use, Go does not, and the definitions below keep
@@ -280,6 +288,7 @@ void Gosched() { mcall(gosched_m); }
 // externally readied. reason explains why the goroutine has been parked; it
 // is shown in goroutine dumps. Do not re-use waitReasons, add new ones.
 void gopark(bool (*unlockf)(g*, void*), void* lock, waitReason reason) {
+  if (__builtin_expect(getg() == nullptr, 0)) foreignblock();  // a thread that gort does not manage
   m* mp = acquirem();
   g* gp = mp->curg;
   uint32 status = readgstatus(gp);
@@ -343,7 +352,9 @@ void goready(g* gp) { ready(gp, true); }
 sudog* acquireSudog() {
   // Hold on to this M, and so to its P and the P's cache, for the whole
   // function: callers are semaphore code, and the refill below may block
-  // the M on sched.sudoglock.
+  // the M on sched.sudoglock. A thread that gort does not manage, about to
+  // wait, ends here.
+  if (__builtin_expect(getg() == nullptr, 0)) foreignblock();
   m* mp = acquirem();
   p* pp = mp->p;
   if (pp->sudogn == 0) sudogcacheRefill(pp);
@@ -449,6 +460,10 @@ static void mcommoninit(m* mp, int64 id) {
 // ready marks gp ready to run (Go: ready). Go runs it on the system stack;
 // our stacks are fixed, so it runs where it is called.
 static void ready(g* gp, bool next) {
+  if (__builtin_expect(getg() == nullptr, 0)) {  // a thread that gort does not manage
+    readyforeign(gp);
+    return;
+  }
   uint32 status = readgstatus(gp);
   // Make gp runnable.
   m* mp = acquirem();  // not preemptible: our P is used below
@@ -680,6 +695,7 @@ static void mexit(bool osStack) {
     handoffp(releasep());
     lock(&sched.lock);
     sched.nmfreed++;
+    m0exited = true;
     checkdead();
     unlock(&sched.lock);
     mPark();
@@ -719,7 +735,7 @@ static void mexit(bool osStack) {
 // mapping for the g0 stack (Go: allocm). fn becomes the M's mstartfn; id is
 // an M id that the caller reserved, or -1.
 static m* allocm(void (*fn)(), int64 id) {
-  acquirem();
+  m* curm = acquiremIfAny();
   // First reap the Ms that have exited (sched.freem). That job has to be
   // done at some point, and doing it now may give back an M to reuse here.
   if (sched.freem != nullptr) {
@@ -779,7 +795,7 @@ static m* allocm(void (*fn)(), int64 id) {
   mp->g0 = g0p;
   g0p->m = mp;
   g0p->atomicstatus.store(_Gidle);
-  releasem(getg()->m);
+  releasemIfAny(curm);
   return mp;
 }
 
@@ -789,7 +805,7 @@ static m* allocm(void (*fn)(), int64 id) {
 // hold a P (m->p may be null). id is an M id that the caller reserved
 // beforehand, or -1 to reserve one here.
 void newm(void (*fn)(), p* pp, int64 id) {
-  acquirem();
+  m* curm = acquiremIfAny();
   m* mp = allocm(fn, id);
   mp->nextp = pp;
   if (g* gp = getg(); gp != nullptr && gp->m != nullptr && gp->m->lockedExt != 0) {
@@ -810,11 +826,11 @@ void newm(void (*fn)(), p* pp, int64 id) {
       notewakeup(&newmHandoff.wake);
     }
     unlock(&newmHandoff.lock);
-    releasem(getg()->m);
+    releasemIfAny(curm);
     return;
   }
   newm1(mp);
-  releasem(getg()->m);
+  releasemIfAny(curm);
 }
 
 void newm1(m* mp) {
@@ -903,7 +919,7 @@ void startm(p* pp, bool spinning) {
   // Stay non-preemptible throughout: a P that is owned must always have an
   // owner able to stop it later, and from the moment this M takes pp until
   // a started M holds it, that owner is us.
-  m* mp = acquirem();
+  m* mp = acquiremIfAny();
   lock(&sched.lock);
   if (pp == nullptr) {
     pp = pidleget();
@@ -914,7 +930,7 @@ void startm(p* pp, bool spinning) {
         // increment of nmspinning and stop here.
         if (int32(sched.nmspinning.fetch_sub(1)) - 1 < 0) throw_("startm: negative nmspinning");
       }
-      releasem(mp);
+      releasemIfAny(mp);
       return;
     }
   }
@@ -928,7 +944,7 @@ void startm(p* pp, bool spinning) {
     unlock(&sched.lock);
     newm(spinning ? mspinning : nullptr, pp, id);
     // newm has started the M with pp as its nextp: pp is that M's now.
-    releasem(mp);
+    releasemIfAny(mp);
     return;
   }
   unlock(&sched.lock);
@@ -939,7 +955,7 @@ void startm(p* pp, bool spinning) {
   nmp->spinning = spinning;
   nmp->nextp = pp;
   notewakeup(&nmp->park);
-  releasem(mp);
+  releasemIfAny(mp);
 }
 
 // handoffp passes pp on from an M that cannot use it, one in a system call
@@ -1414,6 +1430,7 @@ static void resetspinning() {
 void schedule() {
   m* mp = getg()->m;
   if (mp->locks != 0) throw_("schedule: holding locks");
+  if (__builtin_expect(forkedchild, 0)) forkedchildfatal();  // fork.cpp
 
   if (mp->lockedg != nullptr) {
     stoplockedm();
@@ -1542,6 +1559,7 @@ static void park_m(g* gp) {
 }
 
 static void goschedImpl(g* gp) {
+  if (__builtin_expect(forkedchild, 0)) forkedchildfatal();  // fork.cpp
   uint32 status = readgstatus(gp);
   if (status != _Grunning) {
     print("runtime: gosched: bad g status ", status, "\n");
@@ -1982,6 +2000,13 @@ void checkdead() {
     }
   }
   unlock(&allglock);
+  // Threads that gort does not manage may still make a goroutine runnable
+  // (foreign.cpp): no deadlock while there are any. The Ms that ended and
+  // the parked m0 may still have threads; they are not foreign.
+  int32 nexited = m0exited ? 1 : 0;
+  for (m* mp = sched.freem; mp != nullptr; mp = mp->freelink) nexited++;
+  if (foreignthreads(nexited)) return;
+
   if (grunning == 0) {
     unlock(&sched.lock);  // Go's crash dump (GODEBUG=scheddetail=1) locks it
     fatal("no goroutines (main called runtime.Goexit) - deadlock!");

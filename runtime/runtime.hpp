@@ -434,6 +434,24 @@ void gfput(p* pp, g* gp);
 g* gfget(p* pp);
 void gfpurge(p* pp);
 
+// ---- foreign.cpp: threads that gort does not manage (getg() null) ----
+// foreignblock ends the program: such a thread would have to wait.
+[[noreturn]] void foreignblock();
+void readyforeign(g* gp);
+uint32 fastrandforeign();
+// foreignthreads: does the process have threads besides its Ms (less the
+// nexited Ms that ended but whose threads may not be gone yet)?
+bool foreignthreads(int32 nexited);
+
+// ---- fork.cpp: fork() without exec ----
+// The pthread_atfork handlers (hosted flavour); forkedchild is set in the
+// child, where schedule and gosched end the program (forkedchildfatal).
+void beforefork();
+void afterfork();
+void afterforkinchild();
+extern bool forkedchild;
+[[noreturn]] void forkedchildfatal();
+
 // ---- api.cpp ----
 // installterminate makes an uncaught exception a panic report (hosted).
 void installterminate();
