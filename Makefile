@@ -4,6 +4,7 @@
 #
 #   make              build the runtime, the crt, gort-c++ and the demo into build/
 #   make test         install missing Debian packages, build, run every test
+#   make check-asan   the tests under AddressSanitizer (check-tsan: ThreadSanitizer)
 #   make bench        benchmarks side by side with Go and Boost.Fiber (bench/)
 #   make bench-floor  a bare context switch, a cache-line transfer here (bench/floor)
 #   make bench-diag   diagnostics behind figures in bench/README.md (bench/diag)
@@ -83,12 +84,14 @@ $(O)/obj/boot/gdb_scripts.o: scripts/gort-gdb.py
 # too: tracebacks need libunwind (to walk C++ frames by their DWARF CFI),
 # libdw (symbols, lines, inline scopes) and __cxa_demangle; it is the
 # hosted flavour's only library user in the core (see its header comment).
+# A sanitizer build adds its own constructors and calls (exempted).
 $(LIB): $(RT_OBJS)
 	@mkdir -p $(@D)
-	@for o in $^; do if readelf -SW $$o | grep -q '\.init_array'; then \
+	@for o in $^; do if [ -z "$(SANITIZE)" ] && readelf -SW $$o | grep -q '\.init_array'; then \
 	  echo "error: $$o has static constructors (.init_array); runtime globals must be constinit" >&2; exit 1; fi; done
 	@for o in $(filter-out %/api.o %/traceback.o,$^); do bad=$$(nm -u $$o | awk '{print $$2}' | \
-	  grep -v -e '^_ZN4gort' -e '^runtime\.' -e '^_GLOBAL_OFFSET_TABLE_$$' -e '^main$$' -e '^gort_crt_missing'); \
+	  grep -v -e '^_ZN4gort' -e '^runtime\.' -e '^_GLOBAL_OFFSET_TABLE_$$' -e '^main$$' -e '^gort_crt_missing' \
+	    -e '^__asan_' -e '^__lsan_' -e '^__tsan_' -e '^__ubsan_' -e '^__sanitizer_'); \
 	  if [ -n "$$bad" ]; then echo "error: $$o calls outside the runtime (libc?): $$bad" >&2; exit 1; fi; done
 	rm -f $@ && ar rcs $@ $^
 

@@ -12,6 +12,7 @@
 //
 // This file is linked into the crt object (lib/gort/crt-hosted.o), not into
 // the runtime core, which never calls libc.
+#include <dlfcn.h>
 #include <pthread.h>
 
 #include <cstddef>
@@ -70,6 +71,23 @@ int flavour_newosproc(m* mp, uintptr stk, uintptr size) {
   if (err == 0) err = pthread_create(&t, &attr, mthread_start, mp);
   pthread_attr_destroy(&attr);
   return err;
+}
+
+// glibc puts the thread descriptor and the static TLS block at the top of
+// a stack given with pthread_attr_setstack, and refuses one too small for
+// them with EINVAL. Their size is what ld.so's _dl_get_tls_static_info
+// says (GLIBC_PRIVATE, hence dlsym; the sanitizers' runtimes read it the
+// same way), plus a page for the descriptor; 64 KiB where it is missing.
+// Minimal: the realworld branch (issue 21) sizes this properly.
+uintptr flavour_threadreserve() {
+  static uintptr reserve = 0;
+  if (reserve == 0) {
+    using fn = void (*)(std::size_t*, std::size_t*);
+    std::size_t size = 0, align = 0;
+    if (auto f = reinterpret_cast<fn>(dlsym(RTLD_DEFAULT, "_dl_get_tls_static_info")); f != nullptr) f(&size, &align);
+    reserve = size != 0 ? ((size + 4095) & ~std::size_t(4095)) + 4096 : 64 << 10;
+  }
+  return reserve;
 }
 
 // The stack is ours, so glibc never frees it: join the thread (it is

@@ -218,6 +218,7 @@ void minit() {
   if (gp->m != &m0) sigprocmask_set(initSigmask, nullptr);
   gp->m->ehglobals = flavour_minit();
   minitSignalStack();
+  santhread(gp->m->g0);  // sanitizer.hpp
 }
 
 // ---- helpers of rt0_go (boot/rt0_linux_amd64.S). They run before TLS is

@@ -51,8 +51,25 @@ void reportinit() {
   sysGuard(v, kM0GuardSize);
   reportstack.lo = reinterpret_cast<uintptr>(v) + kM0GuardSize;
   reportstack.hi = reinterpret_cast<uintptr>(v) + size;
+  vgstackregister(reportstack.lo, reportstack.hi);
   reportreserve();
 }
+
+namespace {
+// The report stack's trampoline, for ASan (sanitizer.hpp): it arrives on
+// the report stack, runs the report, and leaves for the stack it came from.
+struct reportcall {
+  void (*fn)(void*);
+  void* arg;
+};
+void reporttramp(void* a) {
+  auto* c = static_cast<reportcall*>(a);
+  uintptr lo, hi;
+  asanfinish(nullptr, &lo, &hi);
+  c->fn(c->arg);
+  asanstart(nullptr, lo, hi);
+}
+}  // namespace
 
 // onreportstack runs fn(arg) on the report stack. The caller holds
 // paniclk (startpanic_m said yes). Before reportinit, or on the report
@@ -63,7 +80,12 @@ void onreportstack(void (*fn)(void*), void* arg) {
     fn(arg);
     return;
   }
-  callonstack(fn, arg, reportstack.hi);
+  reportcall c{fn, arg};
+  void* fake = nullptr;
+  asanstart(&fake, reportstack.lo, reportstack.hi);
+  callonstack(reporttramp, &c, reportstack.hi);
+  uintptr lo, hi;
+  asanfinish(fake, &lo, &hi);
 }
 
 // startpanic_m prepares this M to print a fatal report and stops the

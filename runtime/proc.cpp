@@ -655,7 +655,7 @@ void mstart0() {
 // mstart1 runs on the M's g0 stack. It returns only through
 // gogo(&g0->sched), when the M is to exit (a goroutine exited while locked
 // to it).
-static void mstart1() {
+GORT_NOTSAN static void mstart1() {
   g* gp = getg();
   if (gp != gp->m->g0) throw_("bad runtime.mstart");
 
@@ -663,7 +663,10 @@ static void mstart1() {
   // start from here, and a second return from gosave is how the M leaves
   // the scheduler to exit. After this, mstart1 must not return except
   // through gogo(&g0->sched).
-  if (gosave(&gp->sched) != 0) return;
+  if (gosave(&gp->sched) != 0) {
+    sanarriveg0(gp);  // back from goexit0's gogo (sanitizer.hpp)
+    return;
+  }
   gp->sched.g_ = gp;
 
   minit();
@@ -783,7 +786,7 @@ static m* allocm(void (*fn)(), int64 id) {
 
   // The g0 stack: mapped here, so its bounds are ours to check, with a
   // guard region at the bottom. The thread library is told to use it.
-  uintptr size = kM0StackSize + kM0GuardSize;
+  uintptr size = kM0StackSize + kM0GuardSize + flavour_threadreserve();
   void* v = sysAlloc(size);
   if (v == nullptr) {
     print("runtime: cannot allocate ", size, "-byte g0 stack for a new M\n");
@@ -1069,7 +1072,7 @@ void gcstopm() {
 // execute switches the current M, from g0, to running gp, and never
 // returns. With inheritTime, gp runs on what is left of the current time
 // slice; without it, a fresh slice begins (schedtick advances).
-void execute(g* gp, bool inheritTime) {
+GORT_NOTSAN void execute(g* gp, bool inheritTime) {
   m* mp = getg()->m;
   // Link gp and the M before gp's status says _Grunning: a G that is
   // running always has an M.
@@ -1088,6 +1091,7 @@ void execute(g* gp, bool inheritTime) {
     eh[0] = gp->ehstate[0];
     eh[1] = gp->ehstate[1];
   }
+  sanleave(mp->g0, false, gp, gp->stack.lo, gp->stack.hi);  // sanitizer.hpp
   gogo(&gp->sched);
 }
 
@@ -1106,7 +1110,11 @@ static void gostartstack(p* pp, g* gp) {
   // goroutine still touches one page.
   uintptr color = (pp->stackcolor++ % 48) * 64;
   uintptr sp = (gp->stack.hi - color - 4 * sizeof(uintptr)) & ~uintptr(15);
-  gostartcall(&gp->sched, sp, gp->startfn, gp->startarg);
+  sangostart(gp);
+  if constexpr (sanfibers)
+    gostartcall(&gp->sched, sp, gostartsan, gp);  // it tells the sanitizer it has arrived
+  else
+    gostartcall(&gp->sched, sp, gp->startfn, gp->startarg);
 }
 
 // findRunnable returns a goroutine for this M to run (Go 1.19:
@@ -1427,7 +1435,7 @@ static void resetspinning() {
 
 // schedule does one scheduling round: it picks a goroutine that is ready
 // and runs it. Runs on g0 and never returns.
-void schedule() {
+GORT_NOTSAN void schedule() {
   m* mp = getg()->m;
   if (mp->locks != 0) throw_("schedule: holding locks");
   if (__builtin_expect(forkedchild, 0)) forkedchildfatal();  // fork.cpp
@@ -1542,7 +1550,7 @@ static bool parkunlock_c(g*, void* lock) {
 }
 
 // park_m is gopark's continuation on g0.
-static void park_m(g* gp) {
+GORT_NOTSAN static void park_m(g* gp) {
   m* mp = getg()->m;
   casgstatus(gp, _Grunning, _Gwaiting);
   dropg();
@@ -1558,7 +1566,7 @@ static void park_m(g* gp) {
   schedule();
 }
 
-static void goschedImpl(g* gp) {
+GORT_NOTSAN static void goschedImpl(g* gp) {
   if (__builtin_expect(forkedchild, 0)) forkedchildfatal();  // fork.cpp
   uint32 status = readgstatus(gp);
   if (status != _Grunning) {
@@ -1603,7 +1611,7 @@ static void goschedImpl(g* gp) {
 }
 
 // gosched_m is where Gosched's mcall lands, on g0.
-static void gosched_m(g* gp) { goschedImpl(gp); }
+GORT_NOTSAN static void gosched_m(g* gp) { goschedImpl(gp); }
 
 // goyield is like Gosched, but it puts the G on the local run queue (tail)
 // instead of the global one; used by semrelease's handoff (Go: goyield).
@@ -1611,7 +1619,7 @@ void goyield() { mcall(goyield_m); }
 
 // goyield_m is goyield's continuation on g0: like Gosched, but the
 // goroutine goes to the tail of the local run queue (Go: goyield_m).
-static void goyield_m(g* gp) {
+GORT_NOTSAN static void goyield_m(g* gp) {
   p* pp = gp->m->p;
   casgstatus(gp, _Grunning, _Grunnable);
   dropg();
@@ -1627,7 +1635,7 @@ void goexit1() {
 
 // goexit0 finishes gp on g0: gp is dead, its stack goes back to the cache and
 // the g to the free list; then schedule.
-static void goexit0(g* gp) {
+GORT_NOTSAN static void goexit0(g* gp) {
   m* mp = getg()->m;
   p* pp = mp->p;
   casgstatus(gp, _Grunning, _Gdead);
@@ -1641,6 +1649,7 @@ static void goexit0(g* gp) {
   gp->startarg = nullptr;
   dropg();
   gp->ehstate[0] = gp->ehstate[1] = nullptr;
+  sangoexit(gp);
   if (mp->lockedInt != 0) {
     print("invalid m->lockedInt = ", mp->lockedInt, "\n");
     throw_("internal lockOSThread error");
@@ -1656,6 +1665,7 @@ static void goexit0(g* gp) {
     // must not be reused for other goroutines. End it instead: jump back
     // to mstart1's gosave, after which mstart0 calls mexit.
     mp->g0->sched.ret = 1;
+    sanleave(mp->g0, false, mp->g0, mp->g0->stack.lo, mp->g0->stack.hi, false);
     gogo(&mp->g0->sched);
   }
   schedule();

@@ -31,8 +31,32 @@ namespace gort::runtime {
 [[noreturn]] void gogo(gobuf* buf) RUNTIME_SYM("gogo");
 // gosave returns a second time when gogo resumes buf, like setjmp.
 __attribute__((returns_twice)) uintptr gosave(gobuf* buf) RUNTIME_SYM("gosave");
-void mcall(void (*fn)(g*)) RUNTIME_SYM("mcall");
-void systemstack(void (*fn)(void*), void* arg) RUNTIME_SYM("systemstack");
+void mcall_asm(void (*fn)(g*)) RUNTIME_SYM("mcall");
+void systemstack_asm(void (*fn)(void*), void* arg) RUNTIME_SYM("systemstack");
+
+}  // namespace gort::runtime
+
+#include "sanitizer.hpp"
+
+namespace gort::runtime {
+
+// mcall switches to g0 and calls fn(g) there (asm); systemstack runs
+// fn(arg) on g0 and returns. With a sanitizer they tell it about the
+// switches (sanitizer.cpp); otherwise they are the bare assembly.
+void mcallsan(void (*fn)(g*));
+void systemstacksan(void (*fn)(void*), void* arg);
+inline void mcall(void (*fn)(g*)) {
+  if constexpr (sanfibers)
+    mcallsan(fn);
+  else
+    mcall_asm(fn);
+}
+inline void systemstack(void (*fn)(void*), void* arg) {
+  if constexpr (sanfibers)
+    systemstacksan(fn, arg);
+  else
+    systemstack_asm(fn, arg);
+}
 
 // systemstack for any callable (runs it on g0 and returns).
 template <class F>

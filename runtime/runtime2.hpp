@@ -175,6 +175,10 @@ struct g {
   // Set while api.cpp's onterminate renders this goroutine's panic value:
   // a what() that throws in turn is "panic while printing panic value".
   bool printingpanic = false;
+  // What sanitizers know of this G (sanitizer.hpp): ASan's fake stack
+  // while the G does not run, and its TSan fiber.
+  void* asanfake = nullptr;
+  void* tsanfiber = nullptr;
   alignas(16) unsigned char closure[kClosureSize] = {};
   // Cached timer for gort::sleep (timeSleep), made on first use and kept
   // with the g for ever, across reuse (Go: g.timer).
@@ -297,6 +301,9 @@ struct m {
   // on g0 after gp has left its stack.
   bool (*waitunlockf)(g*, void*) = nullptr;
   void* waitlock = nullptr;
+  // The function an mcall runs on g0, when a sanitizer makes mcall go
+  // through a trampoline (sanitizer.cpp).
+  void (*mcallfn)(g*) = nullptr;
 
   m* freelink = nullptr;  // on sched.freem
   // The M's g0 stack mapping (allocm), freed once the thread has gone.

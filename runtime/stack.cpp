@@ -219,6 +219,13 @@ void sysGuard(void* v, uintptr n) {
 }
 
 void stackinit() {
+  // Under valgrind, guards are mprotect'd, splitting each stack into a
+  // mapping of its own: valgrind registers a new thread's stack as the
+  // whole mapping around its stack pointer, and with MADV_GUARD_INSTALL
+  // the g0 stacks and goroutine stacks merge into one, so that every
+  // stack overlapped the thread's, and memcheck took goroutine switches
+  // for stack growth (sanitizer.hpp).
+  if (runningOnValgrind()) useMprotectGuard = true;
   stackpool.cap = 256;
   stackpool.v = static_cast<struct stack*>(persistentalloc(stackpool.cap * sizeof(struct stack), 8));
 }
@@ -234,6 +241,7 @@ static int stackmap(uintptr n, int count, struct stack* out) {
     return 0;
   }
   uintptr base = uintptr(r);
+  lsanroot(reinterpret_cast<void*>(base), one * uintptr(count));  // (sanitizer.hpp)
   for (int i = 0; i < count; i++) {
     uintptr lo = base + uintptr(i) * one;
     if (long err = installGuard(lo, stackGuardSize); err != 0) {
@@ -242,6 +250,9 @@ static int stackmap(uintptr n, int count, struct stack* out) {
     }
     out[i].lo = lo + stackGuardSize;
     out[i].hi = lo + one;
+    // For valgrind; never deregistered: a default-size stack is never
+    // unmapped, and the main goroutine's never in practice.
+    vgstackregister(out[i].lo, out[i].hi);
   }
   recordGuards(base, stackGuardSize, one, uintptr(count));
   return count;

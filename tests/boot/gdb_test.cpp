@@ -11,6 +11,8 @@
 // has them), one gdb session (two for the core) per variant.
 #include <criterion/criterion.h>
 
+#include <cstdlib>
+
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -30,6 +32,8 @@ std::string gdb_path() {
 // child (a container without CAP_SYS_PTRACE or with a seccomp profile that
 // denies ptrace): that is the environment, not gort, and is said loudly.
 void need_ptrace() {
+  if (const char* san = std::getenv("GORT_TEST_SANITIZE"); san != nullptr && *san != 0)
+    cr_skip_test("under -fsanitize=%s: the gdb tests are for plain builds", san);
   std::string gdb = gdb_path();
   cr_assert(!gdb.empty(), "gdb is not installed (scripts/install-deps test installs it)");
   std::vector<std::string> env = {"PATH=/usr/bin:/bin"};

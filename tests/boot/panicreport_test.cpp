@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "boot/harness.hpp"
+#include "boot/sanitize.hpp"
 
 static result rp(const std::string& v, std::vector<std::string> args, std::vector<std::string> env = {}) {
   return runp(v, "panicreport", 2, args, env, 60);
@@ -93,6 +94,7 @@ Test(panicreport, deep_in_the_stack) {
 // process's size): the list of goroutines falls back to the one reserved
 // at start-up, 4096 long, and the report says how many it leaves out.
 Test(panicreport, no_memory_left) {
+  SKIP_UNDER_SANITIZER("the sanitizer needs address space of its own, past any RLIMIT_AS the test can set");
   for (const std::string& v : some_variants()) {
     std::string name = "nomem 4200";
     result r = rp(v, {"nomem", "4200"});

@@ -1,0 +1,22 @@
+// tests/boot/sanitize.hpp: which sanitizer the suite runs under (make
+// check-asan, check-tsan set GORT_TEST_SANITIZE), for the tests that cannot
+// hold there and skip, saying why.
+#pragma once
+
+#include <criterion/criterion.h>
+
+#include <cstdlib>
+#include <string>
+
+inline std::string test_sanitizer() {
+  const char* s = std::getenv("GORT_TEST_SANITIZE");
+  return s != nullptr ? s : "";
+}
+
+#define SKIP_UNDER_SANITIZER(why)                                                        \
+  do {                                                                                   \
+    if (!test_sanitizer().empty()) {                                                     \
+      cr_skip_test("under -fsanitize=%s: %s", test_sanitizer().c_str(), why);            \
+      return;                                                                            \
+    }                                                                                    \
+  } while (0)
