@@ -4,6 +4,7 @@
 #
 #   make              build the runtime, the crt, gort-c++ and the demo into build/
 #   make test         install missing Debian packages, build, run every test
+#   make soak         gort under load for SOAK_S seconds (600), flat RSS and threads
 #   make check-asan   the tests under AddressSanitizer (check-tsan: ThreadSanitizer)
 #   make bench        benchmarks side by side with Go and Boost.Fiber (bench/)
 #   make bench-floor  a bare context switch, a cache-line transfer here (bench/floor)
@@ -118,13 +119,16 @@ demo: $(O)/demo/hello
 
 # ---- tests ----
 include tests/tests.mk
+include tests/soak/soak.mk
 
 deps:
 	scripts/install-deps test
 
-# `make test` is what .ci/run calls: dependencies, build, every test.
+# `make test` is what .ci/run calls: dependencies, build, every test, and
+# a one-minute soak.
 test: deps
 	$(MAKE) --no-print-directory check
+	$(MAKE) --no-print-directory soak SOAK_S=60
 
 # ---- benchmarks ----
 bench: deps-bench all
