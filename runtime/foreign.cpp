@@ -59,7 +59,7 @@ uint32 fastrandforeign() {
 // calls; called by checkdead under sched.lock, only when it is about to
 // report a deadlock.
 bool foreignthreads(int32 nexited) {
-  int fd = int(sys_open("/proc/self/stat", O_RDONLY | O_CLOEXEC));
+  int fd = int(sys_openat(AT_FDCWD, "/proc/self/stat", O_RDONLY | O_CLOEXEC, 0));
   if (fd < 0) return false;
   char buf[1024];
   long n = sys_read(fd, buf, sizeof buf - 1);

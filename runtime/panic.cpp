@@ -31,19 +31,19 @@ constinit crashfn crashhook = nullptr;
 // ---- the report stack ----
 //
 // Go prints every fatal report on the system stack, whatever stack the
-// failure came from. gort's reports need much more stack than Go's:
-// libdw's line-table reader alone keeps ~130 KiB of arrays on the stack
-// (dwarf_getsrclines), and the demangler's arrays grow with the name. A
-// goroutine that fails may have little of its stack left (or have 16 KiB
-// in all, GORT_STACKSIZE=16k), and g0 and signal stacks have 256 KiB. So
-// every report, of every kind, is printed on a stack of its own, reserved
-// at start-up (reportinit) and committed by the kernel only when used.
-// One is enough: only the M holding paniclk prints.
+// failure came from. A goroutine that fails may have little of its stack
+// left (or have 16 KiB in all, GORT_STACKSIZE=16k), and a report needs a
+// few KiB for its own frames and the pages it sends to the traceback
+// helper; the M's g0 may be the stack that failed. So every report, of
+// every kind, is printed on a stack of its own, reserved at start-up
+// (reportinit) and committed by the kernel only when used. One is enough:
+// only the M holding paniclk prints.
 static constexpr uintptr kReportStackSize = 1 << 20;
 constinit static struct stack reportstack;
 
 // reportinit reserves what a fatal report needs, at start-up (schedinit):
-// its stack, and the rest in reportreserve (traceback.cpp).
+// its stack. (The traceback helper is a process of its own, and the rest
+// needs no memory: traceback.cpp.)
 void reportinit() {
   uintptr size = kReportStackSize + kM0GuardSize;
   void* v = sysAlloc(size);
@@ -52,7 +52,6 @@ void reportinit() {
   reportstack.lo = reinterpret_cast<uintptr>(v) + kM0GuardSize;
   reportstack.hi = reinterpret_cast<uintptr>(v) + size;
   vgstackregister(reportstack.lo, reportstack.hi);
-  reportreserve();
 }
 
 namespace {

@@ -14,8 +14,16 @@
 // of stacks; on older kernels mprotect(PROT_NONE) is used, which costs two
 // VMAs per stack and so meets vm.max_map_count sooner. An overflow faults
 // with SEGV_MAPERR (guard) or SEGV_ACCERR (mprotect).
+//
+// What a fresh stack costs, measured on the 2-CPU VM (bench/README.md,
+// "parked_1m"): the first touch of its top page (a fault, ~2 us) and its
+// guard. A guard installed with one madvise per stack cost as much again
+// (the call, the mm lock, the page walk); a batch's guards now go in one
+// process_madvise call for the calling process (PIDFD_SELF, Linux 6.15+),
+// one madvise each where the kernel lacks it.
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 
 #include "runtime.hpp"
 #include "sys_linux.hpp"
@@ -26,6 +34,10 @@
 #ifndef MADV_GUARD_REMOVE
 #define MADV_GUARD_REMOVE 103
 #endif
+// process_madvise's pidfd for the calling thread's process (Linux 6.15).
+#ifndef PIDFD_SELF
+#define PIDFD_SELF (-10000)
+#endif
 
 namespace gort::runtime {
 
@@ -33,9 +45,10 @@ uintptr startingStackSize = 256 << 10;
 uintptr mainStackSize = 8 << 20;
 uintptr stackGuardSize = 64 << 10;
 
-static constexpr int kStackBatch = 16;            // stacks per mapping
+static constexpr int kStackBatch = 64;            // stacks per mapping
 static constexpr uintptr kPoolKeepHot = 64;       // idle stacks kept committed
 static bool useMprotectGuard;
+static bool noProcessMadvise;  // the kernel takes no batch of guards at once
 
 // The global pool of free default-size stacks. It is a LIFO: recently freed
 // (committed, cache-warm) stacks are on top; entries [0, nscav) at the bottom
@@ -66,7 +79,7 @@ static long installGuard(uintptr lo, uintptr n) {
 // system calls into a buffer on the stack (a failure's report: nothing to
 // allocate), or -1.
 static int64 countlines(const char* path, int64* first) {
-  int fd = int(sys_open(path, O_RDONLY | O_CLOEXEC));
+  int fd = int(sys_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0));
   if (fd < 0) return -1;
   char buf[4096];
   int64 lines = 0, num = 0;
@@ -84,14 +97,18 @@ static int64 countlines(const char* path, int64* first) {
 // mapfailed explains a stack mapping or guard that the kernel refused
 // when the cause is the limit on a process's mappings, vm.max_map_count
 // (mprotect guards split a mapping, two per stack; MADV_GUARD_INSTALL ones
-// do not, but each batch of stacks is a mapping still).
-static void mapfailed(const char* what, long err) {
+// do not, but each batch of stacks is a mapping still). A guard's failure
+// is explained in any case; a mapping's only at that limit (otherwise it
+// is plain lack of memory, which the fatal error says).
+static void mapfailed(const char* what, long err, bool guard) {
   int64 limit = -1;
   int64 n = countlines("/proc/self/maps", nullptr);
   countlines("/proc/sys/vm/max_map_count", &limit);
+  bool atlimit = n >= 0 && limit > 0 && n + 16 >= limit;
+  if (!atlimit && !guard) return;
   print("runtime: ", what, " failed (errno ", -err, "); the process has ", n, " memory mappings, vm.max_map_count is ",
         limit, "\n");
-  if (n >= 0 && limit > 0 && n + 16 >= limit)
+  if (atlimit)
     print("runtime: the limit on mappings was reached: raise vm.max_map_count (sysctl -w vm.max_map_count=",
           limit * 4, "), or run fewer goroutines at once\n");
 }
@@ -212,7 +229,7 @@ extern "C" long debugGuards(int install) {
 // sysGuard makes [v, v+n) fault on access (a g0 stack's guard).
 void sysGuard(void* v, uintptr n) {
   if (long err = installGuard(reinterpret_cast<uintptr>(v), n); err != 0) {
-    mapfailed("the stack guard's mprotect", err);
+    mapfailed("the stack guard's mprotect", err, true);
     throw_("runtime: cannot install a stack guard");
   }
   recordGuards(reinterpret_cast<uintptr>(v), n, 0, 1);
@@ -230,6 +247,26 @@ void stackinit() {
   stackpool.v = static_cast<struct stack*>(persistentalloc(stackpool.cap * sizeof(struct stack), 8));
 }
 
+// installGuards installs count guards of n bytes at lo, lo+stride, ...: in
+// one process_madvise call where the kernel can, else one by one. Returns 0,
+// or the -errno of the mprotect that failed.
+static long installGuards(uintptr lo, uintptr n, uintptr stride, int count) {
+  if (debug.guardmprotect != 0) useMprotectGuard = true;
+  if (!useMprotectGuard && !noProcessMadvise && count > 1 && count <= kStackBatch) {
+    iovec iov[kStackBatch];
+    for (int i = 0; i < count; i++) iov[i] = {reinterpret_cast<void*>(lo + uintptr(i) * stride), n};
+    long r = arch::syscall5(SYS_process_madvise, PIDFD_SELF, reinterpret_cast<long>(iov), count, MADV_GUARD_INSTALL, 0);
+    if (r == long(n) * count) return 0;
+    // EBADF (no PIDFD_SELF, before 6.15), EINVAL (no guards through it):
+    // one by one from now on. Installing a guard twice is harmless, so a
+    // partial success is simply redone.
+    if (r < 0) noProcessMadvise = true;
+  }
+  for (int i = 0; i < count; i++)
+    if (long err = installGuard(lo + uintptr(i) * stride, n); err != 0) return err;
+  return 0;
+}
+
 // stackmap maps one stack of n bytes (or a batch), each with its guard below.
 // Returns the number of stacks made, putting them in out[].
 static int stackmap(uintptr n, int count, struct stack* out) {
@@ -237,17 +274,17 @@ static int stackmap(uintptr n, int count, struct stack* out) {
   long r = sys_mmap(nullptr, one * uintptr(count), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                     -1, 0);
   if (r < 0 && r > -4096) {
-    if (count == 1) mapfailed("mmap of a goroutine stack", r);  // the last try (stackalloc)
+    if (count == 1) mapfailed("mmap of a goroutine stack", r, false);  // the last try (stackalloc)
     return 0;
   }
   uintptr base = uintptr(r);
   lsanroot(reinterpret_cast<void*>(base), one * uintptr(count));  // (sanitizer.hpp)
+  if (long err = installGuards(base, stackGuardSize, one, count); err != 0) {
+    mapfailed("the stack guard's mprotect", err, true);
+    throw_("runtime: cannot install a stack guard");
+  }
   for (int i = 0; i < count; i++) {
     uintptr lo = base + uintptr(i) * one;
-    if (long err = installGuard(lo, stackGuardSize); err != 0) {
-      mapfailed("the stack guard's mprotect", err);
-      throw_("runtime: cannot install a stack guard");
-    }
     out[i].lo = lo + stackGuardSize;
     out[i].hi = lo + one;
     // For valgrind; never deregistered: a default-size stack is never
@@ -273,20 +310,31 @@ static void poolpush(struct stack s) {
 }
 
 // stackcacherefill moves half a cache's worth of stacks from the global pool
-// to pp's cache, mapping a new batch if the pool is empty.
+// to pp's cache, mapping a new batch into the pool if it is empty (outside
+// its lock: the other Ps' frees need not wait for the kernel).
 static void stackcacherefill(p* pp) {
   struct stackcache& c = pp->stackcache;
   lock(&stackpool.lock);
+  if (stackpool.n == 0) {
+    unlock(&stackpool.lock);
+    struct stack batch[kStackBatch];
+    int k = stackmap(startingStackSize, kStackBatch, batch);
+    // When memory is short (RLIMIT_AS, vm.max_map_count), one stack may
+    // still fit where a batch does not.
+    if (k == 0) k = stackmap(startingStackSize, 1, batch);
+    lock(&stackpool.lock);
+    for (int i = 0; i < k; i++) poolpush(batch[i]);
+    // Never touched, so nothing to give back: they count as scavenged
+    // (unless the pool filled meanwhile), or the scavenger would zap
+    // untouched memory.
+    if (stackpool.nscav == 0 && stackpool.n == uintptr(k)) stackpool.nscav = stackpool.n;
+  }
   while (c.n < kStackCacheMax / 2 && stackpool.n > 0) {
     c.s[c.n++] = stackpool.v[--stackpool.n];
     if (stackpool.nscav > stackpool.n) stackpool.nscav = stackpool.n;
     if (stackpool.lowwater > stackpool.n) stackpool.lowwater = stackpool.n;
   }
   unlock(&stackpool.lock);
-  // A batch at a time; when memory is short (RLIMIT_AS, vm.max_map_count),
-  // one stack may still fit where a batch does not.
-  if (c.n == 0) c.n = stackmap(startingStackSize, kStackBatch, c.s);
-  if (c.n == 0) c.n = stackmap(startingStackSize, 1, c.s);
 }
 
 // stackcacherelease moves half of pp's cache to the global pool.

@@ -117,7 +117,7 @@ static long vmsize_kb() {
 
 // nomem parks n goroutines, then leaves the process no address space to
 // map anything (RLIMIT_AS at its current size) and deadlocks: the report
-// cannot map its list of goroutines nor give libdw memory.
+// cannot map its list of goroutines.
 static void nomem(int n) {
   gort::chan<int> never(0);
   gort::wait_group wg;
