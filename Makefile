@@ -7,6 +7,7 @@
 #   make bench        benchmarks side by side with Go and Boost.Fiber (bench/)
 #   make bench-floor  a bare context switch, a cache-line transfer here (bench/floor)
 #   make bench-diag   diagnostics behind figures in bench/README.md (bench/diag)
+#   make bench-net    HTTP and echo servers against Go and nginx (bench/net, examples/net.mk)
 #   make install PREFIX=/usr/local
 #   make demo         build and run examples/hello through the crt
 #
@@ -130,6 +131,7 @@ demo: $(O)/demo/hello
 # ---- tests ----
 include tests/tests.mk
 include loader/loader.mk
+include examples/net.mk
 
 deps:
 	scripts/install-deps test
