@@ -1386,9 +1386,9 @@ long netfd_write_to(netfd* fd, const void* p, std::size_t n, const sockaddr_buf*
   return fd->WriteTo(p, n, to, err);
 }
 
-int netfd_close(netfd* fd) noexcept {
-  curg();
-  // A unix listener removes its socket file first (Go: UnixListener.close).
+// closeFD: a unix listener removes its socket file first (Go:
+// UnixListener.close), then FD.Close.
+static int closeFD(netfd* fd) {
   if (fd->unlink && fd->fdmu.incref()) {
     fd->unlink = false;
     auto* su = reinterpret_cast<sockaddr_un*>(fd->laddr.b);
@@ -1398,9 +1398,14 @@ int netfd_close(netfd* fd) noexcept {
   return fd->Close();
 }
 
+int netfd_close(netfd* fd) noexcept {
+  curg();
+  return closeFD(fd);
+}
+
 void netfd_free(netfd* fd) noexcept {
   curg();
-  if ((fd->fdmu.state.load() & mutexClosed) == 0) fd->Close();
+  if ((fd->fdmu.state.load() & mutexClosed) == 0) closeFD(fd);
   // A descriptor in blocking mode closes without waiting for the calls in
   // progress (Go: FD.Close); its memory must wait for them.
   if (!fd->closeWaited) semacquire(&fd->csema);
