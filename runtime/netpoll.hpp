@@ -63,6 +63,14 @@ struct pollDesc {
   std::atomic<uintptr> rg{0};
   std::atomic<uintptr> wg{0};
 
+  // Our addition: set by netpoll when epoll reports that the peer shut
+  // down its side or the connection hung up (EPOLLRDHUP, EPOLLHUP), before
+  // it readies the reader; cleared by poll_runtime_pollOpen. net.cpp's
+  // Read skips the system call that would only say EAGAIN after a short
+  // read of a stream socket (nginx's rule), which is safe only while no
+  // end of stream can be pending unreported: this tells it one may be.
+  std::atomic<bool> rdhup{false};
+
   mutex lock;  // protects the following fields
   bool closing = false;
   uint32 user = 0;  // user settable cookie (the libc hooks' generation)
