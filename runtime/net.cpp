@@ -261,6 +261,12 @@ struct netfd {
   int32 origFlags = 0;
   bool keepSysfd = false;     // netfd_release: unregistered but not closed
   bool closeWaited = false;   // Close has waited for the last reference (csema)
+  // Released once by the Close that closed it, as its last step:
+  // netfd_free waits for that call to have returned, whoever made it.
+  uint32 fsema = 0;
+  // The last read of this stream socket was short: it left the socket
+  // empty (read lock). See Read.
+  bool drained = false;
 
   int Init(bool pollable);
   int destroy();
@@ -359,6 +365,7 @@ int netfd::Close() {
     semacquire(&csema);
     closeWaited = true;
   }
+  semrelease(&fsema);  // ours: the last touch of fd (netfd_free)
   return err;
 }
 
@@ -374,6 +381,21 @@ long netfd::io(long nr, long a1, long a2, long a3, long a4, long a5) {
 }
 
 // Read implements io.Reader (Go: FD.Read).
+//
+// Difference from Go: after a short read of a stream socket (fewer bytes
+// than asked for: the socket was empty when the read returned), the next
+// Read waits in the poller first instead of making a read that would only
+// say EAGAIN, as nginx does (ngx_unix_recv clears rev->ready). That saves
+// one system call in three on a request-response connection (measured on
+// http_hello: 3.0 -> 2.0 per request). It relies on epoll: any data, end
+// of stream or error that comes after that read is a new edge. Two
+// things keep it safe: the readiness in rg is not reset before such a
+// wait (Go's pollReset would drop a notification that came between the
+// short read and now), and a pending end of stream is never waited for:
+// a short read can consume the peer's FIN with the last data, leaving no
+// edge to come, so once netpoll has seen EPOLLRDHUP (pollDesc.rdhup) the
+// read is made first again. (Urgent data, MSG_OOB, also stops a read
+// short; as nginx, gort reads it as ordinary data only when more comes.)
 long netfd::Read(void* p, uintptr n, int* err) {
   if ((*err = readLock()) != 0) return 0;
   long r = 0;
@@ -381,20 +403,28 @@ long netfd::Read(void* p, uintptr n, int* err) {
     // If the caller wanted a zero byte read, return immediately without
     // trying (but after acquiring the readLock). Otherwise read returns 0,
     // which looks like EOF.
-  } else if ((*err = prepareRead()) == 0) {
-    if (IsStream && n > maxRW) n = maxRW;
-    for (;;) {
-      r = io(SYS_read, long(p), long(n), 0, 0, 0);
-      if (r == -EINTR) continue;
-      if (r < 0) {
-        *err = int(-r);
-        r = 0;
-        if (*err == EAGAIN && pd != nullptr) {
-          if ((*err = waitRead()) == 0) continue;
+  } else {
+    bool waitFirst = drained && !pd->rdhup.load(std::memory_order_relaxed);
+    if (waitFirst)
+      *err = waitRead();
+    else
+      *err = prepareRead();
+    if (*err == 0) {
+      if (IsStream && n > maxRW) n = maxRW;
+      for (;;) {
+        r = io(SYS_read, long(p), long(n), 0, 0, 0);
+        if (r == -EINTR) continue;
+        if (r < 0) {
+          *err = int(-r);
+          r = 0;
+          if (*err == EAGAIN && pd != nullptr) {
+            if ((*err = waitRead()) == 0) continue;
+          }
         }
+        *err = eofError(r, *err);
+        break;
       }
-      *err = eofError(r, *err);
-      break;
+      drained = r > 0 && uintptr(r) < n && pd != nullptr && family != 0 && sotype == SOCK_STREAM;
     }
   }
   readUnlock();
@@ -1403,11 +1433,14 @@ int netfd_close(netfd* fd) noexcept {
   return closeFD(fd);
 }
 
+// netfd_free closes fd if nobody has, and frees it once every call on it
+// has returned: the Close (which may be another goroutine's, still on its
+// way out), and in blocking mode the calls Close did not wait for (Go:
+// FD.Close; Go's collector frees the FD when nothing refers to it).
 void netfd_free(netfd* fd) noexcept {
   curg();
   if ((fd->fdmu.state.load() & mutexClosed) == 0) closeFD(fd);
-  // A descriptor in blocking mode closes without waiting for the calls in
-  // progress (Go: FD.Close); its memory must wait for them.
+  semacquire(&fd->fsema);
   if (!fd->closeWaited) semacquire(&fd->csema);
   freeFD(fd);
 }

@@ -201,7 +201,12 @@ class netfd_handle {
     }
     return *this;
   }
-  ~netfd_handle() { reset(); }
+  // Closes the descriptor if it is open, and returns once no call on it
+  // is in progress. (fd_ is left as it is: another goroutine may still be
+  // reading it on its way out of a call.)
+  ~netfd_handle() {
+    if (fd_ != nullptr) netfd_free(fd_);
+  }
 
   // Whether this handle holds a descriptor (closed or not).
   explicit operator bool() const noexcept { return fd_ != nullptr; }
