@@ -36,6 +36,6 @@ Test(net, go_net_and_runtime_tests_ported) {
 Test(net, deadlines_close_half_close_fds_addresses) {
   run_scenarios("net_scenarios",
                 {"accept_deadline", "dial_timeout", "read_deadline", "write_deadline", "close_blocked", "half_close",
-                 "fd_pipe", "fd_file", "parked_not_threads", "addresses", "timer_earlier"},
+                 "fd_pipe", "fd_file", "parked_not_threads", "addresses", "eof_after_short_read", "timer_earlier"},
                 {"GODEBUG=asyncpreemptoff=1"});
 }

@@ -34,6 +34,14 @@
 //                    colons, brackets, bad ports, unknown networks), and
 //                    its String() forms (IPv4-mapped as IPv4, IPv6 with
 //                    "::" for the longest zero run)
+//   eof_after_short_read  the peer writes a little and closes at once
+//                    (data and FIN together), 300 times over tcp and unix,
+//                    the reader parked before, started after the poller
+//                    saw both, or started at once: the read of the
+//                    data is short, and the next read must see EOF, not
+//                    wait for an edge that will not come (Read skips its
+//                    EAGAIN read after a short read, except once the
+//                    poller has seen the peer's shutdown)
 //   timer_earlier    (GOMAXPROCS >= 2) an M asleep in netpoll until a timer
 //                    an hour away is woken (netpollBreak) for a timer 10 ms
 //                    away that a goroutine spinning on the other P starts:
@@ -469,6 +477,54 @@ void addresses() {
   report("addresses", progs::fails == fails);
 }
 
+void eof_after_short_read() {
+  int fails = progs::fails;
+  for (const char* network : {"tcp", "unix"}) {
+    std::string a = network[0] == 't' ? "127.0.0.1:0" : "@gort-net-eof-" + std::to_string(getpid());
+    auto [ln, err] = gort::net::listen(network, a);
+    CHECK(!err, "listen %s: %s", network, msg(err).c_str());
+    for (int i = 0; i < 300 && progs::fails == fails; i++) {
+      auto [c, derr] = gort::net::dial(network, ln.address().to_string());
+      auto [s, aerr] = ln.accept();
+      CHECK(!derr && !aerr, "%s: %s %s", network, msg(derr).c_str(), msg(aerr).c_str());
+      s.set_read_deadline(now() + 10s);  // a hang becomes a timeout
+      std::string got;
+      std::error_code end;
+      gort::wait_group wg;
+      wg.add(1);
+      auto reader = [&] {
+        char b[4096];
+        for (;;) {
+          auto [n, e] = s.read(b, sizeof b);
+          got.append(b, n);
+          if (e) {
+            end = e;
+            break;
+          }
+        }
+        wg.done();
+      };
+      // Three orders: the reader parked first; the reader started after
+      // the poller has delivered the edge of data and FIN together (the
+      // sleep lets this M's netpoll take it: then no edge is left, and only
+      // rdhup says the stream has ended); the reader started at once.
+      int order = i % 3;
+      if (order == 0) {
+        gort::go(reader);
+        progs::settle(1);
+      }
+      c.write("abc");
+      c.close();
+      if (order == 1) gort::sleep(1ms);
+      if (order != 0) gort::go(reader);
+      wg.wait();
+      CHECK(got == "abc" && end == errc::eof, "%s round %d: read %s, then %s", network, i, got.c_str(),
+            msg(end).c_str());
+    }
+  }
+  report("eof_after_short_read", progs::fails == fails);
+}
+
 void timer_earlier() {
   if (gort::gomaxprocs(0) < 2) {
     report("timer_earlier", true, "(skipped: GOMAXPROCS=1)");
@@ -509,6 +565,7 @@ int main() {
   fd_file();
   parked_not_threads();
   addresses();
+  eof_after_short_read();
   timer_earlier();
   return progs::fails;
 }
