@@ -1,7 +1,7 @@
 // runtime/flavour.hpp: the seam between the runtime and its flavour.
 //
-// One runtime core serves two flavours (DESIGN.md, "Two flavours, one
-// runtime"); what differs between them is only this: how the program's
+// One runtime core serves two flavours (HACKING.md, "The flavour
+// seam"); what differs between them is only this: how the program's
 // constructors and exit run, how an M's thread is made and reaped, what
 // per-thread C++ state a thread has, and where general-purpose memory comes
 // from. Each flavour is one file that defines every function below:
@@ -44,5 +44,8 @@ void flavour_free(void* v);
 // ones if want6, into out. Returns how many, or minus an error code of
 // <gort/net_abi.hpp> (the hosted flavour asks getaddrinfo).
 int flavour_lookuphost(const char* host, bool want4, bool want6, std::uint8_t (*out)[16], int max);
+// The traceback helper's path, where the installation that linked this
+// program put it (runtime/tbhelper.hpp).
+const char* flavour_tracebackhelper();
 
 }  // namespace gort::runtime

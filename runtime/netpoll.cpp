@@ -122,6 +122,13 @@ void poll_runtime_pollClose(pollDesc* pd) {
   pollcache.free(pd);
 }
 
+void pollfree(pollDesc* pd) {
+  if (!pd->closing) throw_("runtime: free polldesc w/o unblock");
+  uintptr wg = pd->wg.load(), rg = pd->rg.load();
+  if ((wg != 0 && wg != pdReady) || (rg != 0 && rg != pdReady)) throw_("runtime: blocked I/O on freed polldesc");
+  pollcache.free(pd);
+}
+
 void pollCache::free(pollDesc* pd) {
   runtime::lock(&this->lock);
   pd->link = first;

@@ -81,6 +81,15 @@ struct pollDesc {
   timer wt;          // write deadline timer
   int64 wd = 0;      // write deadline (a nanotime in the future, -1 when expired)
 
+  // Our addition, for the libc hooks' descriptors (syscall_linux.cpp):
+  // references held (the hooks' table and each hook using pd; the last
+  // one frees pd), and the semaphores that let one goroutine at a time
+  // wait in each mode (two threads reading one socket are allowed in C;
+  // Go's netpollblock is not).
+  std::atomic<int32> hookrefs{0};
+  uint32 hookrsema = 1;
+  uint32 hookwsema = 1;
+
   uint32 info() const { return atomicInfo.load(); }
   void publishInfo();
   void setEventErr(bool b);
@@ -96,6 +105,10 @@ bool poll_runtime_isPollServerDescriptor(int32 fd);
 // returns its pollDesc, or null with *errno set.
 pollDesc* poll_runtime_pollOpen(int32 fd, int32* errno_);
 void poll_runtime_pollClose(pollDesc* pd);
+// pollfree returns a closed pd (poll_runtime_pollUnblock'ed) to the cache
+// without touching epoll: for a caller that removed the descriptor from
+// epoll itself, or whose descriptor is gone (our addition).
+void pollfree(pollDesc* pd);
 // mode is 'r', 'w' (or 'r'+'w' for deadlines).
 int32 poll_runtime_pollReset(pollDesc* pd, int32 mode);
 int32 poll_runtime_pollWait(pollDesc* pd, int32 mode);
@@ -110,6 +123,9 @@ void netpollinit();
 bool netpollIsPollDescriptor(int32 fd);
 int32 netpollopen(int32 fd, pollDesc* pd);
 int32 netpollclose(int32 fd);
+// netpollrearm re-arms fd's registration for pd (EPOLL_CTL_MOD); ENOENT
+// says epoll no longer knows the file (it was closed behind our back).
+int32 netpollrearm(int32 fd, pollDesc* pd);
 void netpollBreak();
 // netpoll checks for ready network connections and returns the goroutines
 // that become runnable. delay < 0: blocks indefinitely; 0: polls; > 0:

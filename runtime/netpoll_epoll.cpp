@@ -58,6 +58,13 @@ int32 netpollopen(int32 fd, pollDesc* pd) {
   return int32(-arch::syscall4(SYS_epoll_ctl, epfd, EPOLL_CTL_ADD, fd, reinterpret_cast<long>(&ev)));
 }
 
+int32 netpollrearm(int32 fd, pollDesc* pd) {
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+  ev.data.ptr = pd;
+  return int32(-arch::syscall4(SYS_epoll_ctl, epfd, EPOLL_CTL_MOD, fd, reinterpret_cast<long>(&ev)));
+}
+
 int32 netpollclose(int32 fd) {
   epoll_event ev{};
   return int32(-arch::syscall4(SYS_epoll_ctl, epfd, EPOLL_CTL_DEL, fd, reinterpret_cast<long>(&ev)));
