@@ -1380,6 +1380,8 @@ long netfd_open(int sysfd, netfd** out) noexcept {
   netfd* fd = newFD(sysfd, 0, SOCK_STREAM);
   if (fd == nullptr) return -ENOMEM;
   fd->isFile = true;
+  // Our addition: the libc hooks may have put sysfd on the poller already.
+  if (hookfdtakeover != nullptr) hookfdtakeover(sysfd);
   if (fd->Init(true) == 0 && (fl & O_NONBLOCK) == 0) {
     if (sysFcntl(sysfd, F_SETFL, fl | O_NONBLOCK) == 0) {
       fd->restoreFlags = true;

@@ -109,6 +109,11 @@ void poll_runtime_pollClose(pollDesc* pd);
 // without touching epoll: for a caller that removed the descriptor from
 // epoll itself, or whose descriptor is gone (our addition).
 void pollfree(pollDesc* pd);
+// hookfdtakeover makes the libc hooks (syscall_linux.cpp) let go of fd,
+// which gort::fd takes over (net.cpp): epoll takes a file once, and the
+// gort::fd's registration must be the one. Weak: the hooks live in the
+// crt, and a binary linked without it (the bare-structure tests) has none.
+[[gnu::weak]] void hookfdtakeover(int32 fd);
 // mode is 'r', 'w' (or 'r'+'w' for deadlines).
 int32 poll_runtime_pollReset(pollDesc* pd, int32 mode);
 int32 poll_runtime_pollWait(pollDesc* pd, int32 mode);
