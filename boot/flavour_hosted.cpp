@@ -12,10 +12,12 @@
 //
 // This file is linked into the crt object (lib/gort/crt-hosted.o), not into
 // the runtime core, which never calls libc.
+#include <dlfcn.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
@@ -104,6 +106,23 @@ const char* flavour_tracebackhelper() { return GORT_TRACEBACK_HELPER; }
 
 // ---- names (gort::net) ----
 
+// freeaddrinfo is reached through dlsym: glibc defines it in the object
+// that defines getaddrinfo, so a direct call would pull that object into a
+// static link, where its getaddrinfo clashes with the hook's
+// (boot/hooks_hosted.cpp), and tests/wrong/static_hello, linked so to be
+// refused at boot, would not link. getaddrinfo itself binds to the hook.
+static void freeaddrinfo1(addrinfo* res) {
+  using F = void (*)(addrinfo*);
+  static constinit std::atomic<F> f{nullptr};
+  F fn = f.load(std::memory_order_acquire);
+  if (fn == nullptr) {
+    fn = reinterpret_cast<F>(dlsym(RTLD_DEFAULT, "freeaddrinfo"));
+    if (fn == nullptr) return;  // leak rather than crash
+    f.store(fn, std::memory_order_release);
+  }
+  fn(res);
+}
+
 int flavour_lookuphost(const char* host, bool want4, bool want6, std::uint8_t (*out)[16], int max) {
   addrinfo hints{};
   hints.ai_family = want4 && want6 ? AF_UNSPEC : want4 ? AF_INET : AF_INET6;
@@ -129,7 +148,7 @@ int flavour_lookuphost(const char* host, bool want4, bool want6, std::uint8_t (*
       n++;
     }
   }
-  freeaddrinfo(res);
+  freeaddrinfo1(res);
   return n > 0 ? n : -gort::detail::net_error(gort::net::errc::no_such_host);
 }
 
