@@ -35,7 +35,8 @@
 //   addresses        Go's address syntax and errors (missing port, too many
 //                    colons, brackets, bad ports, unknown networks), and
 //                    its String() forms (IPv4-mapped as IPv4, IPv6 with
-//                    "::" for the longest zero run)
+//                    "::" for the longest zero run); a name from
+//                    /etc/hosts looked up (getaddrinfo)
 //   eof_after_short_read  the peer writes a little and closes at once
 //                    (data and FIN together), 300 times over tcp and unix,
 //                    the reader parked before, started after the poller
@@ -504,7 +505,22 @@ void addresses() {
   auto [ln, err2] = gort::net::listen("tcp", "[::ffff:127.0.0.1]:0");
   CHECK(!err2 && ln.address().to_string().rfind("127.0.0.1:", 0) == 0, "IPv4-mapped listener at %s",
         ln.address().to_string().c_str());
-  report("addresses", progs::fails == fails);
+  // A host name other than localhost goes to the flavour's lookup
+  // (getaddrinfo): the first IPv4 name of /etc/hosts, if it has one.
+  std::string detail = "(no name in /etc/hosts to look up)";
+  if (FILE* f = std::fopen("/etc/hosts", "r")) {
+    char ip[64], name[256];
+    while (std::fscanf(f, "%63s %255s%*[^\n]", ip, name) == 2) {
+      if (ip[0] == '#' || std::strchr(ip, ':') != nullptr || std::strcmp(name, "localhost") == 0) continue;
+      auto [a, lerr] = gort::net::addr::resolve("tcp4", std::string(name) + ":80");
+      CHECK(!lerr && a.to_string() == std::string(ip) + ":80", "resolve %s: %s %s, want %s:80", name,
+            a.to_string().c_str(), msg(lerr).c_str(), ip);
+      detail = std::string("(looked up ") + name + ")";
+      break;
+    }
+    std::fclose(f);
+  }
+  report("addresses", progs::fails == fails, detail.c_str());
 }
 
 void eof_after_short_read() {
