@@ -9,6 +9,7 @@
 #   make bench        benchmarks side by side with Go and Boost.Fiber (bench/)
 #   make bench-floor  a bare context switch, a cache-line transfer here (bench/floor)
 #   make bench-diag   diagnostics behind figures in bench/README.md (bench/diag)
+#   make bench-net    HTTP and echo servers against Go and nginx (bench/net, examples/net.mk)
 #   make install PREFIX=/usr/local
 #   make deb          gort-dev_VERSION_amd64.deb (dpkg-deb), in build/
 #   make demo         build and run examples/hello through the crt
@@ -147,6 +148,7 @@ demo: $(O)/demo/hello
 include tests/tests.mk
 include tests/soak/soak.mk
 include loader/loader.mk
+include examples/net.mk
 
 deps:
 	scripts/install-deps test

@@ -43,6 +43,12 @@ int* flavour_errno();
 // (channels): the hosted flavour's malloc. Null when out of memory.
 void* flavour_malloc(uintptr size, uintptr align);
 void flavour_free(void* v);
+// Looks up the IP addresses of a host name that is neither numeric nor
+// "localhost" (gort::net's dial and listen, runtime/net.cpp): up to max
+// 16-byte addresses (IPv4 as ::ffff:a.b.c.d), IPv4 ones if want4, IPv6
+// ones if want6, into out. Returns how many, or minus an error code of
+// <gort/net_abi.hpp> (the hosted flavour asks getaddrinfo).
+int flavour_lookuphost(const char* host, bool want4, bool want6, std::uint8_t (*out)[16], int max);
 // The traceback helper's path, where the installation that linked this
 // program put it (runtime/tbhelper.hpp).
 const char* flavour_tracebackhelper();
