@@ -55,6 +55,8 @@ spawn newproc_begin(void (*entry)(void*)) noexcept {
 
 void newproc_end(void* gp) noexcept { newproc_start(static_cast<g*>(gp)); }
 
+void go_nil() noexcept { runtime::fatal("go of nil func value"); }
+
 void newproc_cancel(void* gp) noexcept {
   m* mp = acquirem();
   gfput(mp->p, static_cast<g*>(gp));

@@ -2,8 +2,9 @@
 // signal_unix.go, signal_amd64.go, os_linux.go's signal parts, and
 // stack.go's overflow report).
 //
-// gort installs handlers for SIGSEGV, SIGBUS, SIGFPE, SIGILL (faults) and
-// SIGQUIT (a goroutine dump), with raw rt_sigaction: SA_SIGINFO, SA_ONSTACK
+// gort installs handlers for SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP
+// (faults), SIGABRT (abort(3), an assert that failed) and SIGQUIT (a
+// goroutine dump), with raw rt_sigaction: SA_SIGINFO, SA_ONSTACK
 // (every M has its own signal stack, so that a goroutine that overflowed its
 // stack can still be reported), SA_RESTORER with our own restorer
 // (runtime.sigreturn__sigaction in asm_amd64.S), and SA_NODEFER for the
@@ -60,6 +61,8 @@ struct sigTabT {
 static const sigTabT sigtable[] = {
     {SIGQUIT, false, "SIGQUIT: quit"},
     {SIGILL, false, "SIGILL: illegal instruction"},
+    {SIGTRAP, false, "SIGTRAP: trace trap"},
+    {SIGABRT, false, "SIGABRT: abort"},
     {SIGBUS, true, "SIGBUS: bus error"},
     {SIGFPE, true, "SIGFPE: floating-point exception"},
     {SIGSEGV, true, "SIGSEGV: segmentation violation"},

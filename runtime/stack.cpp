@@ -242,7 +242,12 @@ void stackinit() {
   // the g0 stacks and goroutine stacks merge into one, so that every
   // stack overlapped the thread's, and memcheck took goroutine switches
   // for stack growth (sanitizer.hpp).
-  if (runningOnValgrind()) useMprotectGuard = true;
+  //
+  // Under AddressSanitizer too: LeakSanitizer scans the runtime's mappings
+  // (root regions: sanitizer.hpp) where /proc/self/maps says they are
+  // readable; a MADV_GUARD_INSTALL guard lies inside a readable mapping,
+  // and the scan faulted on it at exit.
+  if (runningOnValgrind() || GORT_ASAN) useMprotectGuard = true;
   stackpool.cap = 256;
   stackpool.v = static_cast<struct stack*>(persistentalloc(stackpool.cap * sizeof(struct stack), 8));
 }
