@@ -51,10 +51,14 @@ all: $(SDK) $(O)/demo/hello
 # The link line of a gort program, in one place: the Makefile's own
 # links, gort-c++ and gort.pc are all made from these two (the driver and
 # the .pc file from their .in templates at build time). The entry is our
-# crt's; libgcc_s is named before libunwind and kept even under
-# --as-needed: libunwind.so also defines the _Unwind_* functions, and C++
-# exceptions must keep using libgcc_s's.
-GORT_ENTRY = -nostartfiles @CRT@ -Wl,-e,_rt0_amd64_linux
+# crt's. `-u main` does what glibc's crt1.o does by coming first on g++'s
+# line: it makes `main` wanted before any archive is read, so a main that
+# lives in a static library (gtest_main, Catch2WithMain) is linked; our
+# crt and libgort.a come after the user's archives, too late for that
+# (ld takes -u wherever it stands). libgcc_s is named before libunwind and
+# kept even under --as-needed: libunwind.so also defines the _Unwind_*
+# functions, and C++ exceptions must keep using libgcc_s's.
+GORT_ENTRY = -nostartfiles @CRT@ -Wl,-e,_rt0_amd64_linux -Wl,-u,main
 GORT_LIBS  = -Wl,--push-state,--no-as-needed -lgcc_s -Wl,--pop-state -lunwind -ldw
 SUBST_LINK = sed -e 's|@GORT_ENTRY@|$(GORT_ENTRY)|' -e 's|@GORT_LIBS@|$(GORT_LIBS)|' -e 's|@SANFLAGS@|$(SANFLAGS)|'
 

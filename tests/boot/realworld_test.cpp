@@ -1,0 +1,51 @@
+// tests/boot/realworld_test.cpp: what real C++ projects need of a process
+// (issue 21): linking as g++ links (main in an archive, shared libraries),
+// large thread_local data, the program's signal mask, death by signal,
+// main's stack as glibc describes it (Boehm GC), pthread_exit, recursive
+// static initialisation. Programs in tests/progs/, and some built here
+// with gort-c++ from tests/link/.
+#include <criterion/criterion.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+
+#include "boot/harness.hpp"
+
+#define EXPECT(cond, what) cr_assert(cond, "%s: %s: %s", v.c_str(), what, show(r).c_str())
+
+// tests/link/, found from this file's path (the tests run from the
+// source tree's root).
+static std::string linkdir() {
+  std::string f = __FILE__;
+  std::string dir = f.substr(0, f.rfind("/boot/")) + "/link";
+  char buf[PATH_MAX];
+  return realpath(dir.c_str(), buf) != nullptr ? buf : dir;
+}
+
+static std::string gortcxx() {
+  const char* b = std::getenv("GORT_BIN");
+  return std::string(b != nullptr ? b : "build/bin") + "/gort-c++";
+}
+
+// sh_ok runs a shell command (a build step) and fails the test if it fails.
+static void sh_ok(const std::string& cmd) {
+  result r = run({"/bin/sh", "-c", cmd}, nullptr, 300);
+  cr_assert(r.exited && r.status == 0, "%s\n%s", cmd.c_str(), show(r).c_str());
+}
+
+// ---- building ----
+
+// main in a static library (gtest_main, Catch2WithMain): the crt comes
+// after the archives on the link line, so `-u main` (GORT_ENTRY) must make
+// the linker take main from the archive. Before: "undefined reference to
+// `main'". (check-install links the same through pkg-config.)
+Test(realworld, main_in_a_static_library) {
+  std::string d = test_dir() + "/realworld/archive", s = linkdir();
+  sh_ok("rm -rf '" + d + "' && mkdir -p '" + d + "' && cd '" + d + "' && " + gortcxx() + " -c '" + s +
+        "/archive_main.cpp' '" + s + "/archive_tests.cpp' && ar rcs libmain.a archive_main.o && " + gortcxx() +
+        " archive_tests.o libmain.a -o prog");
+  std::string v = "archive";
+  result r = run({d + "/prog"});
+  EXPECT(r.exited && r.status == 0 && r.out == "main from the archive ran\n", "main from the archive");
+}
