@@ -49,3 +49,19 @@ Test(realworld, main_in_a_static_library) {
   result r = run({d + "/prog"});
   EXPECT(r.exited && r.status == 0 && r.out == "main from the archive ran\n", "main from the archive");
 }
+
+// -shared builds a shared library as g++ does (before: refused), without a
+// runtime of its own: the gort program it is linked into provides it, its
+// goroutines and channels work, exceptions cross, its constructor runs.
+Test(realworld, shared_library) {
+  std::string d = test_dir() + "/realworld/shlib", s = linkdir();
+  sh_ok("rm -rf '" + d + "' && mkdir -p '" + d + "' && cd '" + d + "' && " + gortcxx() +
+        " -O2 -fPIC -shared '" + s + "/shlib.cpp' -o libshlib.so && " + gortcxx() + " -O2 '" + s +
+        "/shlib_main.cpp' -L. -lshlib -Wl,-rpath,'$ORIGIN' -o prog");
+  std::string v = "shlib";
+  result r = run({"/bin/sh", "-c", "nm -D --defined-only '" + d + "/libshlib.so' | grep -c -e '^runtime\\.' -e ' runtime\\.' -e _rt0 -e newproc_begin || true"});
+  EXPECT(r.out == "0\n", "the library holds none of the runtime");
+  r = run({d + "/prog"});
+  EXPECT(r.exited && r.status == 0, "exit 0");
+  EXPECT(r.out == "sum 5050 ctor 1\ncaught: thrown in the shared library\n", "goroutines, constructor, throw");
+}
