@@ -12,8 +12,10 @@
 //
 // This file is linked into the crt object (lib/gort/crt-hosted.o), not into
 // the runtime core, which never calls libc.
+#include <link.h>
 #include <pthread.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdlib>
 
@@ -68,6 +70,40 @@ int flavour_newosproc(m* mp, uintptr stk, uintptr size) {
   if (err == 0) err = pthread_create(&t, &attr, mthread_start, mp);
   pthread_attr_destroy(&attr);
   return err;
+}
+
+// What glibc keeps at the top of a thread's stack when it is given one
+// (pthread_attr_setstack; nptl/allocatestack.c): its static TLS block,
+// laid out below the thread descriptor, and it refuses (EINVAL) a stack
+// smaller than that plus 16 KiB. The static TLS is the PT_TLS segments of
+// the program and of the libraries loaded with it, each aligned (found with
+// dl_iterate_phdr at the first call, before any dlopen), plus glibc's
+// descriptor (struct pthread, 2.3 KiB in 2.36) and its surplus for
+// libraries dlopen'd later with initial-exec TLS (1.5 KiB by default; the
+// glibc.rtld.optional_static_tls tunable adds to it). 64 KiB covers the
+// last three and mthread_start's frame; a tunable beyond that is caught by
+// mstart_newthread, which checks the g0 stack it is left with.
+static constexpr uintptr kThreadReserveSlack = 64 << 10;
+constinit static std::atomic<uintptr> threadreserve{0};
+
+uintptr flavour_threadreserve() {
+  uintptr r = threadreserve.load(std::memory_order_relaxed);
+  if (r != 0) return r;
+  uintptr tls = 0;
+  dl_iterate_phdr(
+      [](dl_phdr_info* info, std::size_t, void* arg) {
+        for (int i = 0; i < info->dlpi_phnum; i++) {
+          const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+          if (ph.p_type != PT_TLS) continue;
+          uintptr align = ph.p_align > 0 ? ph.p_align : 1;
+          *static_cast<uintptr*>(arg) += (ph.p_memsz + align - 1) / align * align + align;
+        }
+        return 0;
+      },
+      &tls);
+  r = (tls + kThreadReserveSlack + 4095) & ~uintptr(4095);
+  threadreserve.store(r, std::memory_order_relaxed);
+  return r;
 }
 
 // The stack is ours, so glibc never frees it: join the thread (it is

@@ -206,6 +206,16 @@ void mstart_newthread(m* mp, uintptr sp) {
   g* g0p = mp->g0;
   g0p->stack.hi = sp;
   g0p->stack.lo = mp->g0mem + kM0GuardSize;
+  // allocm sized the mapping for what the thread library keeps; if it kept
+  // more (a glibc tunable that enlarges the static TLS surplus), the g0
+  // stack would be smaller than the runtime counts on: say so, never
+  // shrink in silence.
+  if (sp < g0p->stack.lo + kM0StackSize) {
+    print("runtime: g0 stack of a new M is ", sp > g0p->stack.lo ? sp - g0p->stack.lo : 0, " bytes, want ",
+          kM0StackSize, ": the thread library kept ", mp->g0mem + mp->g0memsize - sp, " bytes of ",
+          mp->g0memsize - kM0GuardSize, " for itself (static TLS)\n");
+    throw_("newosproc: g0 stack too small");
+  }
   mstart0();
 }
 

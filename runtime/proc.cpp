@@ -703,8 +703,9 @@ static m* allocm(void (*fn)(), int64 id) {
   mcommoninit(mp, id);
 
   // The g0 stack: mapped here, so its bounds are ours to check, with a
-  // guard region at the bottom. The thread library is told to use it.
-  uintptr size = kM0StackSize + kM0GuardSize;
+  // guard region at the bottom. The thread library is told to use it, and
+  // keeps its own per-thread data (the program's static TLS) at the top.
+  uintptr size = kM0StackSize + kM0GuardSize + flavour_threadreserve();
   void* v = sysAlloc(size);
   if (v == nullptr) {
     print("runtime: cannot allocate ", size, "-byte g0 stack for a new M\n");

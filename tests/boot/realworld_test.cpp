@@ -65,3 +65,16 @@ Test(realworld, shared_library) {
   EXPECT(r.exited && r.status == 0, "exit 0");
   EXPECT(r.out == "sum 5050 ctor 1\ncaught: thrown in the shared library\n", "goroutines, constructor, throw");
 }
+
+// ---- running ----
+
+// thread_local data larger than a g0 stack: each M's g0 mapping is sized
+// from the program's static TLS; every M's g0 stack keeps its full size.
+Test(realworld, large_thread_local) {
+  for (const std::string& v : variants())
+    for (const char* p : {"tls_big512", "tls_big256"}) {
+      result r = runp(v, p, 4);
+      cr_assert(r.exited && r.status == 0 && contains(r.out, "tls_big: ok\n"), "%s %s: %s", v.c_str(), p,
+                show(r).c_str());
+    }
+}
