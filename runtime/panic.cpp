@@ -18,10 +18,13 @@ constinit static mutex deadlock;
 constinit static bool didothers;
 
 // crash ends the process with a core dump, after the report, under
-// GOTRACEBACK=crash (Go: crash). It is set by the signal code (signal.cpp)
-// once the handlers are installed; until then the exit is plain.
-using crashfn = void (*)();
+// GOTRACEBACK=crash (Go: crash): a panic or a fatal error by SIGABRT, as
+// std::terminate's abort() would. It is set by the signal code
+// (signal_unix.cpp) once the handlers are installed; until then the exit is
+// plain.
+using crashfn = void (*)(int);
 constinit crashfn crashhook = nullptr;
+static constexpr int kSIGABRT = 6;
 
 // startpanic_m prepares this M to print a fatal report and stops the
 // others; it reports whether the report may be printed (Go:
@@ -109,7 +112,7 @@ bool dopanic_m(g* gp, uintptr sp, bool skipthrow, void* sigctx) {
   g* gp = getg();
   if (gp != nullptr && gp->m != nullptr && gp->m->throwing == throwTypeNone) gp->m->throwing = t;
   if (startpanic_m()) {
-    if (dopanic_m(gp, sp, false, nullptr) && crashhook != nullptr) crashhook();
+    if (dopanic_m(gp, sp, false, nullptr) && crashhook != nullptr) crashhook(kSIGABRT);
   }
   exit_group(2);
 }
@@ -130,7 +133,7 @@ void fatal(const char* s) {
     // The message is printed once this M owns the report (Go: printpanics
     // after startpanic_m), so two panics at once do not interleave.
     printpanics(arg);
-    if (dopanic_m(gp, sp, skipthrow, nullptr) && crashhook != nullptr) crashhook();
+    if (dopanic_m(gp, sp, skipthrow, nullptr) && crashhook != nullptr) crashhook(kSIGABRT);
   }
   exit_group(2);
 }

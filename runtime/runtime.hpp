@@ -169,7 +169,9 @@ void print(A... a) {
 // be on a goroutine's stack (never g0). (api.cpp)
 [[noreturn]] void panicplain(const char* s);
 extern std::atomic<uint32> panicking;
-extern void (*crashhook)();
+// crashhook(sig) ends the process by sig after a report under
+// GOTRACEBACK=crash (set by initsig).
+extern void (*crashhook)(int sig);
 // startpanic_m and dopanic_m: the two halves of a fatal report (Go's), for
 // the signal handler too (sigctx: the signal's ucontext, or null).
 bool startpanic_m();

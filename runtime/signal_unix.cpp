@@ -147,7 +147,12 @@ static void raise(int sig) { syscall3(SYS_tgkill, arch::syscall0(SYS_getpid), sy
 }
 
 // crash dumps core after a report under GOTRACEBACK=crash (Go: crash).
-[[noreturn]] static void crash() { dieFromSignal(SIGABRT); }
+// Difference from Go: Go always dies by SIGABRT here; gort dies by the
+// signal that started the report (SIGSEGV for a fault, SIGQUIT for a
+// dump) and by SIGABRT only for a panic or a fatal error, which is what a
+// C++ program's supervisor, its core handler and WIFSIGNALED expect of a
+// C++ program (std::terminate ends in abort()).
+[[noreturn]] static void crash(int sig) { dieFromSignal(sig); }
 
 static void dumpregs(const sigctxt& c) {
   for (const sigreg& r : sigregs) print(r.name, hex{uint64(c.regs()[r.reg])}, "\n");
@@ -198,7 +203,7 @@ void sigtrampgo(int sig, siginfo_t* info, void* ctx) {
       print("runtime: goroutine stack exceeds ", over->stack.hi - over->stack.lo, "-byte limit\n");
       print("runtime: sp=", hex{sp}, " stack=[", hex{over->stack.lo}, ", ", hex{over->stack.hi}, "]\n");
       print("fatal error: stack overflow\n");
-      if (startpanic_m() && dopanic_m(over, 0, false, uc)) crash();
+      if (startpanic_m() && dopanic_m(over, 0, false, uc)) crash(sig);
       exit_group(2);
     }
   }
@@ -227,13 +232,20 @@ void sigtrampgo(int sig, siginfo_t* info, void* ctx) {
     if (msg != nullptr) print("panic: ", msg, "\n");
     print("[signal ", t->name, " code=", hex{uint64(code)}, " addr=", hex{addr}, " pc=", hex{pc}, "]\n");
     tracebackCaughtsig = gp;
-    if (startpanic_m() && dopanic_m(gp, 0, false, uc)) crash();
+    if (startpanic_m() && dopanic_m(gp, 0, false, uc)) crash(sig);
     exit_group(2);
   }
 
-  // SIGQUIT, SIGILL, or a fault signal sent by a user: Go's "throw" path of
-  // sighandler: the signal, the goroutine it hit, all the others, the
-  // registers.
+  // A fault signal that was sent (raise, kill, tgkill, sigqueue: si_code
+  // says so) rather than raised by an instruction. Difference from Go,
+  // which reports it like SIGQUIT below: nothing faulted, so there is
+  // nothing to report, and the process ends by the signal's default
+  // action, as a C++ program without gort would (test frameworks check
+  // that a child "was killed by SIGSEGV").
+  if (sig != SIGQUIT && sigFromUser(info)) dieFromSignal(sig);
+
+  // SIGQUIT or SIGILL: Go's "throw" path of sighandler: the signal, the
+  // goroutine it hit, all the others, the registers.
   if (mp != nullptr) {
     mp->throwing = throwTypeRuntime;
     tracebackCaughtsig = gp;
@@ -253,7 +265,7 @@ void sigtrampgo(int sig, siginfo_t* info, void* ctx) {
     print("\n");
     dumpregs(c);
   }
-  if (docrash) crash();
+  if (docrash) crash(sig);
   exit_group(2);
 }
 

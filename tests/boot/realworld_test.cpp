@@ -14,6 +14,12 @@
 
 #define EXPECT(cond, what) cr_assert(cond, "%s: %s: %s", v.c_str(), what, show(r).c_str())
 
+// No core files from the deaths below, whatever the limit this inherited.
+static void nocore() {
+  rlimit rl{0, 0};
+  setrlimit(RLIMIT_CORE, &rl);
+}
+
 // tests/link/, found from this file's path (the tests run from the
 // source tree's root).
 static std::string linkdir() {
@@ -77,4 +83,43 @@ Test(realworld, large_thread_local) {
       cr_assert(r.exited && r.status == 0 && contains(r.out, "tls_big: ok\n"), "%s %s: %s", v.c_str(), p,
                 show(r).c_str());
     }
+}
+
+// A fault signal the program sends itself is no fault: its default
+// action, no report (googletest's KilledBySignal).
+Test(realworld, self_sent_signal_takes_its_default_action) {
+  nocore();
+  for (const std::string& v : some_variants()) {
+    for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL}) {
+      result r = runp(v, "death", 2, {"raise", std::to_string(sig)});
+      EXPECT(!r.exited && r.signal == sig && r.err.empty(), "killed by the raised signal, silently");
+      r = runp(v, "death", 2, {"kill", std::to_string(sig)});
+      EXPECT(!r.exited && r.signal == sig && r.err.empty(), "killed by the signal kill sent");
+    }
+    result r = runp(v, "death", 2, {"child"});
+    EXPECT(r.exited && r.status == 0 && r.out == "child killed by signal 11\n", "a forked child's raise");
+  }
+}
+
+// Real faults and panics keep Go's report and exit 2; GOTRACEBACK=crash
+// then ends the process by the original signal: SIGSEGV for the fault,
+// SIGABRT for std::terminate (here from a std::thread).
+Test(realworld, faults_and_terminate_with_gotraceback_crash) {
+  nocore();
+  for (const std::string& v : some_variants()) {
+    result r = runp(v, "death", 2, {"nil"});
+    EXPECT(r.exited && r.status == 2, "exit 2");
+    EXPECT(r.err.rfind("panic: runtime error: invalid memory address or nil pointer dereference\n", 0) == 0,
+           "Go's report");
+    r = runp(v, "death", 2, {"nil"}, {"GOTRACEBACK=crash"});
+    EXPECT(!r.exited && r.signal == SIGSEGV, "killed by SIGSEGV");
+    EXPECT(r.err.rfind("panic: runtime error: invalid memory address", 0) == 0 && contains(r.err, "death_nil"),
+           "the report first");
+    r = runp(v, "death", 2, {"thread_throws"});
+    EXPECT(r.exited && r.status == 2 && r.err.rfind("panic: escaped a std::thread\n", 0) == 0,
+           "a panic report, exit 2");
+    r = runp(v, "death", 2, {"thread_throws"}, {"GOTRACEBACK=crash"});
+    EXPECT(!r.exited && r.signal == SIGABRT && r.err.rfind("panic: escaped a std::thread\n", 0) == 0,
+           "the report, then SIGABRT");
+  }
 }
