@@ -146,8 +146,8 @@ void usleep(uint32 usec) {
   sys_nanosleep(&ts, nullptr);
 }
 
-// The signal mask of the thread that booted: new Ms restore it in minit,
-// after being created with every signal blocked (Go: initSigmask).
+// The signal mask of the thread that booted (Go: initSigmask); new Ms
+// take theirs from newmSigmask (signal_unix.cpp).
 uint64 initSigmask;
 
 void sigsave(uint64* mask) { sys_rt_sigprocmask(SIG_SETMASK, nullptr, mask); }
@@ -182,8 +182,8 @@ void futexwakeup(std::atomic<uint32>* addr, uint32 cnt) {
 
 // newosproc starts the thread of mp (Go: newosproc). All signals are
 // masked while the thread is being created, and it inherits that mask, so
-// it begins with every signal masked; minit lifts the mask once the thread
-// has a g.
+// it begins with every signal masked; minit gives it mp->sigmask once the
+// thread has a g.
 void newosproc(m* mp) {
   uint64 all = ~uint64(0), old;
   sigprocmask_set(all, &old);
@@ -220,14 +220,15 @@ void mstart_newthread(m* mp, uintptr sp) {
 }
 
 // minit is called to initialise a new m, on the new thread (Go: minit):
-// record the thread id, restore the signal mask that newosproc blocked, and
-// find this thread's C++ exception state (hosted flavour).
+// record the thread id, find this thread's C++ exception state (hosted
+// flavour), give it its signal stack and then its signal mask, in place of
+// the full mask that newosproc blocked.
 void minit() {
   g* gp = getg();
   gp->m->procid = gettid();
-  if (gp->m != &m0) sigprocmask_set(initSigmask, nullptr);
   gp->m->ehglobals = flavour_minit();
   minitSignalStack();
+  minitSignalMask();
 }
 
 // ---- helpers of rt0_go (boot/rt0_linux_amd64.S). They run before TLS is

@@ -332,7 +332,8 @@ void schedinit() {
   sched.maxmcount = 10000;
   stackinit();
   mcommoninit(gp->m, -1);
-  sigsave(&initSigmask);
+  sigsave(&gp->m->sigmask);
+  initSigmask = gp->m->sigmask;
 
   // goargs and goenvs: args() kept argv and envp as the kernel gave them.
   parsedebugvars();
@@ -629,6 +630,9 @@ static void mexit(bool osStack) {
   }
 
   // Block signals before unminit: the thread is about to lose its M.
+  // (exiting from here: the handoffp below may start an M, which must not
+  // take this blocked mask; see newmSigmask.)
+  mp->exiting = true;
   uint64 all = ~uint64(0);
   sigprocmask_set(all, nullptr);
   unminitSignals();
@@ -652,7 +656,6 @@ static void mexit(bool osStack) {
   sched.nmfreed++;
   checkdead();
   unlock(&sched.lock);
-  mp->exiting = true;
   tlsg = nullptr;
   // Return to the flavour's thread entry, which ends the thread.
 }
@@ -735,6 +738,11 @@ void newm(void (*fn)(), p* pp, int64 id) {
   acquirem();
   m* mp = allocm(fn, id);
   mp->nextp = pp;
+  // Difference from Go, which gives every new M initSigmask: sysmon runs
+  // no program code and blocks every signal it may, so that it never
+  // takes a signal the program blocked (sigwait in a thread); other Ms
+  // take the mask the program has set (newmSigmask).
+  mp->sigmask = fn == sysmon ? ~uint64(0) : newmSigmask();
   newm1(mp);
   releasem(getg()->m);
 }

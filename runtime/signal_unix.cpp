@@ -90,6 +90,44 @@ static void setsig(int sig, void (*fn)(int, siginfo_t*, void*), bool dfl) {
   rt_sigaction(sig, &sa, nullptr);
 }
 
+// ---- the signal mask of each M (Go: minitSignalMask) ----
+
+// The mask the last M made by a thread running the program's code took;
+// initSigmask until then.
+constinit static std::atomic<uint64> lastSigmask{0};
+constinit static std::atomic<bool> haveLastSigmask{false};
+
+// newmSigmask returns the signal mask for an M that the caller is about to
+// create. Difference from Go, whose new Ms all take initSigmask, the mask
+// the process started with: a C++ program blocks signals with
+// pthread_sigmask and expects every thread it starts afterwards to inherit
+// the mask (POSIX's sigwait pattern: block SIGTERM in main, sigwait in one
+// thread). Its goroutines run on the runtime's Ms, so an M takes the mask
+// of the thread that makes it, which is the mask the program set there, as
+// a thread made by pthread_create would. sysmon and an exiting M run no
+// program code and block everything; an M they make takes the mask the
+// last M made by program code took.
+uint64 newmSigmask() {
+  m* mp = getg()->m;
+  if (mp->isSysmon || mp->exiting)
+    return haveLastSigmask.load(std::memory_order_acquire) ? lastSigmask.load(std::memory_order_relaxed)
+                                                           : initSigmask;
+  uint64 cur;
+  sigsave(&cur);
+  lastSigmask.store(cur, std::memory_order_relaxed);
+  haveLastSigmask.store(true, std::memory_order_release);
+  return cur;
+}
+
+// minitSignalMask gives the current thread the mask m->sigmask less the
+// synchronous signals, which are never blocked: a fault with its signal
+// blocked kills the process without a report (Go: minitSignalMask, and
+// blockableSig's _SigUnblock).
+void minitSignalMask() {
+  uint64 mask = getg()->m->sigmask & ~syncsigs;
+  sigprocmask_set(mask, nullptr);
+}
+
 // ---- the signal stack of each M (Go: minitSignalStack) ----
 
 // minitSignalStack gives the current M its signal stack: a mapping

@@ -85,6 +85,17 @@ Test(realworld, large_thread_local) {
     }
 }
 
+// POSIX's sigwait pattern; new Ms take the mask the program set, and no
+// runtime thread takes a signal the program blocked.
+Test(realworld, sigwait_and_the_program_mask) {
+  for (const std::string& v : variants())
+    for (const char* s : {"sigwait", "newm"}) {
+      result r = runp(v, "sigmask", 4, {s}, {}, 30);
+      cr_assert(r.exited && r.status == 0 && contains(r.out, std::string(s) + ": ok\n"), "%s %s: %s", v.c_str(),
+                s, show(r).c_str());
+    }
+}
+
 // A fault signal the program sends itself is no fault: its default
 // action, no report (googletest's KilledBySignal).
 Test(realworld, self_sent_signal_takes_its_default_action) {
