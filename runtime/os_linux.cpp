@@ -89,7 +89,10 @@ static void* vdsoFindSymbol(uintptr base, const char* name) {
 
 // args records argc/argv/envp and reads the auxiliary vector (Go: args and
 // sysargs). Called by rt0_go on g0 before anything else of the runtime.
+uintptr initStackTop;
+
 void args(int argc, char** argv, void (*rtld_fini)()) {
+  const char* execfn = nullptr;
   boot::initstack st = boot::initstack_read(argc, argv);
   argc_ = st.argc;
   argv_ = st.argv;
@@ -102,9 +105,14 @@ void args(int argc, char** argv, void (*rtld_fini)()) {
       case AT_RANDOM: atRandom = reinterpret_cast<const unsigned char*>(a->a_un.a_val); break;
       case AT_HWCAP: hwcap = a->a_un.a_val; break;
       case AT_SYSINFO_EHDR: vdsoBase = a->a_un.a_val; break;
+      case AT_EXECFN: execfn = reinterpret_cast<const char*>(a->a_un.a_val); break;
     }
   }
   if (physPageSize == 0) physPageSize = 4096;
+  // The kernel copies the path it executed first, just below a NULL word
+  // that ends the stack mapping (boot/initstack.hpp).
+  if (execfn != nullptr) initStackTop = reinterpret_cast<uintptr>(execfn) + rt_strlen(execfn) + 1 + 8;
+  if (initStackTop % physPageSize != 0 || initStackTop <= reinterpret_cast<uintptr>(argv)) initStackTop = 0;
   if (atRandom != nullptr) rt_memmove(&startupRandom, atRandom + 8, sizeof startupRandom);
   if (vdsoBase != 0)
     vdsoClockGettime = reinterpret_cast<clock_gettime_fn>(vdsoFindSymbol(vdsoBase, "__vdso_clock_gettime"));

@@ -341,10 +341,7 @@ void schedinit() {
   // Stack sizes (our addition: Go's stacks grow, ours are fixed).
   startingStackSize = envsize("GORT_STACKSIZE", startingStackSize, 16 << 10, 1 << 30);
   startingStackSize = (startingStackSize + physPageSize - 1) & ~(physPageSize - 1);
-  uintptr rl = stack_rlimit();  // the main goroutine gets what a C++ main thread would
-  uintptr mainDefault = rl == 0 ? uintptr(64) << 20 : rl < (1u << 20) ? (1u << 20) : rl > (1u << 30) ? (1u << 30) : rl;
-  mainStackSize = envsize("GORT_MAINSTACKSIZE", mainDefault, 16 << 10, 1 << 30);
-  mainStackSize = (mainStackSize + physPageSize - 1) & ~(physPageSize - 1);
+  mainstackinit();  // the main goroutine gets what a C++ main thread would
 
   lock(&sched.lock);
   sched.lastpoll.store(nanotime());
@@ -960,7 +957,7 @@ void execute(g* gp, bool inheritTime) {
 // runtime.goexit+1 as its return address (gostartcall). Difference from
 // Go: newproc1 does this in Go; gort attaches stacks lazily (g::stacksize).
 static void gostartstack(p* pp, g* gp) {
-  gp->stack = stackalloc(pp, gp->stacksize);
+  gp->stack = gp->startfn == &main && mainstack.lo != 0 ? mainstack : stackalloc(pp, gp->stacksize);
   // Cache colouring: every stack's top has the same alignment, so without
   // this the hot top frames of all goroutines fall into the same few cache
   // sets, and switching between many goroutines (a ring of 1000) misses

@@ -89,6 +89,8 @@ void sigsave(uint64* mask);
 void sigprocmask_set(uint64 mask, uint64* old);
 [[noreturn]] void exit_group(int code);
 uintptr stack_rlimit();
+// The top of the process's initial stack mapping (from AT_EXECFN), or 0.
+extern uintptr initStackTop;
 extern int argc_;
 extern char** argv_;
 extern char** envp_;
@@ -281,6 +283,10 @@ void sysFree(void* v, uintptr n);
 // ---- stack.cpp ----
 extern uintptr startingStackSize;  // default goroutine stack size
 extern uintptr mainStackSize;      // the main goroutine's stack size
+// The main goroutine's stack when it is on the process's initial stack,
+// below g0's (mainstackinit says when); {0, 0} when it is mapped.
+extern struct stack mainstack;
+void mainstackinit();
 extern uintptr stackGuardSize;     // guard region below each stack
 void stackinit();
 struct stack stackalloc(p* pp, uintptr n);

@@ -134,3 +134,31 @@ Test(realworld, faults_and_terminate_with_gotraceback_crash) {
            "the report, then SIGABRT");
   }
 }
+
+// Goroutine 1 runs on the initial stack: pthread_getattr_np and
+// __libc_stack_end describe it, and main has about RLIMIT_STACK of it.
+Test(realworld, main_stack_is_the_process_stack) {
+  for (const std::string& v : variants()) {
+    result r = runp(v, "mainstack", 2);
+    EXPECT(r.exited && r.status == 0, "exit 0");
+    for (const char* c : {"getattr_np", "bounds", "libc_stack_end", "deep"})
+      EXPECT(contains(r.out, std::string(c) + ": ok\n"), c);
+    // Under a smaller limit too (and the main goroutine's overflow is
+    // still caught: diag_test's overflow is a goroutine's).
+    r = run({"/bin/sh", "-c", "ulimit -s 2048 && exec \"$0\"", prog(v, "mainstack")});
+    EXPECT(r.exited && r.status == 0 && count(r.out, ": ok\n") == 4, "ulimit -s 2048");
+  }
+}
+
+// Boehm GC (libgc-dev) in a test_cpp.cc-style allocation loop: GC_init
+// finds main's stack through __libc_stack_end.
+Test(realworld, boehm_gc) {
+  std::string d = test_dir() + "/realworld/gc", s = linkdir();
+  sh_ok("rm -rf '" + d + "' && mkdir -p '" + d + "' && " + gortcxx() + " -O2 '" + s + "/gc_loop.cpp' -o '" + d +
+        "/prog' -lgccpp -lgc");
+  std::string v = "gc";
+  for (int procs : {1, 4}) {
+    result r = run({"/bin/sh", "-c", "GOMAXPROCS=" + std::to_string(procs) + " exec \"$0\" 20", d + "/prog"});
+    EXPECT(r.exited && r.status == 0 && contains(r.out, "kept-sum intact: ok\n"), "collections ran");
+  }
+}
