@@ -37,7 +37,7 @@ RT_SRCS   := $(wildcard runtime/*.cpp)
 ARCH_SRCS := $(wildcard arch/$(ARCH)/*.S)
 RT_OBJS   := $(RT_SRCS:%.cpp=$(O)/obj/%.o) $(ARCH_SRCS:%.S=$(O)/obj/%.o)
 CRT_OBJS  := $(O)/obj/boot/rt0_linux_amd64.o $(O)/obj/boot/dso_handle.o $(O)/obj/boot/flavour_hosted.o \
-             $(O)/obj/boot/gdb_scripts.o
+             $(O)/obj/boot/gdb_scripts.o $(O)/obj/boot/cxa_guard_hosted.o
 HEADERS   := $(wildcard include/gort/*.hpp)
 
 LIB   = $(O)/lib/libgort.a
@@ -62,8 +62,10 @@ GORT_ENTRY = -nostartfiles @CRT@ -Wl,-e,_rt0_amd64_linux -Wl,-u,main
 GORT_LIBS  = -Wl,--push-state,--no-as-needed -lgcc_s -Wl,--pop-state -lunwind -ldw
 SUBST_LINK = sed -e 's|@GORT_ENTRY@|$(GORT_ENTRY)|' -e 's|@GORT_LIBS@|$(GORT_LIBS)|' -e 's|@SANFLAGS@|$(SANFLAGS)|'
 
-# api.cpp includes the public header, whose gort::go uses try/catch.
+# api.cpp includes the public header, whose gort::go uses try/catch;
+# cxa_guard_hosted.cpp throws libstdc++'s recursive_init_error.
 $(O)/obj/runtime/api.o: RT_CXXFLAGS += -fexceptions
+$(O)/obj/boot/cxa_guard_hosted.o: RT_CXXFLAGS += -fexceptions
 
 # Header dependencies come from the compiler (-MMD), read below.
 $(O)/obj/%.o: %.cpp

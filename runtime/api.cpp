@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 
 #include "chan.hpp"
@@ -140,7 +141,14 @@ void printpanicval() {
   try {
     throw;
   } catch (const std::exception& e) {
-    printstring(e.what());
+    // libstdc++'s exception for a static whose initialiser reached itself
+    // (boot/cxa_guard_hosted.cpp) says only "std::exception"; say what it
+    // is. (By its name: the class is defined in the crt, not in libgort.)
+    const std::type_info* t = abi::__cxa_current_exception_type();
+    if (t != nullptr && std::strcmp(t->name(), "N9__gnu_cxx20recursive_init_errorE") == 0)
+      printstring("recursive initialisation of a function-local static (__gnu_cxx::recursive_init_error)");
+    else
+      printstring(e.what());
   } catch (const char* s) {
     printstring(s);
   } catch (const std::string& s) {

@@ -162,3 +162,23 @@ Test(realworld, boehm_gc) {
     EXPECT(r.exited && r.status == 0 && contains(r.out, "kept-sum intact: ok\n"), "collections ran");
   }
 }
+
+// A static whose initialiser reaches itself is an error, never a hang;
+// concurrent initialisation parks goroutines instead of blocking Ms.
+Test(realworld, static_initialisation) {
+  for (const std::string& v : some_variants())
+    for (int procs : {1, 4}) {
+      for (const char* s : {"recursion", "goroutines", "threads", "throws"}) {
+        result r = runp(v, "static_init", procs, {s}, {}, 20);
+        cr_assert(r.exited && r.status == 0 && contains(r.out, std::string(s) + ": ok"), "%s P=%d %s: %s",
+                  v.c_str(), procs, s, show(r).c_str());
+      }
+      result r = runp(v, "static_init", procs, {"uncaught"}, {}, 20);
+      EXPECT(r.exited && r.status == 2 &&
+                 r.err.rfind("panic: recursive initialisation of a function-local static "
+                             "(__gnu_cxx::recursive_init_error)\n",
+                             0) == 0 &&
+                 contains(r.err, "\nrecurse()\n"),
+             "a panic report naming it");
+    }
+}
