@@ -37,7 +37,7 @@ RT_SRCS   := $(wildcard runtime/*.cpp)
 ARCH_SRCS := $(wildcard arch/$(ARCH)/*.S)
 RT_OBJS   := $(RT_SRCS:%.cpp=$(O)/obj/%.o) $(ARCH_SRCS:%.S=$(O)/obj/%.o)
 CRT_OBJS  := $(O)/obj/boot/rt0_linux_amd64.o $(O)/obj/boot/dso_handle.o $(O)/obj/boot/flavour_hosted.o \
-             $(O)/obj/boot/gdb_scripts.o $(O)/obj/boot/cxa_guard_hosted.o
+             $(O)/obj/boot/gdb_scripts.o $(O)/obj/boot/cxa_guard_hosted.o $(O)/obj/boot/pthread_exit_hosted.o
 HEADERS   := $(wildcard include/gort/*.hpp)
 
 LIB   = $(O)/lib/libgort.a

@@ -163,6 +163,25 @@ Test(realworld, boehm_gc) {
   }
 }
 
+// pthread_exit from main: glibc's behaviour (the process ends when its
+// last thread ends); from a goroutine: Go's Goexit.
+Test(realworld, pthread_exit) {
+  for (const std::string& v : some_variants()) {
+    result r = runp(v, "pthread_exit", 2, {"main_thread_exits"}, {}, 30);
+    EXPECT(r.exited && r.status == 0 && r.out == "worker finished\n", "the worker ends the process");
+    r = runp(v, "pthread_exit", 2, {"main_last_thread"}, {}, 30);
+    EXPECT(r.exited && r.status == 0 &&
+               r.out == "main's destructor ran\natexit: thread done 1, goroutine done 1\n",
+           "destructors, then exit(0) after the last thread and goroutine");
+    r = runp(v, "pthread_exit", 2, {"goroutine"}, {}, 30);
+    EXPECT(r.exited && r.status == 0 && r.out == "goroutine's destructor ran\nmain goes on\n", "Goexit");
+    r = runp(v, "pthread_exit", 2, {"not_rethrown"}, {}, 30);
+    EXPECT(r.exited && r.status == 2 && contains(r.err, "fatal error: pthread_exit: the unwinding of the goroutine "
+                                                        "was caught and not rethrown"),
+           "a swallowed unwind is fatal");
+  }
+}
+
 // A static whose initialiser reaches itself is an error, never a hang;
 // concurrent initialisation parks goroutines instead of blocking Ms.
 Test(realworld, static_initialisation) {
