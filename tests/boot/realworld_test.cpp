@@ -72,6 +72,22 @@ Test(realworld, shared_library) {
   EXPECT(r.out == "sum 5050 ctor 1\ncaught: thrown in the shared library\n", "goroutines, constructor, throw");
 }
 
+// A library's constructor runs before the runtime starts: gort calls from
+// it end the program with a message that says so (before: "this program
+// was not started through its entry point", which was not the cause).
+Test(realworld, shared_library_constructor) {
+  std::string d = test_dir() + "/realworld/shlib_ctor", s = linkdir();
+  sh_ok("rm -rf '" + d + "' && mkdir -p '" + d + "' && cd '" + d + "' && " + gortcxx() + " -fPIC -shared '" + s +
+        "/shlib_ctor.cpp' -o libctor.so && " + gortcxx() + " '" + s +
+        "/archive_main.cpp' -L. -lctor -Wl,-rpath,'$ORIGIN' -o prog");
+  std::string v = "shlib_ctor";
+  result r = run({d + "/prog"});
+  EXPECT(r.exited && r.status == 2 && r.out.empty(), "exit 2");
+  EXPECT(contains(r.err, "gort: gort called before the runtime started: the dynamic loader runs the constructors\n"
+                         "gort: of shared libraries"),
+         "the message");
+}
+
 // ---- running ----
 
 // thread_local data larger than a g0 stack: each M's g0 mapping is sized
