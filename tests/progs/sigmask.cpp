@@ -53,25 +53,13 @@ int main(int argc, char** argv) {
     std::mutex mu;
     std::set<long> tids;
     std::atomic<int> unblocked{0};
-    gort::wait_group wg;
-    double deadline = progs::now() + 0.3;
-    for (int i = 0; i < 8; i++) {
-      wg.add(1);
-      gort::go([&] {
-        while (progs::now() < deadline) {
-          sigset_t cur;
-          pthread_sigmask(SIG_BLOCK, nullptr, &cur);
-          if (!sigismember(&cur, SIGUSR1)) unblocked++;
-          {
-            std::lock_guard<std::mutex> l(mu);
-            tids.insert(syscall(SYS_gettid));
-          }
-          gort::gosched();
-        }
-        wg.done();
-      });
-    }
-    wg.wait();
+    progs::spread(8, 0.3, [&](int) {
+      sigset_t cur;
+      pthread_sigmask(SIG_BLOCK, nullptr, &cur);
+      if (!sigismember(&cur, SIGUSR1)) unblocked++;
+      std::lock_guard<std::mutex> l(mu);
+      tids.insert(syscall(SYS_gettid));
+    });
     std::printf("threads seen %zu, with SIGUSR1 unblocked %d\n", tids.size(), unblocked.load());
     kill(getpid(), SIGUSR1);  // the default action would end the process
     timespec ts{5, 0};

@@ -20,26 +20,14 @@ int main() {
   std::mutex mu;
   std::set<long> ms;
   std::atomic<int> bad{0};
-  gort::wait_group wg;
-  auto deadline = progs::now() + 0.3;
-  for (int i = 0; i < 8; i++) {
-    wg.add(1);
-    gort::go([&, i] {
-      while (progs::now() < deadline) {
-        g* g0p = getg()->m->g0;  // m0's is the top 64 KiB of the OS stack
-        if (getg()->m != &m0 && g0p->stack.hi - g0p->stack.lo < kM0StackSize) bad++;
-        std::memset(scratch, i, sizeof scratch);  // this M's copy
-        if (scratch[sizeof scratch - 1] != i) bad++;
-        {
-          std::lock_guard<std::mutex> l(mu);
-          ms.insert(getg()->m->id);
-        }
-        gort::gosched();
-      }
-      wg.done();
-    });
-  }
-  wg.wait();
+  progs::spread(8, 0.3, [&](int i) {
+    g* g0p = getg()->m->g0;  // m0's is the top 64 KiB of the OS stack
+    if (getg()->m != &m0 && g0p->stack.hi - g0p->stack.lo < kM0StackSize) bad++;
+    std::memset(scratch, i, sizeof scratch);  // this M's copy
+    if (scratch[sizeof scratch - 1] != i) bad++;
+    std::lock_guard<std::mutex> l(mu);
+    ms.insert(getg()->m->id);
+  });
   std::printf("tls=%d Ms=%zu g0 short or TLS wrong: %d\n", TLS_SIZE, ms.size(), bad.load());
   progs::report("tls_big", bad == 0 && ms.size() >= 2);
   return progs::fails == 0 ? 0 : 1;
