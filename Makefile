@@ -4,6 +4,7 @@
 #
 #   make              build the runtime, the crt, gort-c++ and the demo into build/
 #   make test         install missing Debian packages, build, run every test
+#   make check-realworld  googletest's and fmt's own suites, g++ vs gort-c++
 #   make bench        benchmarks side by side with Go and Boost.Fiber (bench/)
 #   make bench-floor  a bare context switch, a cache-line transfer here (bench/floor)
 #   make bench-diag   diagnostics behind figures in bench/README.md (bench/diag)
@@ -129,6 +130,16 @@ deps:
 test: deps
 	$(MAKE) --no-print-directory check
 
+# Real projects' own test suites (googletest's and fmt's, from Debian's
+# source packages) built with g++ and with gort-c++: fails when gort passes
+# fewer (scripts/check-realworld). Not part of `make test`: it takes longer
+# than CI's budget (README.md has its time and last result).
+check-realworld: deps-realworld $(SDK)
+	scripts/check-realworld $(O)/realworld $(abspath $(DRV))
+
+deps-realworld:
+	scripts/install-deps realworld
+
 # ---- benchmarks ----
 bench: deps-bench all
 	bench/run
@@ -184,4 +195,4 @@ clean:
 # Local overrides, last: they win over everything above.
 -include config.mak
 
-.PHONY: all demo deps test check bench deps-bench bench-floor bench-diag install clean
+.PHONY: all demo deps test check check-realworld deps-realworld bench deps-bench bench-floor bench-diag install clean
