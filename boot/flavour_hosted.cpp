@@ -16,6 +16,7 @@
 #include <pthread.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstddef>
 #include <cstdlib>
 
@@ -51,7 +52,7 @@ void flavour_exit(int code) { std::exit(code); }
 //
 // glibc owns %fs and per-thread state (its TCB, errno, malloc arenas, stdio
 // locks), so an M's thread is a glibc thread, created on the g0 stack the
-// runtime mapped (DESIGN.md, "Flavours"). glibc puts its thread descriptor
+// runtime mapped (HACKING.md, "The flavour seam"). glibc puts its thread descriptor
 // and static TLS at the top of that stack; mstart_newthread takes the stack
 // pointer it is entered with as the top of the usable g0 stack.
 
@@ -115,11 +116,21 @@ bool flavour_threadgone(m* mp) {
 
 void* flavour_minit() { return __cxa_get_globals(); }
 
+int* flavour_errno() { return &errno; }
+
 void* flavour_malloc(uintptr size, uintptr align) {
   if (align <= alignof(std::max_align_t)) return std::malloc(size);
   return std::aligned_alloc(align, (size + align - 1) & ~(align - 1));
 }
 
 void flavour_free(void* v) { std::free(v); }
+
+// The Makefile compiles this file twice: with the build tree's helper for
+// the crt that build/bin/gort-c++ links, with PREFIX's for the installed
+// crt.
+#ifndef GORT_TRACEBACK_HELPER
+#error "GORT_TRACEBACK_HELPER (the traceback helper's installed path) comes from the Makefile"
+#endif
+const char* flavour_tracebackhelper() { return GORT_TRACEBACK_HELPER; }
 
 }  // namespace gort::runtime

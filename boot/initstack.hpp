@@ -77,4 +77,38 @@ inline constexpr unsigned long kernelAuxvOrder[] = {
     AT_EXECFN,       AT_PLATFORM,    AT_RSEQ_FEATURE_SIZE, AT_RSEQ_ALIGN,
 };
 
+// The writer's side (loader/): where each part goes, as distances below the
+// top of the stack mapping (a page boundary, so distances and addresses
+// have the same alignment), exactly as create_elf_tables places them.
+//   strings   bytes of the argv and envp strings, the execfn string (all
+//             with their NULs) and the NULL word at the very top
+//   nauxv     auxv entries, AT_NULL included
+//   gap       the random shift below the strings (0 to 8191; 0 when the
+//             kernel would not randomize: setarch -R, randomize_va_space=0)
+struct initstack_layout {
+  unsigned long strings;   // [top - strings, top): argv[0] lowest, then envp, execfn, NULL word
+  unsigned long platform;  // "x86_64" (AT_PLATFORM), 16-aligned from below the gap
+  unsigned long random;    // AT_RANDOM's 16 bytes, right below the platform string
+  unsigned long auxv;      // auxv[0]; the padding lies between AT_NULL and the random bytes
+  unsigned long envp;      // envp[0]
+  unsigned long argv;      // argv[0]
+  unsigned long sp;        // &argc: the entry's rsp, 16-aligned
+};
+
+inline constexpr initstack_layout initstack_plan(unsigned long argc, unsigned long envc, unsigned long strings,
+                                                 unsigned long nauxv, unsigned long gap,
+                                                 unsigned long platform_len = sizeof "x86_64") {
+  initstack_layout l{};
+  l.strings = strings;
+  unsigned long p = (strings + gap + 15) & ~15UL;         // arch_align_stack: p -= gap; p &= ~15
+  l.platform = p + platform_len;                          // STACK_ALLOC(p, len)
+  l.random = l.platform + 16;                             // STACK_ALLOC(p, 16)
+  unsigned long words = 2 * nauxv + (argc + 1) + (envc + 1) + 1;
+  l.sp = (l.random + 8 * words + 15) & ~15UL;              // STACK_ROUND(sp, items)
+  l.argv = l.sp - 8;
+  l.envp = l.argv - 8 * (argc + 1);
+  l.auxv = l.envp - 8 * (envc + 1);
+  return l;
+}
+
 }  // namespace gort::boot

@@ -100,6 +100,24 @@ int set_max_threads(int n) noexcept {
   return setMaxThreads(n);
 }
 
+namespace detail {
+
+// The caller's frame (the inlined gort::syscall in the program) stays for
+// the whole call: it is the context a traceback of the goroutine shows.
+[[gnu::noinline]] bool syscall_enter(bool block) noexcept {
+  if (!cansyscall()) return false;
+  auto* fp = static_cast<uintptr*>(__builtin_frame_address(0));
+  if (block)
+    reentersyscallblock(fp[1], uintptr(fp + 2), fp[0]);
+  else
+    reentersyscall(fp[1], uintptr(fp + 2), fp[0]);
+  return true;
+}
+
+void syscall_exit() noexcept { exitsyscall(); }
+
+}  // namespace detail
+
 void unlock_os_thread() noexcept {
   curg();
   UnlockOSThread();

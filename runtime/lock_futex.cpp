@@ -41,6 +41,13 @@ void lockinit() {
   lockStoreRelease = true;
 }
 
+void procfence() {
+  if (lockStoreRelease)
+    sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0);
+  else
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+}
+
 [[noreturn]] void lockCountBad(const char* what) { throw_(what); }
 
 // Difference from Go: 16 rounds of active spinning before yielding and

@@ -3,6 +3,7 @@
 // thread ids are here. Raw system calls only: this runs before libc is known
 // to be usable, and in the libc-free flavour.
 #include <elf.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -211,6 +212,7 @@ void newosproc(m* mp) {
 // so the usable g0 stack ends there. Returns when the M exits.
 void mstart_newthread(m* mp, uintptr sp) {
   tlsg = mp->g0;
+  mp->tls = reinterpret_cast<uintptr>(&tlsg);  // this thread's slot, for sysmon's reads
   g* g0p = mp->g0;
   g0p->stack.hi = sp;
   g0p->stack.lo = mp->g0mem + kM0GuardSize;
@@ -235,8 +237,81 @@ void minit() {
   g* gp = getg();
   gp->m->procid = gettid();
   gp->m->ehglobals = flavour_minit();
+  gp->m->errnoloc = flavour_errno();
   minitSignalStack();
   minitSignalMask();
+}
+
+// ---- what sysmon reads of other threads ----
+
+// taskpath writes "/proc/self/task/<tid>/<file>" into buf.
+static void taskpath(char* buf, int64 tid, const char* file) {
+  const char* pre = "/proc/self/task/";
+  char* q = buf;
+  for (const char* s = pre; *s != 0; s++) *q++ = *s;
+  char digits[24];
+  int n = 0;
+  do digits[n++] = char('0' + tid % 10); while ((tid /= 10) > 0);
+  while (n > 0) *q++ = digits[--n];
+  *q++ = '/';
+  for (const char* s = file; *s != 0; s++) *q++ = *s;
+  *q = 0;
+}
+
+// threadstate returns the kernel's scheduling state of mp's thread, the
+// third field of /proc/self/task/<tid>/stat: 'R' running or runnable, 'S'
+// asleep (interruptibly), 'D' asleep (uninterruptibly), ... or 0 when it
+// cannot be read. The file stays open in m::statfd, so a read costs one
+// pread (about 3 us here). sysmon only.
+int32 threadstate(m* mp) {
+  if (mp->procid == 0) return 0;
+  if (mp->statfd < 0) {
+    char path[64];
+    taskpath(path, mp->procid, "stat");
+    long fd = sys_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
+    if (fd < 0) return 0;
+    mp->statfd = int32(fd);
+  }
+  // "tid (comm) S ...": comm may hold spaces and parentheses, so the state
+  // follows the last ')'.
+  char buf[512];
+  long n = sys_pread64(mp->statfd, buf, sizeof buf - 1, 0);
+  if (n <= 0) return 0;
+  for (long i = n - 1; i > 0; i--)
+    if (buf[i] == ')') return i + 2 < n ? buf[i + 2] : 0;
+  return 0;
+}
+
+// threadsyscallsp reads the user stack and instruction pointers of mp's
+// thread, blocked in a system call, from /proc/self/task/<tid>/syscall
+// ("nr a1 ... a6 sp pc", hex); false if it is not blocked in one.
+bool threadsyscallsp(m* mp, uintptr* sp, uintptr* pc) {
+  char path[64];
+  taskpath(path, mp->procid, "syscall");
+  long fd = sys_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
+  if (fd < 0) return false;
+  char buf[256];
+  long n = sys_pread64(int(fd), buf, sizeof buf - 1, 0);
+  sys_close(int(fd));
+  if (n <= 0 || buf[0] < '0' || buf[0] > '9') return false;  // "running", or unreadable
+  buf[n] = 0;
+  uintptr v[9] = {};
+  int k = 0;
+  for (long i = 0; i < n && k < 9;) {
+    while (i < n && (buf[i] == ' ' || buf[i] == '\n')) i++;
+    if (i >= n) break;
+    if (buf[i] == '0' && buf[i + 1] == 'x') i += 2;
+    uintptr x = 0;
+    for (; i < n && buf[i] != ' ' && buf[i] != '\n'; i++) {
+      char c = buf[i];
+      x = x * 16 + uintptr(c >= 'a' ? c - 'a' + 10 : c >= 'A' ? c - 'A' + 10 : c - '0');
+    }
+    v[k++] = x;
+  }
+  if (k != 9) return false;
+  *sp = v[7];
+  *pc = v[8];
+  return true;
 }
 
 // ---- helpers of rt0_go (boot/rt0_linux_amd64.S). They run before TLS is

@@ -64,9 +64,12 @@
 //     (StoreLoad) re-checks every P's run queue (checkRunqsNoP) before stopm.
 // The same pattern protects the global run queue (it is checked under
 // sched.lock before the P is released).
+#include <linux/prctl.h>
+
 #include <new>
 
 #include "runtime.hpp"
+#include "sys_linux.hpp"
 
 namespace gort::runtime {
 // Every global of the runtime is constinit: it must be ready before any
@@ -148,11 +151,20 @@ static g* stealWork(int64 now, bool* inheritTime, int64* rnow, int64* pollUntil,
 static p* checkRunqsNoP(p** allpSnapshot, int32 n, std::atomic<uint32>* idlepMaskSnapshot);
 static int64 checkTimersNoP(p** allpSnapshot, int32 n, std::atomic<uint32>* timerpMaskSnapshot, int64 pollUntil);
 static void resetspinning();
+static void injectglist(gList* glist);
 static bool parkunlock_c(g*, void* lock);
 static void park_m(g* gp);
 static void gosched_m(g* gp);
 static void goyield_m(g* gp);
 static void goexit0(g* gp);
+static void entersyscall_sysmon();
+static void entersyscall_gcwait();
+static void entersyscallblock_handoff();
+static bool exitsyscallfast(p* oldp);
+static void exitsyscallfast_reacquired();
+static bool exitsyscallfast_pidle();
+static void exitsyscall0(g* gp);
+static void newslice(p* pp);
 static void dolockOSThread();
 static void dounlockOSThread();
 static void pinit(p* pp, int32 id);
@@ -160,7 +172,10 @@ static void pdestroy(p* pp);
 static void sysmon();
 static bool runqsbusy();
 static void markwaitsince(int64 now);
+static uint32 retake(int64 now);
+static bool retakeblocked(p* pp, int64 now);
 static void preemptall();
+static bool preemptone(p* pp);
 static void mput(m* mp);
 static m* mget();
 static bool pMaskRead(std::atomic<uint32>* mask, uint32 id);
@@ -179,8 +194,9 @@ void main(void*) {
   g* gp = getg();
   mainStarted.store(true);
   boottrace(bootstep::runtime_main);
-  // sysmon runs on its own M without a P, from now on.
-  systemstack([] { newm(sysmon, nullptr, -1); });
+  // sysmon runs on its own M without a P, from the first goroutine or
+  // timer on (startsysmon), or from now on if it is to trace.
+  if (debug.schedtrace > 0) startsysmon();
 
   // While the constructors run, the main goroutine stays locked to the
   // process's main thread. Few programs care, but some must make certain
@@ -199,7 +215,9 @@ void main(void*) {
   // no such step: count this as a scheduling round, or the schedtick%61
   // fairness check would fire on main's first Gosched and hand the P back to
   // main ahead of the goroutines it just started.
-  gp->m->p->schedtick.store(gp->m->p->schedtick.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  m* mp = acquirem();
+  mp->p->schedtick.store(mp->p->schedtick.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  releasem(mp);
 
   boottrace(bootstep::main);
   int status = user_main(argc_, argv_, envp_);
@@ -207,10 +225,31 @@ void main(void*) {
   flavour_exit(status);
 }
 
+// startsysmon starts sysmon on an M of its own, once.
+//
+// Difference from Go: Go starts sysmon first thing in runtime.main. Here
+// it starts with the first goroutine after main (newproc_start) or the
+// first timer (addtimer, modtimer), whichever comes first, or in
+// runtime.main under schedtrace. Everything sysmon does is about
+// goroutines sharing Ps: waking a P for queued work or overdue timers,
+// taking a P back from a goroutine blocked or running too long, returning
+// the memory of pooled stacks. A program whose only goroutine is main and
+// which starts no timer (an ordinary C++ program built with gort) has none
+// of that, and saves the creation of a thread at start-up: a quarter of
+// the runtime's start-up cost (bench/README.md, "boot").
+constinit static std::atomic<bool> sysmonStarted{false};
+void startsysmon() {
+  if (sysmonStarted.load(std::memory_order_relaxed) || sysmonStarted.exchange(true)) return;
+  systemstack([] { newm(sysmon, nullptr, -1); });
+}
+
 // Gosched gives up the P so that other goroutines get a turn. The caller is
 // not suspended: it waits in the global run queue and carries on by itself
 // when it is picked again.
-void Gosched() { mcall(gosched_m); }
+void Gosched() {
+  releasem(acquirem());  // checksysblock: the P is ours to give up
+  mcall(gosched_m);
+}
 
 // gopark puts the current goroutine into a waiting state and calls
 // unlockf(gp, lock) on the system stack. If unlockf returns false, the
@@ -411,7 +450,7 @@ static void ready(g* gp, bool next) {
 // thinks it is the last one.
 void freezetheworld() {
   for (int i = 0; i < 5; i++) {
-    sched.stopwait = 0x7fffffff;  // Go: freezeStopWait
+    __atomic_store_n(&sched.stopwait, kFreezeStopWait, __ATOMIC_RELAXED);
     sched.gcwaiting.store(1);
     preemptall();
     if (gomaxprocs <= 1) break;
@@ -476,12 +515,23 @@ static void stopTheWorldWithSema() {
   lock(&sched.lock);
   sched.stopwait = gomaxprocs;
   sched.gcwaiting.store(1);
+  // The other half of reentersyscall's store-load pair: from here on every
+  // P going into a system call sees gcwaiting, or is seen below in
+  // _Psyscall.
+  procfence();
   preemptall();
   // stop current P
   gp->m->p->status.store(_Pgcstop, std::memory_order_relaxed);  // _Pgcstop here only aids diagnosis
   sched.stopwait--;
-  // Go also stops the Ps in _Psyscall here; gort has no system-call state
-  // yet, so no P is ever in it.
+  // try to retake all P's in Psyscall status
+  for (int32 i = 0; i < gomaxprocs; i++) {
+    p* pp = allp[i];
+    uint32 s = pp->status.load(std::memory_order_relaxed);
+    if (s == _Psyscall && pp->status.compare_exchange_strong(s, _Pgcstop)) {
+      pp->syscalltick.store(pp->syscalltick.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+      sched.stopwait--;
+    }
+  }
   // stop idle P's
   for (;;) {
     p* pp = pidleget();
@@ -520,8 +570,10 @@ static void stopTheWorldWithSema() {
 // startTheWorldWithSema).
 static void startTheWorldWithSema() {
   m* mp = acquirem();  // not preemptible: the Ps below pass through locals
-  // Go first injects the goroutines a netpoll(0) finds; gort's netpoll has
-  // no descriptors yet (netpoll_stub.cpp), so there are none.
+  if (netpollinited()) {
+    gList list = netpoll(0);  // non-blocking
+    injectglist(&list);
+  }
   lock(&sched.lock);
   int32 procs = gomaxprocs;
   if (newprocs != 0) {
@@ -673,6 +725,7 @@ static m* allocm(void (*fn)(), int64 id) {
         freem->freelink = newList;
         newList = freem;
       } else {
+        if (freem->statfd >= 0) sys_close(freem->statfd);  // sysmon's (threadstate)
         unguard(reinterpret_cast<void*>(freem->g0mem));
         sysFree(reinterpret_cast<void*>(freem->g0mem), freem->g0memsize);
         freem->freelink = mcachefree;
@@ -852,9 +905,13 @@ void handoffp(p* pp) {
     startm(pp, false);
     return;
   }
-  // Go wakes an M here when pp is the last running P and no M polls the
-  // network, an M must be woken to take over the polling.
-
+  // If this is the last running P and nobody is polling network,
+  // need to wakeup another M to poll network.
+  if (sched.npidle.load() == uint32(gomaxprocs - 1) && sched.lastpoll.load() != 0) {
+    unlock(&sched.lock);
+    startm(pp, false);
+    return;
+  }
   // pp's timers still need an M when they are due. wakeNetPoller may start
   // an M (wakep), which must not happen under sched.lock.
   int64 when = nobarrierWakeTime(pp);
@@ -949,6 +1006,7 @@ void execute(g* gp, bool inheritTime) {
     eh[0] = gp->ehstate[0];
     eh[1] = gp->ehstate[1];
   }
+  *mp->errnoloc = gp->goerrno;
   gogo(&gp->sched);
 }
 
@@ -973,10 +1031,10 @@ static void gostartstack(p* pp, g* gp) {
 // findRunnable returns a goroutine for this M to run (Go 1.19:
 // findRunnable). It runs the P's due timers, then tries, in order: the
 // global queue now and then for fairness, the local queue, the global
-// queue, stealing from other Ps (goroutines, and timers due on them); then
-// gives up its P, drops spinning, re-checks everything and sleeps: in
-// netpoll until the next timer when no other M does so, else in stopm.
-// The network poller plugs in where marked. *tryWakeP asks the caller to
+// queue, the network without blocking, stealing from other Ps (goroutines,
+// and timers due on them); then gives up its P, drops spinning, re-checks
+// everything and sleeps: in netpoll, until I/O is ready or the next timer
+// is due, when no other M does so, else in stopm. *tryWakeP asks the caller to
 // wake a P, because the goroutine returned is a special one (none exists
 // yet: it stays false until netpoll).
 g* findRunnable(bool* inheritTime, bool* tryWakeP) {
@@ -1022,8 +1080,21 @@ top:
     if (gp != nullptr) return gp;
   }
 
-  // Go polls the network here without blocking when netpollWaiters > 0;
-  // gort's netpoll has no descriptors yet (netpoll_stub.cpp).
+  // Poll network.
+  // This netpoll is only an optimization before we resort to stealing.
+  // We can safely skip it if there are no waiters or a thread is blocked
+  // in netpoll already. If there is any kind of logical race with that
+  // blocked thread (e.g. it has already returned from netpoll, but does
+  // not set lastpoll yet), this thread will do blocking netpoll below
+  // anyway.
+  if (netpollinited() && netpollWaiters.load() > 0 && sched.lastpoll.load() != 0) {
+    if (gList list = netpoll(0); !list.empty()) {  // non-blocking
+      g* gp = list.pop();
+      injectglist(&list);
+      casgstatus(gp, _Gwaiting, _Grunnable);
+      return gp;
+    }
+  }
 
   // Look for work on the other Ps, as a spinning M.
   //
@@ -1129,20 +1200,24 @@ top:
       delay = pollUntil - now;
       if (delay < 0) delay = 0;
     }
-    gList list = netpoll(delay);  // blocks until the time, or a netpollBreak
+    gList list = netpoll(delay);  // block until new work is available
+    // Refresh now again, after potentially blocking.
+    now = nanotime();
     sched.pollUntil.store(0);
     sched.lastpoll.store(now);
     lock(&sched.lock);
     pp = pidleget();
     unlock(&sched.lock);
     if (pp == nullptr) {
-      // Go injects the list's goroutines (injectglist); the stub's list is
-      // always empty.
-      (void)list;
+      injectglist(&list);
     } else {
       acquirep(pp);
-      // Go runs a goroutine of the list here and injects the rest; the
-      // stub's list is always empty.
+      if (!list.empty()) {
+        g* gp = list.pop();
+        injectglist(&list);
+        casgstatus(gp, _Gwaiting, _Grunnable);
+        return gp;
+      }
       if (wasSpinning) {
         mp->spinning = true;
         sched.nmspinning.fetch_add(1);
@@ -1286,6 +1361,57 @@ static void resetspinning() {
   wakep();
 }
 
+// injectglist adds each runnable G on the list to some run queue, and
+// clears glist. If there is no current P, they are added to the global
+// queue, and up to npidle M's are started to run them. Otherwise, for each
+// idle P, this adds a G to the global queue and starts an M. Any remaining
+// G's are added to the current P's local run queue. This may temporarily
+// acquire sched.lock. Can run concurrently with GC. (Go: injectglist)
+static void injectglist(gList* glist) {
+  if (glist->empty()) return;
+  // Mark all the goroutines as runnable before we put them on the run
+  // queues.
+  g* head = glist->head;
+  g* tail = nullptr;
+  int32 qsize = 0;
+  for (g* gp = head; gp != nullptr; gp = gp->schedlink) {
+    tail = gp;
+    qsize++;
+    casgstatus(gp, _Gwaiting, _Grunnable);
+  }
+  // Turn the gList into a gQueue.
+  gQueue q;
+  q.head = head;
+  q.tail = tail;
+  *glist = gList{};
+
+  auto startIdle = [](int32 n) {
+    for (; n != 0 && sched.npidle.load() != 0; n--) startm(nullptr, false);
+  };
+
+  p* pp = getg()->m->p;
+  if (pp == nullptr) {
+    lock(&sched.lock);
+    globrunqputbatch(&q, qsize);
+    unlock(&sched.lock);
+    startIdle(qsize);
+    return;
+  }
+
+  int32 npidle = int32(sched.npidle.load());
+  gQueue globq;
+  int32 n;
+  for (n = 0; n < npidle && !q.empty(); n++) globq.pushBack(q.pop());
+  if (n > 0) {
+    lock(&sched.lock);
+    globrunqputbatch(&globq, n);
+    unlock(&sched.lock);
+    startIdle(n);
+    qsize -= n;
+  }
+  if (!q.empty()) runqputbatch(pp, &q, qsize);
+}
+
 // schedule does one scheduling round: it picks a goroutine that is ready
 // and runs it. Runs on g0 and never returns.
 void schedule() {
@@ -1333,11 +1459,13 @@ top:
 // caller has just moved curg out of _Grunning, and calls dropg to complete
 // that step.
 //
-// Our addition: the goroutine takes the thread's C++ exception state with
-// it (see g::ehstate), and execute gives it back on whichever M runs it next.
+// Our addition: the goroutine takes the thread's C++ exception state and
+// errno with it (see g::ehstate, g::goerrno), and execute gives them back
+// on whichever M runs it next.
 void dropg() {
   m* mp = getg()->m;
   g* gp = mp->curg;
+  gp->goerrno = *mp->errnoloc;
   if (void** eh = static_cast<void**>(mp->ehglobals); eh != nullptr) {
     gp->ehstate[0] = eh[0];
     gp->ehstate[1] = eh[1];
@@ -1458,7 +1586,10 @@ static void gosched_m(g* gp) { goschedImpl(gp); }
 
 // goyield is like Gosched, but it puts the G on the local run queue (tail)
 // instead of the global one; used by semrelease's handoff (Go: goyield).
-void goyield() { mcall(goyield_m); }
+void goyield() {
+  releasem(acquirem());  // checksysblock
+  mcall(goyield_m);
+}
 
 // goyield_m is goyield's continuation on g0: like Gosched, but the
 // goroutine goes to the tail of the local run queue (Go: goyield_m).
@@ -1472,6 +1603,7 @@ static void goyield_m(g* gp) {
 
 // goexit1 is called by runtime.goexit when a goroutine's entry returns.
 void goexit1() {
+  releasem(acquirem());  // checksysblock: goexit0 uses the P
   mcall(goexit0);
   __builtin_unreachable();  // the dead goroutine is never resumed
 }
@@ -1507,6 +1639,274 @@ static void goexit0(g* gp) {
     gogo(&mp->g0->sched);
   }
   schedule();
+}
+
+// ---- system calls ----
+//
+// A goroutine that makes a system call which may block tells the scheduler
+// first (entersyscall) and again when it is back (exitsyscall), Go's
+// protocol. While it is in the call, its G is _Gsyscall and its P is
+// _Psyscall, detached from the M (m->oldp keeps it): sysmon's retake may
+// then give the P to another M, so the rest of the program runs on. If the
+// call returns soon, exitsyscallfast takes the same P back with one CAS.
+// entersyscallblock is for calls known to block long: it gives the P away
+// at once. The libc hooks (runtime/syscall_linux.cpp) and gort::syscall /
+// gort::blocking (<gort/gort.hpp>) are the callers.
+//
+// Difference from Go: the context saved for tracebacks of a goroutine in
+// a system call includes the frame pointer (Go's save takes pc and sp):
+// C++ frames are unwound with their CFI, which may need it.
+
+// save records the caller's context in the goroutine's gobuf, for
+// tracebacks while the goroutine is in a system call (Go: save). The
+// goroutine keeps running on its stack meanwhile: nothing resumes this
+// context.
+static inline void save(uintptr pc, uintptr sp, uintptr bp) {
+  g* gp = getg();
+  if (gp == gp->m->g0 || gp == gp->m->gsignal) throw_("save on system g not allowed");
+  gp->sched.pc = pc;
+  gp->sched.sp = sp;
+  gp->sched.bp = bp;
+  gp->sched.ret = 0;
+}
+
+// reentersyscall is entersyscall with the caller's context given (Go:
+// reentersyscall). The G goes to _Gsyscall, its P to _Psyscall without an
+// M (m->oldp remembers it), and m->syscalltick records the P's syscalltick
+// so that exitsyscall can tell whether the P was taken meanwhile.
+//
+// Nothing here may block or switch goroutines: m->locks holds the G on
+// this M while its status and its P's disagree.
+void reentersyscall(uintptr pc, uintptr sp, uintptr bp) {
+  g* gp = getg();
+  m* mp = gp->m;
+  mp->locks++;
+  save(pc, sp, bp);
+  casgstatus(gp, _Grunning, _Gsyscall);
+  if (sched.sysmonwait.load(std::memory_order_relaxed)) systemstack([] { entersyscall_sysmon(); });
+
+  p* pp = mp->p;
+  mp->syscalltick = pp->syscalltick.load(std::memory_order_relaxed);
+  __atomic_store_n(&pp->m, nullptr, __ATOMIC_RELAXED);
+  mp->oldp = pp;
+  mp->p = nullptr;
+  // Publishing _Psyscall and then reading gcwaiting is one side of a
+  // store-load pair with stopTheWorldWithSema (which stores gcwaiting and
+  // then looks for _Psyscall Ps): one of the two must see the other. Go
+  // pays a locked exchange here on every system call; gort puts the whole
+  // fence on the rare side, the stopper's procfence (lock_futex.cpp).
+  pp->status.store(_Psyscall, std::memory_order_release);
+  lightfence();
+  if (sched.gcwaiting.load(std::memory_order_relaxed) != 0) systemstack([] { entersyscall_gcwait(); });
+  mp->locks--;
+}
+
+// entersyscall is called by a goroutine about to make a system call that
+// may block (Go: entersyscall). The matching exitsyscall must follow on
+// the same goroutine, with nothing in between that uses the runtime.
+void entersyscall() {
+  auto* fp = static_cast<uintptr*>(__builtin_frame_address(0));
+  reentersyscall(fp[1], uintptr(fp + 2), fp[0]);
+}
+
+// entersyscall_sysmon wakes sysmon from its deep sleep: a P is now in a
+// system call, which sysmon must watch (Go: entersyscall_sysmon).
+static void entersyscall_sysmon() {
+  lock(&sched.lock);
+  if (sched.sysmonwait.load()) {
+    sched.sysmonwait.store(false);
+    notewakeup(&sched.sysmonnote);
+  }
+  unlock(&sched.lock);
+}
+
+// entersyscall_gcwait: the world is being stopped; a P that has just gone
+// into a system call is stopped on the spot (Go: entersyscall_gcwait).
+static void entersyscall_gcwait() {
+  m* mp = getg()->m;
+  p* pp = mp->oldp;
+  lock(&sched.lock);
+  uint32 s = _Psyscall;
+  if (sched.stopwait > 0 && pp->status.compare_exchange_strong(s, _Pgcstop)) {
+    pp->syscalltick.store(pp->syscalltick.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    if (--sched.stopwait == 0) notewakeup(&sched.stopnote);
+  }
+  unlock(&sched.lock);
+}
+
+// entersyscallblock is entersyscall for a call known to block for a while
+// (Go: entersyscallblock): the P is handed off at once instead of waiting
+// for sysmon to notice. exitsyscall then takes any idle P, or queues the G.
+void entersyscallblock() {
+  auto* fp = static_cast<uintptr*>(__builtin_frame_address(0));
+  reentersyscallblock(fp[1], uintptr(fp + 2), fp[0]);
+}
+
+// reentersyscallblock is entersyscallblock with the caller's context
+// given, as reentersyscall is to entersyscall (our addition, for callers
+// whose own frame is gone by the time the call blocks: gort::blocking).
+void reentersyscallblock(uintptr pc, uintptr sp, uintptr bp) {
+  g* gp = getg();
+  m* mp = gp->m;
+  mp->locks++;
+  p* pp = mp->p;
+  mp->syscalltick = pp->syscalltick.load(std::memory_order_relaxed);
+  pp->syscalltick.store(mp->syscalltick + 1, std::memory_order_relaxed);
+  save(pc, sp, bp);
+  casgstatus(gp, _Grunning, _Gsyscall);
+  systemstack([] { entersyscallblock_handoff(); });
+  save(pc, sp, bp);
+  mp->locks--;
+}
+
+static void entersyscallblock_handoff() { handoffp(releasep()); }
+
+// exitsyscall is called by a goroutine whose system call has returned (Go:
+// exitsyscall). It needs a P to go on: its old one if nobody took it,
+// else an idle one (exitsyscallfast); failing both, the G is queued and
+// this M parks (exitsyscall0), and the G carries on when some M runs it.
+void exitsyscall() {
+  g* gp = getg();
+  m* mp = gp->m;
+  mp->locks++;
+  gp->waitsince = 0;
+  p* oldp = mp->oldp;
+  mp->oldp = nullptr;
+  if (exitsyscallfast(oldp)) {
+    p* pp = mp->p;
+    pp->syscalltick.store(pp->syscalltick.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    casgstatus(gp, _Gsyscall, _Grunning);
+    mp->locks--;
+    return;
+  }
+  mp->locks--;
+  // Call the scheduler.
+  mcall(exitsyscall0);
+  // Scheduler returned, so we're allowed to run now. (On some M, with a P.)
+  p* pp = getg()->m->p;
+  pp->syscalltick.store(pp->syscalltick.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+
+// exitsyscallfast tries to give the M a P again without scheduling: oldp
+// if it still waits in _Psyscall, else an idle P (Go: exitsyscallfast).
+static bool exitsyscallfast(p* oldp) {
+  // Freezetheworld sets stopwait but does not retake P's.
+  if (__atomic_load_n(&sched.stopwait, __ATOMIC_RELAXED) == kFreezeStopWait) return false;
+
+  // Try to re-acquire the last P.
+  uint32 s = _Psyscall;
+  if (oldp != nullptr && oldp->status.load(std::memory_order_relaxed) == _Psyscall &&
+      oldp->status.compare_exchange_strong(s, _Pidle, std::memory_order_acquire)) {
+    // There's a cpu for us, so we can run.
+    wirep(oldp);
+    exitsyscallfast_reacquired();
+    return true;
+  }
+
+  // Try to get any other idle P.
+  if (__atomic_load_n(&sched.pidle, __ATOMIC_RELAXED) != nullptr) {
+    bool ok = false;
+    systemstack([&ok] { ok = exitsyscallfast_pidle(); });
+    if (ok) return true;
+  }
+  return false;
+}
+
+// exitsyscallfast_reacquired is exitsyscall's path when the M got its old P
+// back: if the P was taken and handed back meanwhile (its syscalltick moved
+// on), count one more system call on it (Go: exitsyscallfast_reacquired).
+static void exitsyscallfast_reacquired() {
+  m* mp = getg()->m;
+  p* pp = mp->p;
+  if (mp->syscalltick != pp->syscalltick.load(std::memory_order_relaxed)) {
+    pp->syscalltick.store(pp->syscalltick.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    newslice(pp);
+  }
+}
+
+// newslice starts a new time slice on pp for a goroutine that comes back
+// from a system call during which its P was taken. Difference from Go:
+// retake takes a P in a system call whose goroutine has used up its slice
+// (sysretake); Go then relies on the goroutine being rescheduled, which a
+// goroutine that gets a P straight back in exitsyscallfast is not, so each
+// later sysmon tick would take its P again (measured: a loop of one-byte
+// writes lost its P every 20-60 us, 15,000 thread switches a second). The
+// P taken is the goroutine's preemption; its slice begins again here.
+static void newslice(p* pp) {
+  pp->schedtick.store(pp->schedtick.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+
+static bool exitsyscallfast_pidle() {
+  lock(&sched.lock);
+  p* pp = pidleget();
+  if (pp != nullptr && sched.sysmonwait.load()) {
+    sched.sysmonwait.store(false);
+    notewakeup(&sched.sysmonnote);
+  }
+  unlock(&sched.lock);
+  if (pp != nullptr) {
+    acquirep(pp);
+    newslice(pp);
+    return true;
+  }
+  return false;
+}
+
+// exitsyscall0 is exitsyscall's slow path on g0: no P was free, so gp
+// goes to the global run queue and this M stops; or a P became free after
+// all, and gp runs on it (Go: exitsyscall0).
+static void exitsyscall0(g* gp) {
+  casgstatus(gp, _Gsyscall, _Grunnable);
+  dropg();
+  lock(&sched.lock);
+  p* pp = pidleget();
+  bool locked = false;
+  if (pp == nullptr) {
+    globrunqput(gp);
+    // Below, we stoplockedm if gp is locked. globrunqput releases
+    // ownership of gp, so we must check if gp is locked prior to
+    // committing the release by unlocking sched.lock, otherwise we could
+    // race with another M transitioning gp from unlocked to locked.
+    locked = gp->lockedm != nullptr;
+  } else if (sched.sysmonwait.load()) {
+    sched.sysmonwait.store(false);
+    notewakeup(&sched.sysmonnote);
+  }
+  unlock(&sched.lock);
+  if (pp != nullptr) {
+    acquirep(pp);
+    execute(gp, false);  // Never returns.
+  }
+  if (locked) {
+    // Wait until another thread schedules gp and so m again.
+    stoplockedm();
+    execute(gp, false);  // Never returns.
+  }
+  stopm();
+  schedule();  // Never returns.
+}
+
+// sysblockReturn is where an M lands, at its next entry into the runtime,
+// when sysmon found it blocked in the kernel without a system call it had
+// told us about and may have given its P away (retakeblocked, below). Our
+// addition: Go's goroutines make every system call through entersyscall.
+//
+// m->sysblock is 1 while sysmon proposes to take the P (it then checks,
+// after a procfence, that this M is in no runtime code); this M vetoes by
+// setting it back to 0. 2 means sysmon has begun to take it, 3 that it is
+// done: the G is then in _Gsyscall with m->oldp set, exactly as after
+// entersyscall, and the M leaves that state with exitsyscall. mp->locks
+// holds the one count of the entry that called us (lock or acquirem).
+void sysblockReturn(m* mp) {
+  uint32 one = 1;
+  if (mp->sysblock.compare_exchange_strong(one, 0)) return;  // vetoed
+  while (mp->sysblock.load(std::memory_order_acquire) == 2) osyield();
+  if (mp->sysblock.load(std::memory_order_relaxed) != 3) return;
+  if (mp->locks != 1) throw_("sysblockReturn: P taken inside the runtime");
+  mp->sysblock.store(0, std::memory_order_relaxed);
+  mp->locks--;
+  exitsyscall();
+  getg()->m->locks++;
 }
 
 // malg allocates a new g (Go: malg). Difference from Go: no stack yet; it is
@@ -1577,7 +1977,10 @@ void newproc_start(g* newg) {
   pp->goidcache++;
   casgstatus(newg, _Gdead, _Grunnable);
   runqput(pp, newg, true);
-  if (mainStarted.load(std::memory_order_relaxed)) wakep();
+  if (mainStarted.load(std::memory_order_relaxed)) {
+    startsysmon();
+    wakep();
+  }
   releasem(mp);
   if (newg->goid == 1) boottrace(bootstep::newproc, "runtime.main as goroutine", 1);
 }
@@ -1859,6 +2262,11 @@ void checkdead() {
 }
 
 static constexpr int64 kScavengePeriod = 500 * 1000 * 1000;  // ns
+// How often sysmon stamps the goroutines that block (markwaitsince): a pass
+// reads every g, some 100 ms of a CPU with a million of them, so not at
+// every scavenger pass. The minutes of a dump are then late by at most
+// this much; Go's, stamped by its collector, by up to its forced GC period.
+static constexpr int64 kWaitsincePeriod = int64(10) * 1000 * 1000 * 1000;
 // Go's forcegcperiod, 2 minutes: the bound on sysmon's deep sleep is half
 // of it, even with no GC to sample for.
 static constexpr int64 kForcegcperiod = int64(2) * 60 * 1000 * 1000 * 1000;
@@ -1878,9 +2286,15 @@ static void sysmon() {
   checkdead();
   unlock(&sched.lock);
   getg()->m->isSysmon = true;
+  // Timer slack: the kernel may let a sleep run over by up to the thread's
+  // slack (50 us by default), which would stretch sysmon's 20 us ticks to
+  // ~100 us (measured here: usleep(20) sleeps 100 us by default, 56 us with
+  // a slack of 1 ns). The slack is per thread: only sysmon's changes.
+  sys_prctl(PR_SET_TIMERSLACK, 1, 0, 0, 0);
 
   int64 lasttrace = 0;
   int64 lastscavenge = nanotime();
+  int64 lastwaitsince = lastscavenge;
   int32 idle = 0;  // consecutive rounds in which sysmon woke nobody
   uint32 delay = 0;
   for (;;) {
@@ -1930,8 +2344,23 @@ static void sysmon() {
 
     lock(&sched.sysmonlock);
     now = nanotime();
-    // Go polls the network here if it hasn't been polled for 10 ms; gort's
-    // netpoll has no descriptors yet.
+    // poll network if not polled for more than 10ms
+    int64 lastpoll = sched.lastpoll.load();
+    if (netpollinited() && lastpoll != 0 && lastpoll + 10 * 1000 * 1000 < now) {
+      sched.lastpoll.compare_exchange_strong(lastpoll, now);
+      gList list = netpoll(0);  // non-blocking - returns list of goroutines
+      if (!list.empty()) {
+        // Need to decrement number of idle locked M's (pretending that one
+        // more is running) before injectglist. Otherwise it can lead to the
+        // following situation: injectglist grabs all P's but before it
+        // starts M's to run the P's, another M returns from syscall,
+        // finishes running its G, observes that there is no work to do and
+        // no other running M's and reports deadlock.
+        incidlelocked(-1);
+        injectglist(&list);
+        incidlelocked(1);
+      }
+    }
     // Timers overdue while every P is idle: the M that should have woken
     // for them (netpoll's sleeper) has not. Go does this only on NetBSD,
     // whose kernel can lose netpollBreak's wake-ups; here it is a cheap
@@ -1939,11 +2368,13 @@ static void sysmon() {
     if (sched.npidle.load() == uint32(gomaxprocs)) {
       if (int64 next = timeSleepUntil(); next < now) startm(nullptr, false);
     }
-    // Go's retake goes here: take back Ps stuck in system calls and preempt
-    // goroutines that have run too long. gort has neither yet: a goroutine
-    // that blocks in the kernel or computes without a scheduling point
-    // keeps its P.
-    idle++;
+    // retake P's blocked in syscalls
+    // and preempt long running G's
+    if (retake(now) != 0) {
+      idle = 0;
+    } else {
+      idle++;
+    }
     // Our addition, while gort has no preemption: the spinning protocol
     // tolerates a window in which an M gives up its P without re-checking
     // (it was not spinning) just after a goroutine was queued on a busy P,
@@ -1959,6 +2390,9 @@ static void sysmon() {
     if (now - lastscavenge >= kScavengePeriod) {
       lastscavenge = now;
       stackscavengeidle();
+    }
+    if (now - lastwaitsince >= kWaitsincePeriod) {
+      lastwaitsince = now;
       markwaitsince(now);
     }
     if (debug.schedtrace > 0 && lasttrace + int64(debug.schedtrace) * 1000000 <= now) {
@@ -1998,6 +2432,165 @@ static void markwaitsince(int64 now) {
   }
 }
 
+// forcePreemptNS is the time slice given to a G before it is preempted
+// (Go: forcePreemptNS).
+static constexpr int64 kForcePreemptNS = 10 * 1000 * 1000;
+
+// retake takes back the Ps of Ms that are blocked in system calls, and
+// asks goroutines that have run for longer than a time slice to yield; it
+// returns how many Ps it took back (Go: retake). sysmon only. Go holds
+// allpLock here; gort's allp arrays are never freed and are published
+// before gomaxprocs grows, so a snapshot read without a lock suffices.
+static uint32 retake(int64 now) {
+  uint32 n = 0;
+  int32 np = __atomic_load_n(&gomaxprocs, __ATOMIC_ACQUIRE);
+  p** ps = __atomic_load_n(&allp, __ATOMIC_ACQUIRE);
+  for (int32 i = 0; i < np; i++) {
+    p* pp = __atomic_load_n(&ps[i], __ATOMIC_ACQUIRE);
+    if (pp == nullptr) {
+      // This can happen if procresize has grown allp but not yet created
+      // new Ps.
+      continue;
+    }
+    auto& pd = pp->sysmontick;
+    uint32 s = pp->status.load(std::memory_order_relaxed);
+    bool sysretake = false;
+    bool stuck = false;  // no scheduling point since sysmon's last look
+    if (s == _Prunning || s == _Psyscall) {
+      // Preempt G if it's running for too long.
+      uint32 t = pp->schedtick.load(std::memory_order_relaxed);
+      if (pd.schedtick != t) {
+        pd.schedtick = t;
+        pd.schedwhen = now;
+      } else {
+        stuck = true;
+        if (pd.schedwhen + kForcePreemptNS <= now) {
+          preemptone(pp);
+          // In case of syscall, preemptone() doesn't
+          // work, because there is no M wired to P.
+          sysretake = true;
+        }
+      }
+    }
+    // On the one hand we don't want to retake Ps if there is no other work to do,
+    // but on the other hand we want to retake them eventually
+    // because they can prevent the sysmon thread from deep sleep.
+    auto idleWork = [&](int64 since) {
+      return runqempty(pp) && sched.nmspinning.load() + sched.npidle.load() > 0 && since + 10 * 1000 * 1000 > now;
+    };
+    if (s == _Prunning && stuck && !idleWork(pd.schedwhen)) {
+      // Our addition: an M blocked in the kernel without having told us.
+      if (retakeblocked(pp, now)) n++;
+      continue;
+    }
+    if (s == _Psyscall) {
+      // Retake P from syscall if it's there for more than 1 sysmon tick (at least 20us).
+      uint32 t = pp->syscalltick.load(std::memory_order_relaxed);
+      if (!sysretake && pd.syscalltick != t) {
+        pd.syscalltick = t;
+        pd.syscallwhen = now;
+        continue;
+      }
+      if (idleWork(pd.syscallwhen)) continue;
+      // Need to decrement number of idle locked M's
+      // (pretending that one more is running) before the CAS.
+      // Otherwise the M from which we retake can exit the syscall,
+      // increment nmidle and report deadlock.
+      incidlelocked(-1);
+      uint32 expect = _Psyscall;
+      if (pp->status.compare_exchange_strong(expect, _Pidle)) {
+        n++;
+        pp->syscalltick.store(pp->syscalltick.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+        handoffp(pp);
+      }
+      incidlelocked(1);
+    }
+  }
+  return n;
+}
+
+// retakeblocked takes pp from its M when that M's thread sleeps in the
+// kernel in a call that did not go through entersyscall (a raw syscall(2),
+// a library's own futex, stdio writing to a full pipe), as retake does for
+// a P in a system call; our addition, since in Go every system call tells
+// the scheduler. pp has run no scheduling point since sysmon's last look,
+// and other work waits for it. Returns whether pp was taken.
+//
+// The M is not stopped: it may come back from the kernel at any moment,
+// and then it must not use pp. So the P changes hands through a handshake
+// on m::sysblock with the M's next entry into the runtime (checksysblock,
+// in lock, acquirem and the mcall wrappers, right after they raise
+// m::locks): sysmon proposes (1), procfence()s so that from now on that
+// M's entries see the proposal or sysmon sees their m::locks, and checks
+// again that the M runs no runtime code and still sleeps in the kernel. An
+// entering M vetoes (1 -> 0); otherwise sysmon commits (1 -> 2), turns the
+// G and the P into what entersyscall would have made them, and publishes 3;
+// the M then leaves that state with exitsyscall (sysblockReturn). Runtime
+// code that uses the P either holds m::locks or runs on g0, and never
+// sleeps in the kernel without one of them; which is why the thread state
+// (S or D: asleep in the kernel) is read again after the fence.
+//
+// Never a signal: it would cut short sleeps (nanosleep, poll, sleep)
+// that the program made.
+static bool retakeblocked(p* pp, int64 now) {
+  if (!lockStoreRelease || debug.retakeblocked == 0) return false;  // the handshake needs membarrier
+  m* mp = __atomic_load_n(&pp->m, __ATOMIC_ACQUIRE);
+  if (mp == nullptr || mp->tls == 0) return false;
+  g* gp = __atomic_load_n(&mp->curg, __ATOMIC_ACQUIRE);
+  if (gp == nullptr) return false;
+  auto inuser = [&] {
+    return __atomic_load_n(&mp->locks, __ATOMIC_RELAXED) == 0 &&
+           __atomic_load_n(reinterpret_cast<g**>(mp->tls), __ATOMIC_RELAXED) == gp;
+  };
+  auto asleep = [&] {
+    int32 st = threadstate(mp);
+    return st == 'S' || st == 'D';
+  };
+  if (!inuser() || !asleep()) return false;
+  uint32 expect = 0;
+  if (!mp->sysblock.compare_exchange_strong(expect, 1)) return false;
+  procfence();
+  bool ok = inuser() && __atomic_load_n(&mp->curg, __ATOMIC_ACQUIRE) == gp &&
+            __atomic_load_n(&pp->m, __ATOMIC_ACQUIRE) == mp &&
+            pp->status.load(std::memory_order_relaxed) == _Prunning &&
+            pp->schedtick.load(std::memory_order_relaxed) == pp->sysmontick.schedtick &&
+            readgstatus(gp) == _Grunning && asleep();
+  expect = 1;
+  if (!ok || !mp->sysblock.compare_exchange_strong(expect, 2)) {
+    expect = 1;
+    mp->sysblock.compare_exchange_strong(expect, 0);
+    return false;
+  }
+  // The M is asleep outside the runtime and will not touch pp before it
+  // has seen 3: do what entersyscall would have done, on its behalf.
+  casgstatus(gp, _Grunning, _Gsyscall);
+  uintptr sp, pc;
+  if (threadsyscallsp(mp, &sp, &pc) && sp >= gp->stack.lo && sp < gp->stack.hi) {
+    gp->sched.sp = sp;  // for tracebacks; no frame pointer is known
+    gp->sched.pc = pc;
+    gp->sched.bp = 0;
+  }
+  gp->waitsince = now;
+  mp->syscalltick = pp->syscalltick.load(std::memory_order_relaxed);
+  mp->oldp = pp;
+  mp->p = nullptr;
+  __atomic_store_n(&pp->m, nullptr, __ATOMIC_RELAXED);
+  pp->status.store(_Psyscall, std::memory_order_release);
+  mp->sysblock.store(3, std::memory_order_release);
+
+  // From here on, as retake does with a P in a system call.
+  incidlelocked(-1);
+  bool taken = false;
+  expect = _Psyscall;
+  if (pp->status.compare_exchange_strong(expect, _Pidle)) {
+    taken = true;
+    pp->syscalltick.store(pp->syscalltick.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    handoffp(pp);
+  }
+  incidlelocked(1);
+  return taken;
+}
+
 // preemptall asks every running goroutine to stop (Go: preemptall).
 //
 // Difference from Go: nothing forces a
@@ -2012,6 +2605,19 @@ static void preemptall() {
     if (m* mp = pp->m; mp != nullptr)
       if (g* gp = mp->curg; gp != nullptr) gp->preempt.store(true, std::memory_order_relaxed);
   }
+}
+
+// preemptone asks the goroutine running on pp to stop (Go: preemptone).
+// Difference from Go: as with preemptall, nothing forces it yet; it stops
+// at its next scheduling point. Returns whether a request was made.
+static bool preemptone(p* pp) {
+  m* mp = __atomic_load_n(&pp->m, __ATOMIC_ACQUIRE);
+  if (mp == nullptr || mp == getg()->m) return false;
+  g* gp = __atomic_load_n(&mp->curg, __ATOMIC_ACQUIRE);
+  if (gp == nullptr || gp == mp->g0) return false;
+  gp->preempt.store(true, std::memory_order_relaxed);
+  pp->preempt.store(true, std::memory_order_relaxed);
+  return true;
 }
 
 // schedtrace prints one line of scheduler state, and with detailed the
@@ -2177,8 +2783,10 @@ int32 setMaxThreads(int32 in) {
 // or other Ps may hold work this M should run instead.
 bool sync_runtime_canSpin(int i) {
   if (i >= 4 || ncpu <= 1 || gomaxprocs <= int32(sched.npidle.load() + sched.nmspinning.load()) + 1) return false;
-  if (p* pp = getg()->m->p; !runqempty(pp)) return false;
-  return true;
+  m* mp = acquirem();
+  bool empty = runqempty(mp->p);
+  releasem(mp);
+  return empty;
 }
 
 void sync_runtime_doSpin() { arch::procyield(30); }

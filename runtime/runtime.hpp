@@ -61,6 +61,8 @@ struct dbgvar_set {
   int32 asyncpreemptoff = 0;
   int32 boottrace = 0;
   int32 guardmprotect = 0;  // stack guards with mprotect even where MADV_GUARD_INSTALL works
+  int32 syscallhook = 1;    // 0: the libc hooks make plain calls (syscall_linux.cpp)
+  int32 retakeblocked = 1;  // 0: sysmon leaves Ms blocked in unhooked calls alone
 };
 extern dbgvar_set debug;
 
@@ -73,6 +75,9 @@ inline constexpr uintptr kM0GuardSize = 64 << 10;
 // entry and calls mstart_newthread (Go: newosproc); minit initialises the
 // new M on its own thread (Go: minit).
 void newosproc(m* mp) RUNTIME_SYM("newosproc");
+// sysmon's reads of another M's thread (os_linux.cpp).
+int32 threadstate(m* mp);
+bool threadsyscallsp(m* mp, uintptr* sp, uintptr* pc);
 void mstart_newthread(m* mp, uintptr sp) RUNTIME_SYM("mstart_newthread");
 void minit() RUNTIME_SYM("minit");
 extern "C" void args(int argc, char** argv, void (*rtld_fini)()) RUNTIME_SYM("args");
@@ -223,6 +228,18 @@ int rt_popcount64(uint64 x);
 // a load (see lock_futex.cpp for why that is enough, and when it is not).
 extern bool lockStoreRelease RUNTIME_SYM("lockStoreRelease");
 void lockinit();
+// An asymmetric store-load fence, the pattern unlock and lockSlow use:
+// the rare side calls procfence, a full barrier on every CPU that runs one
+// of our threads (membarrier); the frequent side then needs only
+// lightfence, a compiler barrier. Where membarrier is missing,
+// lightfence is a full fence and procfence one too.
+void procfence();
+inline void lightfence() {
+  if (__builtin_expect(lockStoreRelease, 1))
+    asm volatile("" ::: "memory");
+  else
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+}
 void lockSlow(mutex* l);
 void unlockWake(mutex* l);
 [[noreturn]] void lockCountBad(const char* what);
@@ -242,11 +259,21 @@ inline void assertLockHeld([[maybe_unused]] mutex* l) {
 
 // (Every g that runs has an M: only a thread gort does not manage, or the
 // boot before rt0 binds g0 and m0, has no g.)
+// sysblockReturn (proc.cpp): the M is back from a block in the kernel
+// during which sysmon may have taken its P (retakeblocked). Every entry
+// into the runtime from a goroutine that may use the P checks for it, right
+// after raising m->locks: lock, acquirem, and the mcall wrappers.
+void sysblockReturn(m* mp);
+inline void checksysblock(m* mp) {
+  if (__builtin_expect(mp->sysblock.load(std::memory_order_relaxed) != 0, 0)) sysblockReturn(mp);
+}
+
 inline void lock(mutex* l) {
   g* gp = getg();
   if (gp != nullptr) {
     if (__builtin_expect(gp->m->locks < 0, 0)) lockCountBad("runtime.lock: lock count");
     gp->m->locks++;
+    checksysblock(gp->m);
   }
   if (__builtin_expect(l->key.exchange(1, std::memory_order_acquire) != 0, 0)) lockSlow(l);
   if constexpr (GORT_DEBUG)
@@ -334,6 +361,7 @@ void mPark() RUNTIME_SYM("mPark");
 void gcstopm() RUNTIME_SYM("gcstopm");
 void incidlelocked(int32 v);
 void checkdead() RUNTIME_SYM("checkdead");
+void startsysmon();
 void schedtrace(bool detailed) RUNTIME_SYM("schedtrace");
 // Locking a goroutine to its thread: the user's (LockOSThread) and the
 // runtime's own (lockOSThread) counts.
@@ -344,6 +372,14 @@ void unlockOSThread() RUNTIME_SYM("unlockOSThread");
 int32 GOMAXPROCS(int32 n) RUNTIME_SYM("GOMAXPROCS");
 int32 setMaxThreads(int32 in) RUNTIME_SYM("setMaxThreads");
 extern "C" [[noreturn]] void goexit1() RUNTIME_SYM("goexit1");
+// The system-call protocol (proc.cpp says how it works).
+void reentersyscall(uintptr pc, uintptr sp, uintptr bp) RUNTIME_SYM("reentersyscall");
+[[gnu::noinline]] void entersyscall() RUNTIME_SYM("entersyscall");
+[[gnu::noinline]] void entersyscallblock() RUNTIME_SYM("entersyscallblock");
+void reentersyscallblock(uintptr pc, uintptr sp, uintptr bp) RUNTIME_SYM("reentersyscallblock");
+void exitsyscall() RUNTIME_SYM("exitsyscall");
+// sched.stopwait while freezetheworld runs (Go: freezeStopWait).
+inline constexpr int32 kFreezeStopWait = 0x7fffffff;
 void Gosched() RUNTIME_SYM("Gosched");
 void dropg();
 p* procresize(int32 nprocs) RUNTIME_SYM("procresize");
@@ -357,15 +393,30 @@ int32 gcount();
 // switch of M) until releasem (Go: acquirem / releasem). Inline: they
 // bracket every run-queue and sudog-cache operation.
 inline m* acquirem() {
-  m* mp = getg()->m;
-  mp->locks++;
-  return mp;
+  g* gp = getg();
+  gp->m->locks++;
+  checksysblock(gp->m);
+  return gp->m;
 }
 inline void releasem(m* mp) {
   mp->locks--;
   // Go restores a pending preemption request here (m->locks == 0 and
   // curg->preempt); gort has no preemption to restore yet.
 }
+// cansyscall reports whether the caller is a goroutine that holds its P
+// and runs user code: only then may it enter a system call through the
+// scheduler. Not on g0, not on a thread gort does not manage, not inside
+// a system call already, not while the runtime holds a lock on this M (a
+// traceback reading debug information through the hooked libc calls).
+inline bool cansyscall() {
+  g* gp = getg();
+  if (gp == nullptr || gp != gp->m->curg || gp->m->locks != 0) return false;
+  releasem(acquirem());  // checksysblock: come back from a block sysmon saw
+  return readgstatus(gp) == _Grunning;
+}
+// hookable: cansyscall for the libc hooks, which GODEBUG=syscallhook=0
+// turns into plain calls (syscall_linux.cpp, boot/hooks_hosted.cpp).
+inline bool hookable() { return debug.syscallhook != 0 && cansyscall(); }
 uint32 fastrand();
 
 // ---- parking (proc.cpp) ----
@@ -392,6 +443,19 @@ inline void semacquire(uint32* addr) { semacquire1(addr, false, waitReason::sema
 // sync.Mutex).
 void semrelease1(uint32* addr, bool handoff) RUNTIME_SYM("semrelease1");
 inline void semrelease(uint32* addr) { semrelease1(addr, false); }
+// semaRoot: one bucket of sema.cpp's hash table, the waiters on every
+// address that hashes there (sema.cpp explains the treap). Declared here
+// for the bare-structure tests, tests/sync/sema_test.cpp.
+struct semaRoot {
+  mutex lock;
+  sudog* treap = nullptr;        // root of the tree of distinct addresses (lock)
+  std::atomic<uint32> nwait{0};  // waiters on this root; read without the lock
+
+  void queue(uint32* addr, sudog* s, bool lifo);
+  sudog* dequeue(uint32* addr);
+  void rotateLeft(sudog* x);
+  void rotateRight(sudog* y);
+};
 // notifyList: ticket-based wait list under sync.Cond (Go: notifyList).
 struct notifyList {
   std::atomic<uint32> wait{0};  // ticket of the next waiter (atomically incremented outside the lock)
@@ -407,6 +471,7 @@ void notifyListNotifyOne(notifyList* l);
 
 // ---- runq.cpp: run queues (Go: proc.go) ----
 void runqput(p* pp, g* gp, bool next);
+void runqputbatch(p* pp, gQueue* q, int32 qsize);
 bool runqputslow(p* pp, g* gp, uint32 h, uint32 t);
 g* runqget(p* pp, bool* inheritTime);
 bool runqempty(p* pp);
@@ -430,3 +495,4 @@ void installterminate();
 
 #include "flavour.hpp"
 #include "time.hpp"
+#include "netpoll.hpp"

@@ -52,6 +52,8 @@ void parsedebugvars() {
       {"asyncpreemptoff", &debug.asyncpreemptoff},
       {"boottrace", &debug.boottrace},
       {"guardmprotect", &debug.guardmprotect},
+      {"syscallhook", &debug.syscallhook},
+      {"retakeblocked", &debug.retakeblocked},
   };
   setTraceback(gogetenv("GOTRACEBACK"));
   const char* s = gogetenv("GODEBUG");

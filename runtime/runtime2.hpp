@@ -168,6 +168,11 @@ struct g {
   void* startarg = nullptr;
   sudog* waiting = nullptr;  // sudog structures this g is waiting on
   uint32 selectDone = 0;     // are we participating in a select and did someone win the race?
+  // Our addition: the goroutine's errno, kept while it is switched out
+  // (dropg saves the thread's, execute restores it), so that errno read
+  // after a call that parked the goroutine is its own on whatever M it
+  // resumed (gort(7), "THREADS AND TLS").
+  int32 goerrno = 0;
   // libstdc++'s caught-exception stack and uncaught count of this goroutine
   // (struct __cxa_eh_globals), kept with the g so that a goroutine blocking
   // inside a catch block may resume on another M.
@@ -313,6 +318,20 @@ struct m {
   // Present in every build so that the layout never depends on it.
   mutex* locksHeld[10] = {};
   int32 locksHeldLen = 0;
+
+  // System calls (entersyscall / exitsyscall). syscalltick is the P's
+  // syscalltick when the M entered its current system call, to tell
+  // whether the P was taken in the meantime (Go: m.syscalltick).
+  uint32 syscalltick = 0;
+  // This thread's errno (the flavour's, found in minit): dropg and execute
+  // move it to and from g::goerrno.
+  int* errnoloc = nullptr;
+  // sysmon's view of a thread blocked in the kernel without having told
+  // the runtime (a raw system call, a library's own futex, stdio writing
+  // to a full pipe): sysblock's states and statfd are described at
+  // retakeblocked (proc.cpp).
+  std::atomic<uint32> sysblock{0};
+  int32 statfd = -1;  // /proc/self/task/<procid>/stat, kept open by sysmon
 };
 static_assert(offsetof(m, g0) == m_g0);
 static_assert(offsetof(m, curg) == m_curg);
@@ -353,6 +372,16 @@ struct p {
   std::atomic<uint32> schedtick{0};    // incremented on every scheduler call
   std::atomic<uint32> syscalltick{0};  // incremented on every system call
   struct m* m = nullptr;    // back-link to the associated M (null if idle)
+
+  // What sysmon saw of this P at its last look (Go: sysmontick): retake
+  // compares the ticks to tell a P stuck in a system call, or on one
+  // goroutine, from one that moves. sysmon only.
+  struct {
+    uint32 schedtick = 0;
+    int64 schedwhen = 0;
+    uint32 syscalltick = 0;
+    int64 syscallwhen = 0;
+  } sysmontick;
 
   // Cache of goroutine ids, amortises accesses to sched.goidgen.
   uint64 goidcache = 0;

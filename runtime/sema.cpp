@@ -24,17 +24,8 @@ namespace gort::runtime {
 
 namespace {
 
-// One hash bucket: the waiters on every address that hashes here.
-struct semaRoot {
-  mutex lock;
-  sudog* treap = nullptr;        // root of the tree of distinct addresses (lock)
-  std::atomic<uint32> nwait{0};  // waiters on this root; read without the lock
-
-  void queue(uint32* addr, sudog* s, bool lifo);
-  sudog* dequeue(uint32* addr);
-  void rotateLeft(sudog* x);
-  void rotateRight(sudog* y);
-};
+// One hash bucket is a semaRoot (runtime.hpp): the waiters on every address
+// that hashes there.
 
 // A prime, so that the table does not resonate with the strides of users'
 // data structures.

@@ -54,6 +54,26 @@ inline long sys_prlimit64(int pid, int resource, const void* newl, void* oldl) {
 inline long sys_nanosleep(const kernel_timespec* req, kernel_timespec* rem) {
   return syscall2(SYS_nanosleep, reinterpret_cast<long>(req), reinterpret_cast<long>(rem));
 }
+inline long sys_openat(int dirfd, const char* path, int flags, int mode) {
+  return syscall4(SYS_openat, dirfd, reinterpret_cast<long>(path), flags, mode);
+}
+inline long sys_close(int fd) { return syscall1(SYS_close, fd); }
+inline long sys_read(int fd, void* p, unsigned long n) {
+  return syscall3(SYS_read, fd, reinterpret_cast<long>(p), static_cast<long>(n));
+}
+inline long sys_pipe2(int* fds, int flags) { return syscall2(SYS_pipe2, reinterpret_cast<long>(fds), flags); }
+inline long sys_getpid() { return arch::syscall0(SYS_getpid); }
+inline long sys_kill(long pid, int sig) { return syscall2(SYS_kill, pid, sig); }
+inline long sys_wait4(long pid, int* status, int options) {
+  return syscall4(SYS_wait4, pid, reinterpret_cast<long>(status), options, 0);
+}
+inline long sys_pread64(int fd, void* p, unsigned long n, long off) {
+  return syscall4(SYS_pread64, fd, reinterpret_cast<long>(p), static_cast<long>(n), off);
+}
+inline long sys_prctl(int op, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5) {
+  return arch::syscall5(SYS_prctl, op, static_cast<long>(a2), static_cast<long>(a3), static_cast<long>(a4),
+                        static_cast<long>(a5));
+}
 // The kernel's sigset is 64 bits on x86-64 (sigsetsize 8), not glibc's 128 bytes.
 inline long sys_rt_sigprocmask(int how, const uint64_t* set, uint64_t* old) {
   return arch::syscall4(SYS_rt_sigprocmask, how, reinterpret_cast<long>(set), reinterpret_cast<long>(old), 8);

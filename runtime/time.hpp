@@ -77,6 +77,11 @@ void clearDeletedTimers(p* pp);
 void updateTimer0When(p* pp);
 void updateTimerModifiedEarliest(p* pp, int64 nextwhen);
 int64 timeSleepUntil();
+// The 4-ary heap's sifts: siftupTimer moves t[i] up to its place and
+// returns its new index; siftdownTimer moves t[i] down. (Declared for the
+// bare-structure tests, tests/time/timerheap_test.cpp.)
+int32 siftupTimer(timerSlice& t, int32 i);
+void siftdownTimer(timerSlice& t, int32 i);
 // timerAcquire takes one more reference to t, for a holder that already
 // has one; timerRelease drops one, freeing t with the last (see
 // timer::refs).
@@ -85,13 +90,10 @@ inline void timerAcquire(timer* t) {
 }
 void timerRelease(timer* t);
 
-// ---- netpoll_stub.cpp (Go: netpoll_stub.go) ----
-extern std::atomic<uint32> netpollInited;
-extern std::atomic<uint32> netpollWaiters;
+// ---- netpoll (netpoll.hpp) ----
 void netpollGenericInit();
 bool netpollinited();
 void netpollBreak();
-gList netpoll(int64 delay) RUNTIME_SYM("netpoll");
 
 // ---- proc.cpp: the scheduler's side of timers ----
 struct checkTimersResult {

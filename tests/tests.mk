@@ -1,14 +1,46 @@
 # tests/tests.mk: included by the Makefile. `make check` builds and runs all
 # tests; `make test` first installs missing Debian packages.
 #
-# - tests/unit/*.cpp: Criterion tests of runtime internals on bare structures
-#   (run queues, free lists, stacks), linked with libgort.a (Go's
-#   export_test.go idea: the tests include runtime/runtime.hpp).
-# - tests/boot/*.cpp: Criterion tests that run the programs of tests/progs/ as
-#   child processes and match their output and exit status (Go's
-#   crash_test.go idea). Each program is built through gort-c++ in four
-#   variants: PIE and non-PIE, at -O0 and -O2.
-# All tests go into one binary, build/tests/gort_tests.
+# Layout: a directory per subject, a file per topic, a Criterion suite per
+# file, named after it: tests/<subject>/<suite>_test.cpp holds the tests
+# Test(<suite>, ...), so `--filter '<suite>/*'` runs one file (HACKING.md,
+# "Tests").
+#   boot/    the crt and the boot sequence (boot); the gort-c++ driver (driver)
+#   sched/   run queues (runq), stealing (steal), free Gs (gfree), the
+#            scheduler (sched), Ms as threads (threads), checkdead (deadlock)
+#   chan/    channels and select (chan)
+#   sync/    the runtime lock (lock), the semaphore treap (sema), package
+#            sync (sync)
+#   time/    the timer heap (timerheap), timers and tickers (time)
+#   stack/   goroutine stacks (stack)
+#   env/     the environment and GODEBUG (env)
+#   diag/    panics, fatal errors, tracebacks (diag)
+#   gdb/     the gdb extension (gdb)
+#   syscall/ goroutines blocking in the kernel: the hooks, handoff, retake
+#            (syscall)
+#   loader/  gort-exec and gort::exec (loader): a binary of its own,
+#            build/tests/loader_tests, linked with the loader (loader/loader.mk)
+#   progs/   the programs the child-process tests run; wrong/: one linked
+#            the wrong way. Not tests themselves.
+# Each test file is one of two kinds, which its includes show:
+# - bare-structure tests include "bare.hpp" (and so runtime/runtime.hpp)
+#   and call runtime internals on structures they build (run queues, timer
+#   heaps, the semaphore treap), linked with libgort.a; no scheduler runs
+#   (Go's export_test.go idea). Criterion runs each test in a process of its
+#   own, so a test may set the runtime's globals as it likes.
+# - child-process tests include "harness.hpp" and run the programs of
+#   tests/progs/ as child processes, matching their output and exit status
+#   (Go's crash_test.go idea). Each program is built through gort-c++ in
+#   four variants: PIE and non-PIE, at -O0 and -O2.
+# All tests go into one binary, build/tests/gort_tests. A test that cannot
+# run here says so on stderr ("[SKIP] suite::test: why", tests/skip.hpp).
+#
+# One suite or one test alone, once `make check` has built everything (in
+# build/; build-debug/ and so on for DEBUG=1 and SANITIZE=..., HACKING.md):
+#   build/tests/gort_tests --filter 'sema/*'
+#   GORT_TEST_VARIANTS=nopie-O0 build/tests/gort_tests --filter 'chan/misuse_panics_as_in_go' --verbose
+# `make check` sets GORT_TEST_DIR, GORT_TEST_VARIANTS and GORT_BIN (below);
+# unset, they are build/tests, pie-O2 and build/bin.
 
 TEST_VARIANTS := pie-O0 pie-O2 nopie-O0 nopie-O2
 VFLAGS_pie-O0   := -fPIE -pie -O0
@@ -19,15 +51,27 @@ VFLAGS_nopie-O2 := -fno-pie -no-pie -O2
 TEST_PROGS  := $(basename $(notdir $(wildcard tests/progs/*.cpp)))
 PROG_BINS   := $(foreach v,$(TEST_VARIANTS),$(foreach p,$(TEST_PROGS),$(O)/tests/progs/$(v)/$(p)))
 ORACLE_BINS := $(O)/tests/oracle/lifecycle $(O)/tests/oracle/cxx
-TEST_SRCS   := $(wildcard tests/unit/*.cpp tests/boot/*.cpp)
+TEST_SRCS   := $(filter-out tests/loader/%,$(wildcard tests/*/*_test.cpp))
 TEST_BIN    := $(O)/tests/gort_tests
 TEST_CXXFLAGS = -std=c++20 -O1 $(if $(DEBUG),-DGORT_DEBUG=1) $(SANFLAGS) -g -Wall -Wextra -Werror -I. -Iarch/$(ARCH) -Itests
+
+# The headers the tests share (tests/*/*.hpp are in the link rule below).
+$(TEST_BIN): $(wildcard tests/*.hpp)
 
 define prog_rule
 $(O)/tests/progs/$(1)/%: tests/progs/%.cpp $(SDK)
 	@mkdir -p $$(@D)
-	$(DRV) $(VFLAGS_$(1)) -g -Wall -Wextra -Werror -I. -Iarch/$(ARCH) $$< -o $$@
+	$(DRV) $(VFLAGS_$(1)) -g -Wall -Wextra -Werror -I. -Iarch/$(ARCH) $$< $$(PROG_LIBS_$$*) -o $$@
 endef
+
+# A shared library built the ordinary way, for the programs that call into
+# one (syscall_shlib: a blocking call made from a shared library).
+TEST_LIB := $(O)/tests/lib/libgortblock.so
+$(TEST_LIB): tests/progs/lib/blockread.cpp
+	@mkdir -p $(@D)
+	$(CXX) -shared -fPIC -O2 -g -Wall -Wextra -Werror $< -o $@
+PROG_LIBS_syscall_shlib = -L$(O)/tests/lib -lgortblock -Wl,-rpath,$(abspath $(O)/tests/lib)
+$(foreach v,$(TEST_VARIANTS),$(O)/tests/progs/$(v)/syscall_shlib): $(TEST_LIB)
 $(foreach v,$(TEST_VARIANTS),$(eval $(call prog_rule,$(v))))
 
 # The differential oracle: the same program built the ordinary way.
@@ -39,14 +83,12 @@ $(O)/tests/oracle/%: tests/progs/%.cpp
 # message: statically (bypassing gort-c++, which refuses -static itself).
 # Static glibc wants _start, _init, _fini and _DYNAMIC from its start files; they are
 # pointed at our entry only to let the link finish: the program stops before
-# glibc could use them. The traceback libraries (libunwind, libdw and what
-# libdw needs) come as static archives here, libgcc_eh first so that its
-# _Unwind_* are the ones linked (libunwind.a defines them too).
+# glibc could use them.
 $(O)/tests/wrong/static_hello: tests/wrong/hello.cpp $(SDK)
 	@mkdir -p $(@D)
-	$(CXX) -static -no-pie -O2 -I$(O)/include $< $(subst @CRT@,$(CRT),$(GORT_ENTRY)) \
+	$(CXX) -static -no-pie -O2 -I$(O)/include $< $(subst @DYNLIST@,$(DYNLIST),$(subst @CRT@,$(CRT),$(GORT_ENTRY))) \
 	    -Wl,--defsym,_start=_rt0_amd64_linux,--defsym,_init=_rt0_amd64_linux,--defsym,_fini=_rt0_amd64_linux,--defsym,_DYNAMIC=0 \
-	    -L$(O)/lib -lgort -lgcc_eh -lunwind -ldw -lelf -lz -llzma -lbz2 -o $@
+	    -L$(O)/lib -lgort -o $@
 
 $(TEST_BIN): $(TEST_SRCS) $(wildcard tests/*/*.hpp) $(LIB) $(O)/obj/boot/flavour_hosted.o
 	@mkdir -p $(@D)

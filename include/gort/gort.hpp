@@ -153,11 +153,67 @@ int gomaxprocs(int n) noexcept;
 void lock_os_thread() noexcept;
 void unlock_os_thread() noexcept;
 
+namespace detail {
+// The two halves of the system-call protocol for gort::syscall and
+// gort::blocking. syscall_enter returns false when the caller cannot take
+// part (not a goroutine, or already inside a system call): the call is then
+// made as it is, and syscall_exit must not be called.
+bool syscall_enter(bool block) noexcept;
+void syscall_exit() noexcept;
+struct syscall_scope {
+  bool entered;
+  ~syscall_scope() {
+    if (entered) syscall_exit();
+  }
+};
+}  // namespace detail
+
+// syscall calls f(args...) as a system call that may block, and returns
+// what it returns (Go: syscall.Syscall): while f runs, the goroutine's P is
+// free for other goroutines, and sysmon hands it to another thread if f
+// takes longer than a sysmon tick (20 us to 10 ms). An exception from f
+// passes through, with the P taken back first. Inside f, make only calls
+// that need no P: system calls, libc, computation; no gort call that may
+// park (a channel, gort::sleep, a gort::mutex).
+//
+// Most programs never need it: libc's blocking calls (read, write, sleep,
+// waitpid, std::mutex, ...) already go through the same protocol (gort(7),
+// "SYSTEM CALLS"). It is for blocking code gort cannot see: a raw
+// syscall(2), an inline futex, a library that talks to the kernel itself.
+template <class F, class... Args>
+decltype(auto) syscall(F&& f, Args&&... args) {
+  detail::syscall_scope s{detail::syscall_enter(false)};
+  return std::forward<F>(f)(std::forward<Args>(args)...);
+}
+
+// blocking is syscall for a call known to block for a long time (Go:
+// entersyscallblock): the P is handed to another thread at once, without
+// waiting for sysmon.
+template <class F, class... Args>
+decltype(auto) blocking(F&& f, Args&&... args) {
+  detail::syscall_scope s{detail::syscall_enter(true)};
+  return std::forward<F>(f)(std::forward<Args>(args)...);
+}
+
 // set_max_threads sets the most OS threads (Ms) the program may use and
 // returns the previous limit (default 10000). A program that needs more
 // dies with "fatal error: thread exhaustion", as does setting a limit below
 // the number in use (Go: runtime/debug.SetMaxThreads).
 int set_max_threads(int n) noexcept;
+
+// exec replaces the running program with the one at path, as execve(2)
+// does (same process id, open descriptors kept except close-on-exec ones,
+// caught signals reset, the signal mask kept, every other thread ended),
+// but without execve: gort's own userland exec starts it, exactly as
+// gort-exec(1) does. argv as execve's (nullptr: the kernel's [""]); envp
+// nullptr means the current environment. Everything that can fail is
+// checked before anything is changed: on failure exec returns an errno
+// value (ENOENT, EACCES, ENOEXEC, E2BIG, ELOOP, ELIBBAD, EPERM, EAGAIN,
+// ...), as posix_spawn does, with gort-exec's one-line reason in *why, and
+// the program goes on. It never returns otherwise. The world is stopped
+// and the other threads end wherever they are, as under execve. Linking
+// it brings in libgort-exec.a and libelf (gort-c++ does it when used).
+int exec(const char* path, char* const argv[], char* const envp[], std::string* why = nullptr) noexcept;
 
 }  // namespace gort
 

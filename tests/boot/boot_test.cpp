@@ -7,7 +7,7 @@
 #include <map>
 #include <regex>
 
-#include "boot/harness.hpp"
+#include "harness.hpp"
 
 #define FOR_EACH_VARIANT for (const std::string& v : variants())
 
@@ -126,7 +126,7 @@ Test(boot, g0_bounds_and_m0_binding) {
 
 // goroutines.cpp and interleave.cpp test one-P semantics (what runs after a
 // gosched, in which order), so they run with GOMAXPROCS=1; the scheduler
-// tests (sched_test.cpp) cover several Ps.
+// tests (tests/sched/sched_test.cpp) cover several Ps.
 static const std::vector<std::string> oneP = {"GOMAXPROCS=1"};
 
 Test(boot, goroutines_run_once_and_closures_are_destroyed) {
@@ -243,35 +243,4 @@ Test(boot, gort_call_from_a_foreign_thread_is_refused) {
     cr_assert_eq(r.out, "main is goroutine 1\n");
     cr_assert(contains(r.err, "thread that gort does not manage"), "%s", r.err.c_str());
   }
-}
-
-// (-shared is accepted: realworld_test.cpp's shared_library.)
-Test(driver, rejects_static_and_nostdlib) {
-  const char* bin = std::getenv("GORT_BIN");
-  std::string drv = std::string(bin != nullptr ? bin : "build/bin") + "/gort-c++";
-  for (std::string flag : {"-static", "--static", "-static-pie", "-nostdlib"}) {
-    result r = run({drv, flag, "tests/wrong/hello.cpp", "-o", "/dev/null"});
-    EXPECT_EXIT(r, 2);
-    cr_assert(contains(r.err, "gort-c++: " + flag), "%s", r.err.c_str());
-  }
-}
-
-Test(driver, compile_only_and_version_pass_through) {
-  const char* bin = std::getenv("GORT_BIN");
-  std::string drv = std::string(bin != nullptr ? bin : "build/bin") + "/gort-c++";
-  result v = run({drv, "--version"});
-  EXPECT_EXIT(v, 0);
-  cr_assert(contains(v.out, "g++"), "%s", v.out.c_str());
-  char tmpl[] = "/tmp/gort-drv-XXXXXX";
-  cr_assert(mkdtemp(tmpl) != nullptr);
-  std::string obj = std::string(tmpl) + "/hello.o";
-  result c = run({drv, "-c", "-O2", "tests/wrong/hello.cpp", "-o", obj});
-  EXPECT_EXIT(c, 0);
-  std::string exe = std::string(tmpl) + "/hello";
-  result l = run({drv, obj, "-o", exe});
-  EXPECT_EXIT(l, 0);
-  result r = run({exe});
-  EXPECT_EXIT(r, 0);
-  cr_assert_eq(r.out, "ran=1\n");
-  sh(std::string("rm -rf ") + tmpl);
 }

@@ -1,6 +1,6 @@
 // tests/progs/chan_classic.cpp: the classic channel programs. Each scenario
 // prints "<name>: ok ..." or "<name>: FAIL ..."; the exit status is the
-// number of failures. Run at GOMAXPROCS 1 and 2 by tests/boot/chan_test.cpp.
+// number of failures. Run at GOMAXPROCS 1 and 2 by tests/chan/chan_test.cpp.
 //   sieve        Go's concurrent prime sieve (a goroutine per prime, chained
 //                by unbuffered channels): the first 1,000 primes, each equal
 //                to a plain sieve of Eratosthenes

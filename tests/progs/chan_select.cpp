@@ -1,6 +1,6 @@
 // tests/progs/chan_select.cpp: gort::select. Each scenario prints
 // "<name>: ok ..." or "<name>: FAIL ..."; the exit status is the number of
-// failures. Run at GOMAXPROCS 1 and 2 by tests/boot/chan_test.cpp.
+// failures. Run at GOMAXPROCS 1 and 2 by tests/chan/chan_test.cpp.
 //   fair_recv    4 receive cases on 4 closed channels (always ready),
 //                100,000 rounds: a chi-square test of uniform choice
 //                (3 degrees of freedom, fails only at p < 1e-6)

@@ -1,7 +1,7 @@
 // tests/progs/chan_semantics.cpp: what gort::chan<T> promises (gort(3),
 // include/gort/chan.hpp), operation by operation. Each scenario prints
 // "<name>: ok ..." or "<name>: FAIL ..."; the exit status is the number of
-// failures. Run at GOMAXPROCS 1 and 2 by tests/boot/chan_test.cpp.
+// failures. Run at GOMAXPROCS 1 and 2 by tests/chan/chan_test.cpp.
 //   lencap       len and cap of nil, unbuffered and buffered channels as
 //                values come and go
 //   handles      copies share a channel and compare equal; a moved-from

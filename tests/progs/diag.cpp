@@ -1,4 +1,4 @@
-// tests/progs/diag.cpp: the diagnostics reports (tests/boot/diag_test.cpp).
+// tests/progs/diag.cpp: the diagnostics reports (tests/diag/diag_test.cpp).
 // argv[1] names the scenario; each ends the program with a report on
 // stderr and exit status 2:
 //   deadlock   main blocks on a gort::mutex it holds, two goroutines wait on

@@ -1,4 +1,4 @@
-// tests/progs/gdb_target.cpp: the program that tests/boot/gdb_test.cpp
+// tests/progs/gdb_target.cpp: the program that tests/gdb/gdb_test.cpp
 // debugs with scripts/gort-gdb.py, live and from a core file. Run with
 // GOMAXPROCS=2. It puts goroutines into known states and then calls
 // gdb_target_stop, where the debugger stops it:

@@ -1,13 +1,16 @@
 // tests/progs/sched_idle.cpp: an idle program burns no CPU.
 // First it makes GOMAXPROCS Ms busy at once (a spin barrier, as in
 // sched_parallel) and runs a burst of short goroutines on them; once every
-// goroutine has exited, main sleeps in nanosleep (a plain system call: it
-// keeps its thread and P) and reads /proc/self/task/*/stat twice, 250 ms
-// apart. Every other thread (idle Ms, sysmon) must be asleep (state S) and
+// goroutine has exited, main sleeps in a raw nanosleep system call (the
+// libc one parks the goroutine, which might come back on another thread,
+// and every park hands the P around) and reads /proc/self/task/*/stat
+// twice, 250 ms apart. sysmon takes the P of main's sleeping thread once
+// (retakeblocked); after that nothing moves. Every other thread (idle Ms, sysmon) must be asleep (state S) and
 // must not have used CPU in between (utime+stime, in clock ticks, within a
 // tolerance of 2 ticks; a spinning thread would use about 25).
 #include <gort/gort.hpp>
 #include <dirent.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -28,7 +31,7 @@ double now() {
 
 void sleep_ms(long ms) {
   timespec ts{ms / 1000, (ms % 1000) * 1000000};
-  while (nanosleep(&ts, &ts) != 0) {
+  while (syscall(SYS_nanosleep, &ts, &ts) != 0) {
   }
 }
 

@@ -1,6 +1,6 @@
 // tests/progs/sync_mutex.cpp: gort::mutex. Each scenario prints one line
 // "<name>: ok ..." or "<name>: FAIL ..."; the exit status is the number of
-// failures. Run at several GOMAXPROCS by tests/boot/sync_test.cpp.
+// failures. Run at several GOMAXPROCS by tests/sync/sync_test.cpp.
 //   exclusion   8 goroutines x 2000 increments of a plain int, yielding
 //               inside the critical section: no update lost, never two inside
 //   std         std::lock_guard, std::unique_lock, std::scoped_lock, try_lock
