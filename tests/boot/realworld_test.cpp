@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <sys/resource.h>
 
-#include "boot/harness.hpp"
+#include "harness.hpp"
 
 #define EXPECT(cond, what) cr_assert(cond, "%s: %s: %s", v.c_str(), what, show(r).c_str())
 
