@@ -97,6 +97,12 @@ static void setsig(int sig, void (*fn)(int, siginfo_t*, void*), bool dfl) {
 constinit static std::atomic<uint64> lastSigmask{0};
 constinit static std::atomic<bool> haveLastSigmask{false};
 
+// sysmonSigmask is sysmon's mask: every signal but the synchronous ones
+// (minitSignalMask) and SIGRTMAX, which gort::exec sends to every thread to
+// end it (loader/exec_api.cpp, kExitSignal) and refuses to start while a
+// thread blocks.
+uint64 sysmonSigmask() { return ~sigbit(64); }
+
 // newmSigmask returns the signal mask for an M that the caller is about to
 // create. Difference from Go, whose new Ms all take initSigmask, the mask
 // the process started with: a C++ program blocks signals with
@@ -105,8 +111,8 @@ constinit static std::atomic<bool> haveLastSigmask{false};
 // thread). Its goroutines run on the runtime's Ms, so an M takes the mask
 // of the thread that makes it, which is the mask the program set there, as
 // a thread made by pthread_create would. sysmon and an exiting M run no
-// program code and block everything; an M they make takes the mask the
-// last M made by program code took.
+// program code and block what they can (sysmonSigmask); an M they make
+// takes the mask the last M made by program code took.
 uint64 newmSigmask() {
   m* mp = getg()->m;
   if (mp->isSysmon || mp->exiting)
