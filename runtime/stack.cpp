@@ -374,10 +374,10 @@ void stackfree(p* pp, struct stack stk) {
 // goroutine.
 //
 // Between the two, kM0Overflow bytes stay free. m0's g0 has Go's 64 KiB,
-// which the scheduler fits in, but a fatal report printed on it (libunwind,
-// libdw, the demangler: what a signal stack has 256 KiB for) goes deeper,
-// into the initial stack below, unguarded as in Go; goroutine 1's frames
-// must not be there, they are the ones being reported.
+// which the scheduler fits in, but a fatal report printed on it (the
+// printing, the start of the traceback helper: what a signal stack has
+// 256 KiB for) may go deeper, into the initial stack below, unguarded as in
+// Go; goroutine 1's frames must not be there, they are the ones reported.
 //
 // With GORT_MAINSTACKSIZE=n, goroutine 1 takes the top n bytes of that
 // region if they fit; otherwise, and when the initial stack's top is
