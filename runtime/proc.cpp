@@ -792,7 +792,7 @@ void newm(void (*fn)(), p* pp, int64 id) {
   // no program code and blocks every signal it may, so that it never
   // takes a signal the program blocked (sigwait in a thread); other Ms
   // take the mask the program has set (newmSigmask).
-  mp->sigmask = fn == sysmon ? sysmonSigmask() : newmSigmask();
+  mp->sigmask = newmSigmask(fn == sysmon);
   newm1(mp);
   releasem(getg()->m);
 }

@@ -187,8 +187,7 @@ bool dopanic_m(g* gp, uintptr sp, bool skipthrow, void* sigctx);
 // ---- signal_unix.cpp ----
 void initsig();             // install the handlers (m0, at start)
 void minitSignalMask();     // give this M's thread the mask m->sigmask (minit)
-uint64 newmSigmask();       // the mask for an M that the caller creates (newm)
-uint64 sysmonSigmask();     // sysmon's mask (newm)
+uint64 newmSigmask(bool forSysmon);  // the mask for an M that the caller creates (newm)
 void minitSignalStack();    // give this M its signal stack (minit)
 void unminitSignals();      // take it away (an M whose thread ends)
 extern "C" [[noreturn]] void runtime_abort() RUNTIME_SYM("abort");

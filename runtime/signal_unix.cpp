@@ -97,32 +97,33 @@ static void setsig(int sig, void (*fn)(int, siginfo_t*, void*), bool dfl) {
 constinit static std::atomic<uint64> lastSigmask{0};
 constinit static std::atomic<bool> haveLastSigmask{false};
 
-// sysmonSigmask is sysmon's mask: every signal but the synchronous ones
+// newmSigmask returns the signal mask for an M that the caller is about to
+// create (sysmon's when forSysmon). Difference from Go, whose new Ms all
+// take initSigmask, the mask the process started with: a C++ program
+// blocks signals with pthread_sigmask and expects every thread it starts
+// afterwards to inherit the mask (POSIX's sigwait pattern: block SIGTERM in
+// main, sigwait in one thread). Its goroutines run on the runtime's Ms, so
+// an M takes the mask of the thread that makes it, which is the mask the
+// program set there, as a thread made by pthread_create would. sysmon and
+// an exiting M run no program code; an M they make takes the mask the last
+// M made by program code took. sysmon itself, started by program code
+// (startsysmon), records that mask first, so the Ms it makes later take
+// it, and then blocks every signal but the synchronous ones
 // (minitSignalMask) and SIGRTMAX, which gort::exec sends to every thread to
 // end it (loader/exec_api.cpp, kExitSignal) and refuses to start while a
 // thread blocks.
-uint64 sysmonSigmask() { return ~sigbit(64); }
-
-// newmSigmask returns the signal mask for an M that the caller is about to
-// create. Difference from Go, whose new Ms all take initSigmask, the mask
-// the process started with: a C++ program blocks signals with
-// pthread_sigmask and expects every thread it starts afterwards to inherit
-// the mask (POSIX's sigwait pattern: block SIGTERM in main, sigwait in one
-// thread). Its goroutines run on the runtime's Ms, so an M takes the mask
-// of the thread that makes it, which is the mask the program set there, as
-// a thread made by pthread_create would. sysmon and an exiting M run no
-// program code and block what they can (sysmonSigmask); an M they make
-// takes the mask the last M made by program code took.
-uint64 newmSigmask() {
+uint64 newmSigmask(bool forSysmon) {
   m* mp = getg()->m;
-  if (mp->isSysmon || mp->exiting)
-    return haveLastSigmask.load(std::memory_order_acquire) ? lastSigmask.load(std::memory_order_relaxed)
+  uint64 mask;
+  if (mp->isSysmon || mp->exiting) {
+    mask = haveLastSigmask.load(std::memory_order_acquire) ? lastSigmask.load(std::memory_order_relaxed)
                                                            : initSigmask;
-  uint64 cur;
-  sigsave(&cur);
-  lastSigmask.store(cur, std::memory_order_relaxed);
-  haveLastSigmask.store(true, std::memory_order_release);
-  return cur;
+  } else {
+    sigsave(&mask);
+    lastSigmask.store(mask, std::memory_order_relaxed);
+    haveLastSigmask.store(true, std::memory_order_release);
+  }
+  return forSysmon ? ~sigbit(64) : mask;
 }
 
 // minitSignalMask gives the current thread the mask m->sigmask less the
