@@ -245,14 +245,17 @@ install: $(SDK) $(ICRT)
 # $(O)/tests/prefix, run, and its entry point checked.
 check: check-packages
 check-packages: check-install
-	rm -rf $(O)/tests/cmake $(O)/tests/meson
+	rm -rf $(O)/tests/cmake $(O)/tests/cmake-archive $(O)/tests/meson
 	cmake -S examples/cmake -B $(O)/tests/cmake -DCMAKE_PREFIX_PATH=$(abspath $(O)/tests/prefix) >/dev/null
 	cmake --build $(O)/tests/cmake >/dev/null
+	cmake -S tests/link/cmake -B $(O)/tests/cmake-archive -DCMAKE_PREFIX_PATH=$(abspath $(O)/tests/prefix) >/dev/null
+	cmake --build $(O)/tests/cmake-archive >/dev/null
+	test "$$($(O)/tests/cmake-archive/archive_tests)" = "main from the archive ran"
 	PKG_CONFIG_PATH=$(abspath $(O)/tests/prefix)/lib/pkgconfig meson setup $(O)/tests/meson examples/meson >/dev/null
 	ninja -C $(O)/tests/meson >/dev/null
 	for p in $(O)/tests/cmake/hello $(O)/tests/meson/hello; do \
 	  $$p packages >/dev/null && readelf -hs $$p | scripts/check-entry $$p || exit 1; done
-	@echo "check-packages: the demo from CMake (gort::gort) and Meson (pkg-config): ok"
+	@echo "check-packages: the demo from CMake (gort::gort) and Meson (pkg-config), main in an archive from CMake: ok"
 
 # ---- the Debian package ----
 # What `make install PREFIX=/usr` installs, man pages compressed, with a
