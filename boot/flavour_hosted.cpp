@@ -12,6 +12,7 @@
 //
 // This file is linked into the crt object (lib/gort/crt-hosted.o), not into
 // the runtime core, which never calls libc.
+#include <dlfcn.h>
 #include <link.h>
 #include <pthread.h>
 
@@ -41,6 +42,8 @@ void flavour_init(int argc, char** argv, char** envp) {
   // An exception that escapes a constructor, main or a goroutine is a
   // panic (runtime/api.cpp).
   installterminate();
+  // fork() without exec (runtime/fork.cpp).
+  pthread_atfork(beforefork, afterfork, afterforkinchild);
   std::size_t n = std::size_t(__init_array_end - __init_array_start);
   boottrace(bootstep::init, nullptr, int64(n));
   for (std::size_t i = 0; i < n; i++) __init_array_start[i](argc, argv, envp);
@@ -76,33 +79,43 @@ int flavour_newosproc(m* mp, uintptr stk, uintptr size) {
 // What glibc keeps at the top of a thread's stack when it is given one
 // (pthread_attr_setstack; nptl/allocatestack.c): its static TLS block,
 // laid out below the thread descriptor, and it refuses (EINVAL) a stack
-// smaller than that plus 16 KiB. The static TLS is the PT_TLS segments of
-// the program and of the libraries loaded with it, each aligned (found with
-// dl_iterate_phdr at the first call, before any dlopen), plus glibc's
-// descriptor (struct pthread, 2.3 KiB in 2.36) and its surplus for
-// libraries dlopen'd later with initial-exec TLS (1.5 KiB by default; the
-// glibc.rtld.optional_static_tls tunable adds to it). 64 KiB covers the
-// last three and mthread_start's frame; a tunable beyond that is caught by
-// mstart_newthread, which checks the g0 stack it is left with.
-static constexpr uintptr kThreadReserveSlack = 64 << 10;
+// smaller than that plus 16 KiB. Their size is what ld.so's
+// _dl_get_tls_static_info says (GLIBC_PRIVATE, hence dlsym; the
+// sanitizers' runtimes read it the same way): the PT_TLS segments of the
+// program and of the libraries loaded with it, glibc's descriptor (struct
+// pthread, 2.3 KiB in 2.36) and its surplus for libraries dlopen'd later
+// with initial-exec TLS (the glibc.rtld.optional_static_tls tunable
+// included). 16 KiB more hold start_thread's and mthread_start's frames.
+// Where that symbol is missing, the PT_TLS segments are found with
+// dl_iterate_phdr (at the first call, before any dlopen) and 64 KiB cover
+// the rest; a tunable beyond that is caught by mstart_newthread, which
+// checks the g0 stack it is left with.
 constinit static std::atomic<uintptr> threadreserve{0};
 
 uintptr flavour_threadreserve() {
   uintptr r = threadreserve.load(std::memory_order_relaxed);
   if (r != 0) return r;
-  uintptr tls = 0;
-  dl_iterate_phdr(
-      [](dl_phdr_info* info, std::size_t, void* arg) {
-        for (int i = 0; i < info->dlpi_phnum; i++) {
-          const ElfW(Phdr)& ph = info->dlpi_phdr[i];
-          if (ph.p_type != PT_TLS) continue;
-          uintptr align = ph.p_align > 0 ? ph.p_align : 1;
-          *static_cast<uintptr*>(arg) += (ph.p_memsz + align - 1) / align * align + align;
-        }
-        return 0;
-      },
-      &tls);
-  r = (tls + kThreadReserveSlack + 4095) & ~uintptr(4095);
+  using fn = void (*)(std::size_t*, std::size_t*);
+  std::size_t size = 0, align = 0;
+  if (auto f = reinterpret_cast<fn>(dlsym(RTLD_DEFAULT, "_dl_get_tls_static_info")); f != nullptr) f(&size, &align);
+  if (size != 0) {
+    r = size + (16 << 10);
+  } else {
+    uintptr tls = 0;
+    dl_iterate_phdr(
+        [](dl_phdr_info* info, std::size_t, void* arg) {
+          for (int i = 0; i < info->dlpi_phnum; i++) {
+            const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+            if (ph.p_type != PT_TLS) continue;
+            uintptr a = ph.p_align > 0 ? ph.p_align : 1;
+            *static_cast<uintptr*>(arg) += (ph.p_memsz + a - 1) / a * a + a;
+          }
+          return 0;
+        },
+        &tls);
+    r = tls + (64 << 10);
+  }
+  r = (r + 4095) & ~uintptr(4095);
   threadreserve.store(r, std::memory_order_relaxed);
   return r;
 }
