@@ -301,6 +301,7 @@ struct m {
   uint32 lockedExt = 0;   // lock_os_thread depth from the user
   uint32 lockedInt = 0;   // internal lock depth
   int64 procid = 0;       // kernel thread id
+  uint64 sigmask = 0;     // the signal mask minit gives the thread (Go: m.sigmask)
 
   // gopark hands these to park_m, which calls waitunlockf(gp, waitlock)
   // on g0 after gp has left its stack.
