@@ -134,7 +134,6 @@ void echo(int n) {
   wg.wait();
   char d[96];
   std::snprintf(d, sizeof d, "ok=%d bad=%d maxthreads=%d", ok.load(), bad.load(), maxthreads.load());
-X
   report("echo_on_blocking_sockets", ok.load() == n && bad.load() == 0 && maxthreads.load() <= 64, d);
 }
 
