@@ -68,14 +68,24 @@ SUBST_LINK = sed -e 's|@GORT_ENTRY@|$(GORT_ENTRY)|' -e 's|@GORT_LIBS@|$(GORT_LIB
 # api.cpp includes the public header, whose gort::go uses try/catch.
 $(O)/obj/runtime/api.o: RT_CXXFLAGS += -fexceptions
 
+# The runtime's code (runtime/, arch/, the crt's boot/) goes into a section
+# of its own, gort_rt, which the linker places beside the program's .text
+# and brackets with __start_gort_rt and __stop_gort_rt: asynchronous
+# preemption never stops a goroutine there (runtime/preempt.cpp). GCC has
+# no flag to name the text section, so each object's .text* sections are
+# renamed once compiled.
+RT_SECTION = objcopy $$(readelf -SW $@ | sed -n 's/^ *\[ *[0-9]*\] \(\.text[^ ]*\) .*/--rename-section \1=gort_rt/p') $@
+
 # Header dependencies come from the compiler (-MMD), read below.
 $(O)/obj/%.o: %.cpp
 	@mkdir -p $(@D)
 	$(CXX) $(RT_CXXFLAGS) -c $< -o $@
+	@$(RT_SECTION)
 
 $(O)/obj/%.o: %.S
 	@mkdir -p $(@D)
 	$(CXX) $(ASFLAGS) -c $< -o $@
+	@$(RT_SECTION)
 
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)
 
@@ -95,7 +105,8 @@ $(LIB): $(RT_OBJS)
 	@for o in $^; do if readelf -SW $$o | grep -q '\.init_array'; then \
 	  echo "error: $$o has static constructors (.init_array); runtime globals must be constinit" >&2; exit 1; fi; done
 	@for o in $(filter-out %/api.o %/traceback.o,$^); do bad=$$(nm -u $$o | awk '{print $$2}' | \
-	  grep -v -e '^_ZN4gort' -e '^runtime\.' -e '^_GLOBAL_OFFSET_TABLE_$$' -e '^main$$' -e '^gort_crt_missing'); \
+	  grep -v -e '^_ZN4gort' -e '^runtime\.' -e '^_GLOBAL_OFFSET_TABLE_$$' -e '^main$$' -e '^gort_crt_missing' \
+	    -e '^__st\(art\|op\)_gort_rt$$'); \
 	  if [ -n "$$bad" ]; then echo "error: $$o calls outside the runtime (libc?): $$bad" >&2; exit 1; fi; done
 	rm -f $@ && ar rcs $@ $^
 
