@@ -193,8 +193,9 @@ void main(void*) {
   g* gp = getg();
   mainStarted.store(true);
   boottrace(bootstep::runtime_main);
-  // sysmon runs on its own M without a P, from now on.
-  systemstack([] { newm(sysmon, nullptr, -1); });
+  // sysmon runs on its own M without a P, from the first goroutine or
+  // timer on (startsysmon), or from now on if it is to trace.
+  if (debug.schedtrace > 0) startsysmon();
 
   // While the constructors run, the main goroutine stays locked to the
   // process's main thread. Few programs care, but some must make certain
@@ -221,6 +222,24 @@ void main(void*) {
   int status = user_main(argc_, argv_, envp_);
   boottrace(bootstep::exit, nullptr, status);
   flavour_exit(status);
+}
+
+// startsysmon starts sysmon on an M of its own, once.
+//
+// Difference from Go: Go starts sysmon first thing in runtime.main. Here
+// it starts with the first goroutine after main (newproc_start) or the
+// first timer (addtimer, modtimer), whichever comes first, or in
+// runtime.main under schedtrace. Everything sysmon does is about
+// goroutines sharing Ps: waking a P for queued work or overdue timers,
+// taking a P back from a goroutine blocked or running too long, returning
+// the memory of pooled stacks. A program whose only goroutine is main and
+// which starts no timer (an ordinary C++ program built with gort) has none
+// of that, and saves the creation of a thread at start-up: a quarter of
+// the runtime's start-up cost (bench/README.md, "boot").
+constinit static std::atomic<bool> sysmonStarted{false};
+void startsysmon() {
+  if (sysmonStarted.load(std::memory_order_relaxed) || sysmonStarted.exchange(true)) return;
+  systemstack([] { newm(sysmon, nullptr, -1); });
 }
 
 // Gosched gives up the P so that other goroutines get a turn. The caller is
@@ -1987,7 +2006,10 @@ void newproc_start(g* newg) {
   pp->goidcache++;
   casgstatus(newg, _Gdead, _Grunnable);
   runqput(pp, newg, true);
-  if (mainStarted.load(std::memory_order_relaxed)) wakep();
+  if (mainStarted.load(std::memory_order_relaxed)) {
+    startsysmon();
+    wakep();
+  }
   releasem(mp);
   if (newg->goid == 1) boottrace(bootstep::newproc, "runtime.main as goroutine", 1);
 }
@@ -2271,6 +2293,11 @@ void checkdead() {
 }
 
 static constexpr int64 kScavengePeriod = 500 * 1000 * 1000;  // ns
+// How often sysmon stamps the goroutines that block (markwaitsince): a pass
+// reads every g, some 100 ms of a CPU with a million of them, so not at
+// every scavenger pass. The minutes of a dump are then late by at most
+// this much; Go's, stamped by its collector, by up to its forced GC period.
+static constexpr int64 kWaitsincePeriod = int64(10) * 1000 * 1000 * 1000;
 // Go's forcegcperiod, 2 minutes: the bound on sysmon's deep sleep is half
 // of it, even with no GC to sample for.
 static constexpr int64 kForcegcperiod = int64(2) * 60 * 1000 * 1000 * 1000;
@@ -2311,6 +2338,7 @@ static void sysmon() {
 
   int64 lasttrace = 0;
   int64 lastscavenge = nanotime();
+  int64 lastwaitsince = lastscavenge;
   int32 idle = 0;  // consecutive rounds in which sysmon woke nobody
   uint32 delay = 0;
   for (;;) {
@@ -2415,6 +2443,9 @@ static void sysmon() {
     if (now - lastscavenge >= kScavengePeriod) {
       lastscavenge = now;
       stackscavengeidle();
+    }
+    if (now - lastwaitsince >= kWaitsincePeriod) {
+      lastwaitsince = now;
       markwaitsince(now);
     }
     if (debug.schedtrace > 0 && lasttrace + int64(debug.schedtrace) * 1000000 <= now) {

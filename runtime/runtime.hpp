@@ -370,6 +370,7 @@ void mPark() RUNTIME_SYM("mPark");
 void gcstopm() RUNTIME_SYM("gcstopm");
 void incidlelocked(int32 v);
 void checkdead() RUNTIME_SYM("checkdead");
+void startsysmon();
 void schedtrace(bool detailed) RUNTIME_SYM("schedtrace");
 // Locking a goroutine to its thread: the user's (LockOSThread) and the
 // runtime's own (lockOSThread) counts.
