@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "boot/harness.hpp"
+#include "harness.hpp"
 
 #define EXPECT(cond, what) cr_assert((cond), "%s %s: %s\n%s", v.c_str(), scenario, what, show(r).c_str())
 
