@@ -202,7 +202,7 @@ void preemptinit() {
 constinit preemptcounters preemptStats;
 
 const char* const preemptStatNames[preemptStatCount] = {
-    "requests",  "signals",   "notrunning_thread", "handled",      "injected",     "preempted",
+    "requests",  "signals",   "notrunning_thread", "stale", "handled",      "injected",     "preempted",
     "pinned",    "resumed_at_once", "unpinned", "cooperative", "foreign",    "refused_notuser", "refused_runtime_pc",
     "refused_foreign_pc", "refused_locks", "refused_status", "refused_stack", "refused_sigmask",
     "refused_syscall_insn",
@@ -340,7 +340,7 @@ void pinpreempted(g* gp) {
     execute(gp, false);  // Never returns.
   }
   preemptStats.add(statPinned);
-  gp->pinnedm = mp;
+  __atomic_store_n(&gp->pinnedm, mp, __ATOMIC_RELAXED);  // schedtrace reads it
   gp->pinahead = ahead;
   pp->pinned.pushBack(gp);
   pp->npinned.store(pp->npinned.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
@@ -360,7 +360,7 @@ g* pinnedget(p* pp, bool any) {
   if (sched.gcwaiting.load() != 0) return nullptr;  // findRunnable stops the M first
   pp->pinned.pop();
   pp->npinned.store(pp->npinned.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
-  gp->pinnedm = nullptr;
+  __atomic_store_n(&gp->pinnedm, nullptr, __ATOMIC_RELAXED);
   gp->schedlink = nullptr;
   newslicestamp(pp);
   return gp;
@@ -381,7 +381,7 @@ void pinnedflush(p* pp, bool toglobal) {
   while (g* gp = pp->pinned.pop()) {
     preemptStats.add(statUnpinned);
     pp->npinned.store(pp->npinned.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
-    gp->pinnedm = nullptr;
+    __atomic_store_n(&gp->pinnedm, nullptr, __ATOMIC_RELAXED);
     if (toglobal)
       globrunqput(gp);
     else

@@ -2552,7 +2552,7 @@ static uint32 retake(int64 now) {
     // but on the other hand we want to retake them eventually
     // because they can prevent the sysmon thread from deep sleep.
     auto idleWork = [&](int64 since) {
-      return runqempty(pp) && sched.nmspinning.load() + sched.npidle.load() > 0 && since + 10 * 1000 * 1000 > now;
+      return runqempty(pp) && pp->npinned.load(std::memory_order_relaxed) == 0 && sched.nmspinning.load() + sched.npidle.load() > 0 && since + 10 * 1000 * 1000 > now;
     };
     if (s == _Prunning && stuck && !idleWork(pd.schedwhen)) {
       // Our addition: an M blocked in the kernel without having told us.
@@ -2761,7 +2761,10 @@ void schedtrace(bool detailed) {
     m* lockedm = __atomic_load_n(&gp->lockedm, __ATOMIC_RELAXED);
     int64 id1 = mp != nullptr ? mp->id : -1;
     int64 id2 = lockedm != nullptr ? lockedm->id : -1;
-    print("  G", gp->goid, ": status=", readgstatus(gp), "(", waitReasonString(gp->waitreason), ") m=", id1,
+    // Our addition: "preempted" for a goroutine stopped by asynchronous
+    // preemption and waiting for its M (p::pinned).
+    const char* why = __atomic_load_n(&gp->pinnedm, __ATOMIC_RELAXED) != nullptr ? "preempted" : waitReasonString(gp->waitreason);
+    print("  G", gp->goid, ": status=", readgstatus(gp), "(", why, ") m=", id1,
           " lockedm=", id2, "\n");
   }
   unlock(&allglock);

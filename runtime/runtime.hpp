@@ -471,6 +471,7 @@ enum : int {
   statRequests,          // preemptM calls
   statSignals,           // signals sent
   statNotRunningThread,  // not sent: the thread sleeps in the kernel (retake's business)
+  statStale,             // not sent: the goroutine stopped while its thread's state was read
   statHandled,           // our signal, handled (doSigPreempt)
   statInjected,          // ... at a safe point: asyncPreempt injected
   statPreempted,         // goroutines parked by asyncPreempt2

@@ -169,11 +169,26 @@ static void signalM(m* mp, int sig) {
 // epoll_wait or sleep (EINTR even with SA_RESTART, measured: research/
 // preemption.md A9), and retake hands its P to another M instead
 // (retakeblocked).
+//
+// The thread's state is read from /proc, which takes microseconds; in that
+// time the goroutine may have stopped (preempted, parked, yielded) and its
+// M gone on to another that now sleeps in the kernel. So the request is
+// checked again after the read: the same goroutine, still running, still
+// asked to stop. What remains is the window between that check and the
+// tgkill, a few instructions on sysmon's side, in which the thread would
+// have to switch goroutines and enter the kernel: gort(7), "PREEMPTION",
+// tells programs to expect EINTR, as Go 1.14 did.
 void preemptM(m* mp) {
   if (sigPreempt == 0 || mp->procid == 0) return;
   preemptStats.add(statRequests);
-  if (threadstate(mp) != 'R') {
+  g* gp = __atomic_load_n(&mp->curg, __ATOMIC_ACQUIRE);
+  if (gp == nullptr || threadstate(mp) != 'R') {
     preemptStats.add(statNotRunningThread);
+    return;
+  }
+  if (__atomic_load_n(&mp->curg, __ATOMIC_ACQUIRE) != gp || !gp->preempt.load(std::memory_order_relaxed) ||
+      readgstatus(gp) != _Grunning) {
+    preemptStats.add(statStale);
     return;
   }
   uint32 zero = 0;
