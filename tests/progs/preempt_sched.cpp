@@ -20,13 +20,20 @@
 //   qsort       no preemption inside libc's qsort; right after it returns
 //   unpin       a goroutine preempted on an M that then blocks in the
 //               kernel runs on elsewhere; the blocked thread gets no signal
-//               (its nanosleep is never cut short)
+//               (prints how often its nanosleep was cut short: a
+//               narrow race, gort(7) "PREEMPTION")
+//   nosignal    GOMAXPROCS=2: a thread asleep in the kernel past its
+//               slice gets no signal: its nanosleep is never cut short
+//   foreign     a SIGURG the runtime did not send reaches the program's
+//               own handler
+//   dump        SIGQUIT shows a preempted goroutine's frames
 //   asyncoff    a bounded loop; prints how often main ran meanwhile (the
 //               test runs it with GODEBUG=asyncpreemptoff=1 and without)
 //   policy      three loops on two Ps check, instruction by instruction,
 //               that their thread does not change between two calls
 //               (prints the changes; 0 expected unless asyncpreemptpin=0)
 #include <dlfcn.h>
+#include <signal.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -350,9 +357,12 @@ void qsortcase() {
   report("qsort", during.load() == 0 && after.load() > 0 && sorted.load(), d);
 }
 
-// G2 sleeps in a raw nanosleep (no hook sees it) five times; sysmon finds
-// its thread asleep and hands the P on, and the loop G1, preempted on that
-// thread before, must run meanwhile. And no signal cuts the sleep short.
+// G2 sleeps in a raw nanosleep (no hook sees it) five times, yielding in
+// between; sysmon finds its thread asleep and hands the P on, and the loop
+// G1, preempted on that thread before and pinned to it, must run
+// meanwhile. (How often a signal cut a sleep short is printed, not
+// checked: sysmon may read the thread running just before it switches to
+// this goroutine and sleeps; "nosignal" checks the rule itself.)
 void unpin() {
   std::atomic<long> counter{0};
   gort::go([&] { callfree(counter); });
@@ -364,6 +374,11 @@ void unpin() {
       timespec ts{0, 100 * 1000 * 1000};
       if (syscall(SYS_nanosleep, &ts, nullptr) != 0) eintr.fetch_add(1);
       if (counter.load() != c0) advanced.fetch_add(1);
+      // Back to the scheduler: the runtime sees the sleep end (until a
+      // runtime call it still takes the M for one in a system call), and
+      // this goroutine waits for the P, so the loop is preempted and
+      // pinned to the M that runs this one next.
+      gort::gosched();
     }
     fin = true;
   });
@@ -374,7 +389,33 @@ void unpin() {
   char d[96];
   std::snprintf(d, sizeof d, "advanced during %d of 5, %d cut short, %lu unpinned", advanced.load(), eintr.load(),
                 (unsigned long)rt::preemptStats.get(rt::statUnpinned));
-  report("unpin", advanced.load() == 5 && eintr.load() == 0 && rt::preemptStats.get(rt::statUnpinned) > 0, d);
+  report("unpin", advanced.load() == 5 && rt::preemptStats.get(rt::statUnpinned) > 0, d);
+}
+
+// GOMAXPROCS=2, one goroutine alone sleeps in a raw nanosleep (no hook
+// sees it) five times for 50 ms, back in the scheduler in between: each
+// time it holds its P past the 10 ms slice, and sysmon asks it to stop;
+// finding its thread asleep, it sends no signal (a signal would end the
+// sleep early, EINTR), and takes the P instead.
+void nosignal() {
+  std::atomic<int> eintr{0};
+  std::atomic<bool> fin{false};
+  gort::go([&] {
+    for (int i = 0; i < 5; i++) {
+      timespec ts{0, 50 * 1000 * 1000};
+      if (syscall(SYS_nanosleep, &ts, nullptr) != 0) eintr.fetch_add(1);
+      gort::gosched();
+    }
+    fin = true;
+  });
+  while (!fin.load()) gort::sleep(std::chrono::milliseconds(5));
+  unsigned long asleep = (unsigned long)rt::preemptStats.get(rt::statNotRunningThread);
+  unsigned long sent = (unsigned long)rt::preemptStats.get(rt::statSignals);
+  std::printf("sleeps cut short: %d; requests that found the thread asleep: %lu; signals sent: %lu\n", eintr.load(),
+              asleep, sent);
+  char d[96];
+  std::snprintf(d, sizeof d, "%d of 5 sleeps cut short, %lu requests found it asleep", eintr.load(), asleep);
+  report("nosignal", eintr.load() == 0 && asleep > 0, d);
 }
 
 // A loop of 300 ms; how many times main ran meanwhile.
@@ -419,7 +460,46 @@ void policy() {
   while (fin.load() < 3) gort::sleep(std::chrono::milliseconds(5));
   std::printf("thread changes inside call-free code: %ld, over %lu preemptions (asyncpreemptpin=%d)\n",
               changes.load(), (unsigned long)rt::preemptStats.get(rt::statInjected), rt::debug.asyncpreemptpin);
-  report("policy", rt::preemptStats.get(rt::statInjected) > 0, "");
+  char d[96];
+  std::snprintf(d, sizeof d, "%ld thread changes", changes.load());
+  report("policy", rt::preemptStats.get(rt::statInjected) > 0 && (rt::debug.asyncpreemptpin == 0 || changes.load() == 0),
+         d);
+}
+
+// A program's own SIGURG handler gets the SIGURGs the runtime did not send,
+// and preemption goes on meanwhile.
+std::atomic<int> foreignSeen{0};
+void onurg(int) { foreignSeen.fetch_add(1); }
+void foreign() {
+  if (signal(SIGURG, onurg) == SIG_ERR) std::printf("signal failed\n");
+  std::atomic<long> counter{0};
+  gort::go([&] { callfree(counter); });
+  for (int i = 0; i < 3; i++) {
+    kill(getpid(), SIGURG);
+    gort::sleep(std::chrono::milliseconds(20));
+  }
+  stop = true;
+  unsigned long pre = (unsigned long)rt::preemptStats.get(rt::statInjected);
+  std::printf("program's handler ran %d times for 3 kills; preemptions %lu\n", foreignSeen.load(), pre);
+  char d[96];
+  std::snprintf(d, sizeof d, "handler ran %d times, %lu preemptions", foreignSeen.load(), pre);
+  report("foreign", foreignSeen.load() == 3 && pre > 0, d);
+}
+
+// A goroutine stopped by preemption shows its own frames in a dump:
+// SIGQUIT while it waits, preempted, for the P that main holds.
+[[gnu::noinline]] void spinUntilStopped(std::atomic<long>& c) {
+  callfree(c);
+  asm volatile("");
+}
+void dump() {
+  std::atomic<long> counter{0};
+  gort::go([&] { spinUntilStopped(counter); });
+  gort::sleep(std::chrono::milliseconds(30));  // the spinner is preempted for main to wake
+  std::fflush(stdout);
+  kill(getpid(), SIGQUIT);  // the dump, then exit status 2
+  for (;;) {
+  }
 }
 
 }  // namespace
@@ -455,6 +535,12 @@ int main(int argc, char** argv) {
     qsortcase();
   else if (is("unpin"))
     unpin();
+  else if (is("nosignal"))
+    nosignal();
+  else if (is("foreign"))
+    foreign();
+  else if (is("dump"))
+    dump();
   else if (is("asyncoff"))
     asyncoff();
   else if (is("policy"))
