@@ -45,7 +45,7 @@
 // preemption (gort(7), "THREADS AND TLS"). C++ code may keep the address of
 // a thread-local, of errno or of the exception globals in a register
 // across call-free code: with Go's free migration it would then write to
-// another thread's copy (measured: tests/preempt/policy_test.cpp). An M that
+// another thread's copy (measured: tests/progs/preempt_sched.cpp, policy). An M that
 // blocks gives up its pins: when its P is handed to another M (handoffp, a
 // stop of the world, procresize), the pinned goroutines join the P's run
 // queue and may run anywhere (pinnedflush). GODEBUG=asyncpreemptpin=0
