@@ -404,14 +404,16 @@ void preemptPark() {
 void nopreemptenter() {
   g* gp = getg();
   if (gp == nullptr || gp != gp->m->curg) return;
-  gp->nopreempt++;
+  __atomic_store_n(&gp->nopreempt, gp->nopreempt + 1, __ATOMIC_RELAXED);  // preemptM reads it
 }
 
 void nopreemptexit() {
   g* gp = getg();
   if (gp == nullptr || gp != gp->m->curg) return;
-  if (--gp->nopreempt < 0) throw_("gort::no_preempt: unbalanced");
-  if (gp->nopreempt == 0) preemptcheck();
+  int32 n = gp->nopreempt - 1;
+  __atomic_store_n(&gp->nopreempt, n, __ATOMIC_RELAXED);
+  if (n < 0) throw_("gort::no_preempt: unbalanced");
+  if (n == 0) preemptcheck();
 }
 
 // ---- for tests and benchmarks (Go: export_test.go) ----

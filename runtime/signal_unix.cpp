@@ -186,8 +186,10 @@ void preemptM(m* mp) {
     preemptStats.add(statNotRunningThread);
     return;
   }
+  // A goroutine in a no_preempt region would refuse the signal: g.preempt,
+  // set by preemptone, is honoured when the region ends.
   if (__atomic_load_n(&mp->curg, __ATOMIC_ACQUIRE) != gp || !gp->preempt.load(std::memory_order_relaxed) ||
-      readgstatus(gp) != _Grunning) {
+      readgstatus(gp) != _Grunning || __atomic_load_n(&gp->nopreempt, __ATOMIC_RELAXED) != 0) {
     preemptStats.add(statStale);
     return;
   }
