@@ -4,9 +4,12 @@
 #
 #   make              build the runtime, the crt, gort-c++ and the demo into build/
 #   make test         install missing Debian packages, build, run every test
+#   make soak         gort under load for SOAK_S seconds (600), flat RSS and threads
+#   make check-asan   the tests under AddressSanitizer (check-tsan: ThreadSanitizer)
 #   make bench        benchmarks side by side with Go and Boost.Fiber (bench/)
 #   make bench-floor  a bare context switch, a cache-line transfer here (bench/floor)
 #   make bench-diag   diagnostics behind figures in bench/README.md (bench/diag)
+#   make bench-net    HTTP and echo servers against Go and nginx (bench/net, examples/net.mk)
 #   make install PREFIX=/usr/local
 #   make deb          gort-dev_VERSION_amd64.deb (dpkg-deb), in build/
 #   make demo         build and run examples/hello through the crt
@@ -103,13 +106,15 @@ $(O)/obj/boot/gdb_scripts.o: scripts/gort-gdb.py
 # runtime.main runs the program's .init_array after the runtime is up, and
 # would re-initialise it. And it must not call libc (the compiler turns loops
 # into strlen/memcpy calls unless stopped): only the API layer (api.o) may
-# use the C++ runtime, and only the crt calls main.
+# use the C++ runtime, and only the crt calls main. A sanitizer build adds
+# its own constructors and calls (exempted).
 $(LIB): $(RT_OBJS)
 	@mkdir -p $(@D)
-	@for o in $^; do if readelf -SW $$o | grep -q '\.init_array'; then \
+	@for o in $^; do if [ -z "$(SANITIZE)" ] && readelf -SW $$o | grep -q '\.init_array'; then \
 	  echo "error: $$o has static constructors (.init_array); runtime globals must be constinit" >&2; exit 1; fi; done
 	@for o in $(filter-out %/api.o,$^); do bad=$$(nm -u $$o | awk '{print $$2}' | \
 	  grep -v -e '^_ZN4gort' -e '^runtime\.' -e '^_GLOBAL_OFFSET_TABLE_$$' -e '^main$$' -e '^gort_crt_missing' \
+	    -e '^__asan_' -e '^__lsan_' -e '^__tsan_' -e '^__ubsan_' -e '^__sanitizer_' \
 	    -e '^__st\(art\|op\)_gort_rt$$'); \
 	  if [ -n "$$bad" ]; then echo "error: $$o calls outside the runtime (libc?): $$bad" >&2; exit 1; fi; done
 	rm -f $@ && ar rcs $@ $^
@@ -152,14 +157,18 @@ demo: $(O)/demo/hello
 
 # ---- tests ----
 include tests/tests.mk
+include tests/soak/soak.mk
 include loader/loader.mk
+include examples/net.mk
 
 deps:
 	scripts/install-deps test
 
-# `make test` is what .ci/run calls: dependencies, build, every test.
+# `make test` is what .ci/run calls: dependencies, build, every test, and
+# a one-minute soak.
 test: deps
 	$(MAKE) --no-print-directory check
+	$(MAKE) --no-print-directory soak SOAK_S=60
 
 # ---- benchmarks ----
 bench: deps-bench all

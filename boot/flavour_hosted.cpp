@@ -12,13 +12,19 @@
 //
 // This file is linked into the crt object (lib/gort/crt-hosted.o), not into
 // the runtime core, which never calls libc.
+#include <dlfcn.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <pthread.h>
 
+#include <atomic>
 #include <cerrno>
+#include <cstring>
 
 #include <cstddef>
 #include <cstdlib>
 
+#include "../include/gort/net_abi.hpp"
 #include "../runtime/runtime.hpp"
 
 extern "C" int __cxa_atexit(void (*fn)(void*), void* arg, void* dso);
@@ -40,6 +46,8 @@ void flavour_init(int argc, char** argv, char** envp) {
   // An exception that escapes a constructor, main or a goroutine is a
   // panic (runtime/api.cpp).
   installterminate();
+  // fork() without exec (runtime/fork.cpp).
+  pthread_atfork(beforefork, afterfork, afterforkinchild);
   std::size_t n = std::size_t(__init_array_end - __init_array_start);
   boottrace(bootstep::init, nullptr, int64(n));
   for (std::size_t i = 0; i < n; i++) __init_array_start[i](argc, argv, envp);
@@ -72,6 +80,23 @@ int flavour_newosproc(m* mp, uintptr stk, uintptr size) {
   return err;
 }
 
+// glibc puts the thread descriptor and the static TLS block at the top of
+// a stack given with pthread_attr_setstack, and refuses one too small for
+// them with EINVAL. Their size is what ld.so's _dl_get_tls_static_info
+// says (GLIBC_PRIVATE, hence dlsym; the sanitizers' runtimes read it the
+// same way), plus a page for the descriptor; 64 KiB where it is missing.
+// Minimal: the realworld branch (issue 21) sizes this properly.
+uintptr flavour_threadreserve() {
+  static uintptr reserve = 0;
+  if (reserve == 0) {
+    using fn = void (*)(std::size_t*, std::size_t*);
+    std::size_t size = 0, align = 0;
+    if (auto f = reinterpret_cast<fn>(dlsym(RTLD_DEFAULT, "_dl_get_tls_static_info")); f != nullptr) f(&size, &align);
+    reserve = size != 0 ? ((size + 4095) & ~std::size_t(4095)) + 4096 : 64 << 10;
+  }
+  return reserve;
+}
+
 // The stack is ours, so glibc never frees it: join the thread (it is
 // joinable) once it has ended, and then the mapping can go.
 bool flavour_threadgone(m* mp) {
@@ -97,5 +122,53 @@ void flavour_free(void* v) { std::free(v); }
 #error "GORT_TRACEBACK_HELPER (the traceback helper's installed path) comes from the Makefile"
 #endif
 const char* flavour_tracebackhelper() { return GORT_TRACEBACK_HELPER; }
+
+// ---- names (gort::net) ----
+
+// freeaddrinfo is reached through dlsym: glibc defines it in the object
+// that defines getaddrinfo, so a direct call would pull that object into a
+// static link, where its getaddrinfo clashes with the hook's
+// (boot/hooks_hosted.cpp), and tests/wrong/static_hello, linked so to be
+// refused at boot, would not link. getaddrinfo itself binds to the hook.
+static void freeaddrinfo1(addrinfo* res) {
+  using F = void (*)(addrinfo*);
+  static constinit std::atomic<F> f{nullptr};
+  F fn = f.load(std::memory_order_acquire);
+  if (fn == nullptr) {
+    fn = reinterpret_cast<F>(dlsym(RTLD_DEFAULT, "freeaddrinfo"));
+    if (fn == nullptr) return;  // leak rather than crash
+    f.store(fn, std::memory_order_release);
+  }
+  fn(res);
+}
+
+int flavour_lookuphost(const char* host, bool want4, bool want6, std::uint8_t (*out)[16], int max) {
+  addrinfo hints{};
+  hints.ai_family = want4 && want6 ? AF_UNSPEC : want4 ? AF_INET : AF_INET6;
+  hints.ai_socktype = SOCK_STREAM;  // one entry per address, not one per socket type
+  addrinfo* res = nullptr;
+  // getaddrinfo is hooked (boot/hooks_hosted.cpp): the goroutine waits in
+  // entersyscallblock, its P goes on.
+  int r = getaddrinfo(host, nullptr, &hints, &res);
+  if (r != 0) {
+    if (r == EAI_SYSTEM) return -errno;
+    if (r == EAI_MEMORY) return -ENOMEM;
+    return -gort::detail::net_error(gort::net::errc::no_such_host);
+  }
+  int n = 0;
+  for (addrinfo* ai = res; ai != nullptr && n < max; ai = ai->ai_next) {
+    if (ai->ai_family == AF_INET) {
+      static constexpr std::uint8_t v4prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+      std::memcpy(out[n], v4prefix, 12);
+      std::memcpy(out[n] + 12, &reinterpret_cast<sockaddr_in*>(ai->ai_addr)->sin_addr, 4);
+      n++;
+    } else if (ai->ai_family == AF_INET6) {
+      std::memcpy(out[n], &reinterpret_cast<sockaddr_in6*>(ai->ai_addr)->sin6_addr, 16);
+      n++;
+    }
+  }
+  freeaddrinfo1(res);
+  return n > 0 ? n : -gort::detail::net_error(gort::net::errc::no_such_host);
+}
 
 }  // namespace gort::runtime

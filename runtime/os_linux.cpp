@@ -226,6 +226,7 @@ void minit() {
   gp->m->errnoloc = flavour_errno();
   minitSignalStack();
   minitSignalMask();
+  santhread(gp->m->g0);  // sanitizer.hpp
 }
 
 // ---- what sysmon reads of other threads ----

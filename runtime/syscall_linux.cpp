@@ -254,6 +254,14 @@ static void fdclosed(pollDesc* pd) {
   }
 }
 
+// hookfdtakeover (netpoll.hpp): gort::fd takes fd over. Goroutines still
+// waiting on it through a hook wake with EBADF, as at a close; from then
+// on the hooks see a non-blocking file they leave alone.
+void hookfdtakeover(int32 fd) {
+  fdkindforget(fd);
+  if (pollDesc* pd = fdforget(fd); pd != nullptr) fdclosed(pd);
+}
+
 // sockettimeout reads SO_RCVTIMEO or SO_SNDTIMEO of a socket, in ns (0:
 // none, or not a socket).
 static int64 sockettimeout(int fd, int opt) {
