@@ -122,8 +122,21 @@ static bool sigDefaultIgnores(int sig) { return sig == SIGURG || sig == SIGWINCH
 // sigpreemptinit picks the preemption signal: none with
 // GODEBUG=asyncpreemptoff=1, GORT_PREEMPTSIG if set, else SIGURG. From
 // preemptinit (schedinit), before any M has a signal mask to set.
+//
+// Off under valgrind too (its preload library is in LD_PRELOAD): valgrind
+// runs signal handlers on its own model of the thread's stack, and the
+// injected call's writes below the interrupted sp read to it as invalid
+// writes, on every preemption.
+static bool undervalgrind() {
+  const char* s = gogetenv("LD_PRELOAD");
+  if (s == nullptr) return false;
+  for (; *s != 0; s++)
+    if (rt_memcmp(s, "vgpreload", 9) == 0) return true;
+  return false;
+}
+
 void sigpreemptinit() {
-  if (debug.asyncpreemptoff != 0) return;
+  if (debug.asyncpreemptoff != 0 || undervalgrind()) return;
   sigPreempt = SIGURG;
   const char* s = gogetenv("GORT_PREEMPTSIG");
   if (s == nullptr || *s == 0) return;
