@@ -87,6 +87,14 @@ SUBST_LINK = sed -e 's|@GORT_ENTRY@|$(GORT_ENTRY)|' -e 's|@GORT_LIBS@|$(GORT_LIB
 $(O)/obj/runtime/api.o: RT_CXXFLAGS += -fexceptions
 $(O)/obj/boot/cxa_guard_hosted.o: RT_CXXFLAGS += -fexceptions
 
+# The runtime's code (runtime/, arch/, the crt's boot/) goes into a section
+# of its own, gort_rt, which the linker places beside the program's .text
+# and brackets with __start_gort_rt and __stop_gort_rt: asynchronous
+# preemption never stops a goroutine there (runtime/preempt.cpp). GCC has
+# no flag to name the text section, so each object's .text* sections are
+# renamed once compiled.
+RT_SECTION = objcopy $$(readelf -SW $@ | sed -n 's/^ *\[ *[0-9]*\] \(\.text[^ ]*\) .*/--rename-section \1=gort_rt/p') $@
+
 # The crt names the traceback helper's path: the build tree's in the crt
 # that $(DRV) links, PREFIX's in the one `make install` installs (below).
 $(O)/obj/boot/flavour_hosted.o: RT_CXXFLAGS += -DGORT_TRACEBACK_HELPER='"$(abspath $(HELPER))"'
@@ -95,10 +103,12 @@ $(O)/obj/boot/flavour_hosted.o: RT_CXXFLAGS += -DGORT_TRACEBACK_HELPER='"$(abspa
 $(O)/obj/%.o: %.cpp
 	@mkdir -p $(@D)
 	$(CXX) $(RT_CXXFLAGS) -c $< -o $@
+	@$(RT_SECTION)
 
 $(O)/obj/%.o: %.S
 	@mkdir -p $(@D)
 	$(CXX) $(ASFLAGS) -c $< -o $@
+	@$(RT_SECTION)
 
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)
 
@@ -117,7 +127,8 @@ $(LIB): $(RT_OBJS)
 	  echo "error: $$o has static constructors (.init_array); runtime globals must be constinit" >&2; exit 1; fi; done
 	@for o in $(filter-out %/api.o,$^); do bad=$$(nm -u $$o | awk '{print $$2}' | \
 	  grep -v -e '^_ZN4gort' -e '^runtime\.' -e '^_GLOBAL_OFFSET_TABLE_$$' -e '^main$$' -e '^gort_crt_missing' \
-	    -e '^__asan_' -e '^__lsan_' -e '^__tsan_' -e '^__ubsan_' -e '^__sanitizer_'); \
+	    -e '^__asan_' -e '^__lsan_' -e '^__tsan_' -e '^__ubsan_' -e '^__sanitizer_' \
+	    -e '^__st\(art\|op\)_gort_rt$$'); \
 	  if [ -n "$$bad" ]; then echo "error: $$o calls outside the runtime (libc?): $$bad" >&2; exit 1; fi; done
 	rm -f $@ && ar rcs $@ $^
 
@@ -225,6 +236,7 @@ $(O)/install/prefix: FORCE
 
 $(O)/install/flavour_hosted.o: boot/flavour_hosted.cpp $(O)/install/prefix
 	$(CXX) $(RT_CXXFLAGS) -DGORT_TRACEBACK_HELPER='"$(PREFIX)/lib/gort/gort-traceback"' -c $< -o $@
+	@$(RT_SECTION)
 
 $(ICRT): $(filter-out %/flavour_hosted.o,$(CRT_OBJS)) $(O)/install/flavour_hosted.o
 	ld -r -o $@ $^

@@ -116,7 +116,13 @@ namespace detail {
   return true;
 }
 
-void syscall_exit() noexcept { exitsyscall(); }
+void syscall_exit() noexcept {
+  exitsyscall();
+  preemptcheck();  // a pending preemption request is honoured here
+}
+
+void no_preempt_enter() noexcept { nopreemptenter(); }
+void no_preempt_exit() noexcept { nopreemptexit(); }
 
 }  // namespace detail
 

@@ -22,6 +22,7 @@ void (*rtld_fini_)();
 uint64 startupRandom;
 uint64 hwcap;
 uintptr vdsoBase;
+uintptr execPhdr, execPhnum;
 uintptr physPageSize;
 int32 ncpu;
 static Elf64_auxv_t* auxv_;
@@ -107,6 +108,8 @@ void args(int argc, char** argv, void (*rtld_fini)()) {
       case AT_HWCAP: hwcap = a->a_un.a_val; break;
       case AT_SYSINFO_EHDR: vdsoBase = a->a_un.a_val; break;
       case AT_EXECFN: execfn = reinterpret_cast<const char*>(a->a_un.a_val); break;
+      case AT_PHDR: execPhdr = a->a_un.a_val; break;
+      case AT_PHNUM: execPhnum = a->a_un.a_val; break;
     }
   }
   if (physPageSize == 0) physPageSize = 4096;
@@ -231,8 +234,9 @@ void mstart_newthread(m* mp, uintptr sp) {
 
 // minit is called to initialise a new m, on the new thread (Go: minit):
 // record the thread id, find this thread's C++ exception state (hosted
-// flavour), give it its signal stack and then its signal mask, in place of
-// the full mask that newosproc blocked.
+// flavour), give it its signal stack and then its signal mask (the one
+// newmSigmask chose, in place of the full mask that newosproc blocked),
+// which the preemption handler checks against.
 void minit() {
   g* gp = getg();
   gp->m->procid = gettid();
@@ -263,20 +267,28 @@ static void taskpath(char* buf, int64 tid, const char* file) {
 // third field of /proc/self/task/<tid>/stat: 'R' running or runnable, 'S'
 // asleep (interruptibly), 'D' asleep (uninterruptibly), ... or 0 when it
 // cannot be read. The file stays open in m::statfd, so a read costs one
-// pread (about 3 us here). sysmon only.
+// pread (about 3 us here). sysmon, and a stopper of the world (preemptone);
+// a pread at offset 0 needs no lock, and of two opens the loser closes its
+// own.
 int32 threadstate(m* mp) {
   if (mp->procid == 0) return 0;
-  if (mp->statfd < 0) {
+  int32 fd = mp->statfd.load(std::memory_order_acquire);
+  if (fd < 0) {
     char path[64];
     taskpath(path, mp->procid, "stat");
-    long fd = sys_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
-    if (fd < 0) return 0;
-    mp->statfd = int32(fd);
+    long nfd = sys_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
+    if (nfd < 0) return 0;
+    fd = int32(nfd);
+    int32 none = -1;
+    if (!mp->statfd.compare_exchange_strong(none, fd)) {
+      sys_close(fd);
+      fd = none;
+    }
   }
   // "tid (comm) S ...": comm may hold spaces and parentheses, so the state
   // follows the last ')'.
   char buf[512];
-  long n = sys_pread64(mp->statfd, buf, sizeof buf - 1, 0);
+  long n = sys_pread64(fd, buf, sizeof buf - 1, 0);
   if (n <= 0) return 0;
   for (long i = n - 1; i > 0; i--)
     if (buf[i] == ')') return i + 2 < n ? buf[i + 2] : 0;

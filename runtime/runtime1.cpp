@@ -54,6 +54,7 @@ void parsedebugvars() {
       {"guardmprotect", &debug.guardmprotect},
       {"syscallhook", &debug.syscallhook},
       {"retakeblocked", &debug.retakeblocked},
+      {"asyncpreemptpin", &debug.asyncpreemptpin},
   };
   setTraceback(gogetenv("GOTRACEBACK"));
   const char* s = gogetenv("GODEBUG");

@@ -81,6 +81,7 @@ static inline long ret(long r) {
     entersyscall();
   long r = syscall6(nr, a1, a2, a3, a4, a5, a6);
   exitsyscall();
+  preemptcheck();  // a pending preemption request is honoured here
   return r;
 }
 

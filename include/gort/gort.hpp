@@ -15,7 +15,8 @@
 // Caution (gort(7), "THREADS AND TLS"): thread_local variables and errno
 // belong to the OS thread, and a goroutine may resume on another thread after
 // any call that can switch goroutines. Do not keep the address of a thread_local
-// across gort::gosched() or any blocking gort call.
+// across gort::gosched() or any blocking gort call. (A goroutine preempted
+// between two calls resumes on the same thread: gort(7), "PREEMPTION".)
 #pragma once
 
 #include <cstddef>
@@ -158,11 +159,33 @@ const char* version() noexcept;
 
 // gomaxprocs sets the number of processors (Ps) that may run goroutines at
 // the same time and returns the previous setting. n <= 0 only queries.
-// Changing it stops the world: it waits until the goroutine running on
-// each P next enters the scheduler (yields, blocks or exits). gort does not
-// preempt yet, so a goroutine that computes without doing so delays the
-// change (Go: runtime.GOMAXPROCS).
+// Changing it stops the world: the goroutine running on each P is
+// preempted (gort(7), "PREEMPTION"), or, if it is inside a library call or
+// a no_preempt region, stops when it returns to the program's code or
+// enters the scheduler (Go: runtime.GOMAXPROCS).
 int gomaxprocs(int n) noexcept;
+
+namespace detail {
+void no_preempt_enter() noexcept;
+void no_preempt_exit() noexcept;
+}  // namespace detail
+
+// no_preempt keeps the running goroutine from being preempted
+// asynchronously while it lives: the goroutine still yields where it
+// calls the scheduler itself (a channel, a gort::mutex, gosched), but
+// sysmon cannot stop it in between. A request made meanwhile is honoured
+// when the outermost guard ends. For code that must not be interleaved
+// with other goroutines on the same thread although it makes no library
+// call: work under a pthread or std mutex that other goroutines take too,
+// a callback that a library calls while holding its own lock (gort(7),
+// "PREEMPTION"). Nests; per goroutine.
+class no_preempt {
+ public:
+  no_preempt() noexcept { detail::no_preempt_enter(); }
+  ~no_preempt() { detail::no_preempt_exit(); }
+  no_preempt(const no_preempt&) = delete;
+  no_preempt& operator=(const no_preempt&) = delete;
+};
 
 // lock_os_thread wires the calling goroutine to its current OS thread: it
 // always runs on that thread, and no other goroutine runs there, until it
