@@ -497,6 +497,11 @@ void dump() {
   gort::go([&] { spinUntilStopped(counter); });
   gort::sleep(std::chrono::milliseconds(30));  // the spinner is preempted for main to wake
   std::fflush(stdout);
+  // SIGQUIT goes to whichever thread the kernel picks (m0, parked, as a
+  // rule), and on a loaded machine that thread may run its handler more
+  // than a slice later: main spins unpreemptible meanwhile, so that the
+  // spinner stays preempted, [runnable], until the dump is taken.
+  gort::no_preempt np;
   kill(getpid(), SIGQUIT);  // the dump, then exit status 2
   for (;;) {
   }
