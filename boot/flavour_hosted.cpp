@@ -15,6 +15,7 @@
 #include <dlfcn.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <link.h>
 #include <pthread.h>
 
 #include <atomic>
@@ -80,21 +81,48 @@ int flavour_newosproc(m* mp, uintptr stk, uintptr size) {
   return err;
 }
 
-// glibc puts the thread descriptor and the static TLS block at the top of
-// a stack given with pthread_attr_setstack, and refuses one too small for
-// them with EINVAL. Their size is what ld.so's _dl_get_tls_static_info
-// says (GLIBC_PRIVATE, hence dlsym; the sanitizers' runtimes read it the
-// same way), plus a page for the descriptor; 64 KiB where it is missing.
-// Minimal: the realworld branch (issue 21) sizes this properly.
+// What glibc keeps at the top of a thread's stack when it is given one
+// (pthread_attr_setstack; nptl/allocatestack.c): its static TLS block,
+// laid out below the thread descriptor, and it refuses (EINVAL) a stack
+// smaller than that plus 16 KiB. Their size is what ld.so's
+// _dl_get_tls_static_info says (GLIBC_PRIVATE, hence dlsym; the
+// sanitizers' runtimes read it the same way): the PT_TLS segments of the
+// program and of the libraries loaded with it, glibc's descriptor (struct
+// pthread, 2.3 KiB in 2.36) and its surplus for libraries dlopen'd later
+// with initial-exec TLS (the glibc.rtld.optional_static_tls tunable
+// included). 16 KiB more hold start_thread's and mthread_start's frames.
+// Where that symbol is missing, the PT_TLS segments are found with
+// dl_iterate_phdr (at the first call, before any dlopen) and 64 KiB cover
+// the rest; a tunable beyond that is caught by mstart_newthread, which
+// checks the g0 stack it is left with.
+constinit static std::atomic<uintptr> threadreserve{0};
+
 uintptr flavour_threadreserve() {
-  static uintptr reserve = 0;
-  if (reserve == 0) {
-    using fn = void (*)(std::size_t*, std::size_t*);
-    std::size_t size = 0, align = 0;
-    if (auto f = reinterpret_cast<fn>(dlsym(RTLD_DEFAULT, "_dl_get_tls_static_info")); f != nullptr) f(&size, &align);
-    reserve = size != 0 ? ((size + 4095) & ~std::size_t(4095)) + 4096 : 64 << 10;
+  uintptr r = threadreserve.load(std::memory_order_relaxed);
+  if (r != 0) return r;
+  using fn = void (*)(std::size_t*, std::size_t*);
+  std::size_t size = 0, align = 0;
+  if (auto f = reinterpret_cast<fn>(dlsym(RTLD_DEFAULT, "_dl_get_tls_static_info")); f != nullptr) f(&size, &align);
+  if (size != 0) {
+    r = size + (16 << 10);
+  } else {
+    uintptr tls = 0;
+    dl_iterate_phdr(
+        [](dl_phdr_info* info, std::size_t, void* arg) {
+          for (int i = 0; i < info->dlpi_phnum; i++) {
+            const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+            if (ph.p_type != PT_TLS) continue;
+            uintptr a = ph.p_align > 0 ? ph.p_align : 1;
+            *static_cast<uintptr*>(arg) += (ph.p_memsz + a - 1) / a * a + a;
+          }
+          return 0;
+        },
+        &tls);
+    r = tls + (64 << 10);
   }
-  return reserve;
+  r = (r + 4095) & ~uintptr(4095);
+  threadreserve.store(r, std::memory_order_relaxed);
+  return r;
 }
 
 // The stack is ours, so glibc never frees it: join the thread (it is

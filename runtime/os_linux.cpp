@@ -91,7 +91,10 @@ static void* vdsoFindSymbol(uintptr base, const char* name) {
 
 // args records argc/argv/envp and reads the auxiliary vector (Go: args and
 // sysargs). Called by rt0_go on g0 before anything else of the runtime.
+uintptr initStackTop;
+
 void args(int argc, char** argv, void (*rtld_fini)()) {
+  const char* execfn = nullptr;
   boot::initstack st = boot::initstack_read(argc, argv);
   argc_ = st.argc;
   argv_ = st.argv;
@@ -106,9 +109,14 @@ void args(int argc, char** argv, void (*rtld_fini)()) {
       case AT_SYSINFO_EHDR: vdsoBase = a->a_un.a_val; break;
       case AT_PHDR: execPhdr = a->a_un.a_val; break;
       case AT_PHNUM: execPhnum = a->a_un.a_val; break;
+      case AT_EXECFN: execfn = reinterpret_cast<const char*>(a->a_un.a_val); break;
     }
   }
   if (physPageSize == 0) physPageSize = 4096;
+  // The kernel copies the path it executed first, just below a NULL word
+  // that ends the stack mapping (boot/initstack.hpp).
+  if (execfn != nullptr) initStackTop = reinterpret_cast<uintptr>(execfn) + rt_strlen(execfn) + 1 + 8;
+  if (initStackTop % physPageSize != 0 || initStackTop <= reinterpret_cast<uintptr>(argv)) initStackTop = 0;
   if (atRandom != nullptr) rt_memmove(&startupRandom, atRandom + 8, sizeof startupRandom);
   if (vdsoBase != 0)
     vdsoClockGettime = reinterpret_cast<clock_gettime_fn>(vdsoFindSymbol(vdsoBase, "__vdso_clock_gettime"));
@@ -150,8 +158,8 @@ void usleep(uint32 usec) {
   sys_nanosleep(&ts, nullptr);
 }
 
-// The signal mask of the thread that booted: new Ms restore it in minit,
-// after being created with every signal blocked (Go: initSigmask).
+// The signal mask of the thread that booted (Go: initSigmask); new Ms
+// take theirs from newmSigmask (signal_unix.cpp).
 uint64 initSigmask;
 
 void sigsave(uint64* mask) { sys_rt_sigprocmask(SIG_SETMASK, nullptr, mask); }
@@ -186,8 +194,8 @@ void futexwakeup(std::atomic<uint32>* addr, uint32 cnt) {
 
 // newosproc starts the thread of mp (Go: newosproc). All signals are
 // masked while the thread is being created, and it inherits that mask, so
-// it begins with every signal masked; minit lifts the mask once the thread
-// has a g.
+// it begins with every signal masked; minit gives it mp->sigmask once the
+// thread has a g.
 void newosproc(m* mp) {
   uint64 all = ~uint64(0), old;
   sigprocmask_set(all, &old);
@@ -211,17 +219,26 @@ void mstart_newthread(m* mp, uintptr sp) {
   g* g0p = mp->g0;
   g0p->stack.hi = sp;
   g0p->stack.lo = mp->g0mem + kM0GuardSize;
+  // allocm sized the mapping for what the thread library keeps; if it kept
+  // more (a glibc tunable that enlarges the static TLS surplus), the g0
+  // stack would be smaller than the runtime counts on: say so, never
+  // shrink in silence.
+  if (sp < g0p->stack.lo + kM0StackSize) {
+    print("runtime: g0 stack of a new M is ", sp > g0p->stack.lo ? sp - g0p->stack.lo : 0, " bytes, want ",
+          kM0StackSize, ": the thread library kept ", mp->g0mem + mp->g0memsize - sp, " bytes of ",
+          mp->g0memsize - kM0GuardSize, " for itself (static TLS)\n");
+    throw_("newosproc: g0 stack too small");
+  }
   mstart0();
 }
 
 // minit is called to initialise a new m, on the new thread (Go: minit):
-// record the thread id, restore the signal mask that newosproc blocked, and
-// find this thread's C++ exception state (hosted flavour); then its signal
-// stack and the mask the preemption handler checks against.
+// record the thread id, find this thread's C++ exception state (hosted
+// flavour), give it its signal stack and then its signal mask, in place of
+// the full mask that newosproc blocked.
 void minit() {
   g* gp = getg();
   gp->m->procid = gettid();
-  if (gp->m != &m0) sigprocmask_set(initSigmask, nullptr);
   gp->m->ehglobals = flavour_minit();
   gp->m->errnoloc = flavour_errno();
   minitSignalStack();

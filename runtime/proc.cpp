@@ -438,7 +438,8 @@ void schedinit() {
   sched.maxmcount = 10000;
   stackinit();
   mcommoninit(gp->m, -1);
-  sigsave(&initSigmask);
+  sigsave(&gp->m->sigmask);
+  initSigmask = gp->m->sigmask;
 
   // goargs and goenvs: args() kept argv and envp as the kernel gave them.
   parsedebugvars();
@@ -448,10 +449,7 @@ void schedinit() {
   // Stack sizes (our addition: Go's stacks grow, ours are fixed).
   startingStackSize = envsize("GORT_STACKSIZE", startingStackSize, 16 << 10, 1 << 30);
   startingStackSize = (startingStackSize + physPageSize - 1) & ~(physPageSize - 1);
-  uintptr rl = stack_rlimit();  // the main goroutine gets what a C++ main thread would
-  uintptr mainDefault = rl == 0 ? uintptr(64) << 20 : rl < (1u << 20) ? (1u << 20) : rl > (1u << 30) ? (1u << 30) : rl;
-  mainStackSize = envsize("GORT_MAINSTACKSIZE", mainDefault, 16 << 10, 1 << 30);
-  mainStackSize = (mainStackSize + physPageSize - 1) & ~(physPageSize - 1);
+  mainstackinit();  // the main goroutine gets what a C++ main thread would
 
   lock(&sched.lock);
   sched.lastpoll.store(nanotime());
@@ -758,6 +756,9 @@ static void mexit(bool osStack) {
   }
 
   // Block signals before unminit: the thread is about to lose its M.
+  // (exiting from here: the handoffp below may start an M, which must not
+  // take this blocked mask; see newmSigmask.)
+  mp->exiting = true;
   uint64 all = ~uint64(0);
   sigprocmask_set(all, nullptr);
   unminitSignals();
@@ -781,7 +782,6 @@ static void mexit(bool osStack) {
   sched.nmfreed++;
   checkdead();
   unlock(&sched.lock);
-  mp->exiting = true;
   tlsg = nullptr;
   // Return to the flavour's thread entry, which ends the thread.
 }
@@ -838,7 +838,8 @@ static m* allocm(void (*fn)(), int64 id) {
   mcommoninit(mp, id);
 
   // The g0 stack: mapped here, so its bounds are ours to check, with a
-  // guard region at the bottom. The thread library is told to use it.
+  // guard region at the bottom. The thread library is told to use it, and
+  // keeps its own per-thread data (the program's static TLS) at the top.
   uintptr size = kM0StackSize + kM0GuardSize + flavour_threadreserve();
   void* v = sysAlloc(size);
   if (v == nullptr) {
@@ -864,6 +865,11 @@ void newm(void (*fn)(), p* pp, int64 id) {
   m* curm = acquiremIfAny();
   m* mp = allocm(fn, id);
   mp->nextp = pp;
+  // Difference from Go, which gives every new M initSigmask: sysmon and
+  // the template thread run no program code and block every signal they
+  // may, so that they never take a signal the program blocked (sigwait in
+  // a thread); other Ms take the mask the program has set (newmSigmask).
+  mp->sigmask = newmSigmask(fn == sysmon || fn == templateThread);
   if (g* gp = getg(); gp != nullptr && gp->m != nullptr && gp->m->lockedExt != 0) {
     // We're on a locked M or a thread that may have been started by C.
     // The kernel state of this thread may be strange (the user may have
@@ -1161,7 +1167,7 @@ GORT_NOTSAN void execute(g* gp, bool inheritTime) {
 // runtime.goexit+1 as its return address (gostartcall). Difference from
 // Go: newproc1 does this in Go; gort attaches stacks lazily (g::stacksize).
 static void gostartstack(p* pp, g* gp) {
-  gp->stack = stackalloc(pp, gp->stacksize);
+  gp->stack = gp->startfn == &main && mainstack.lo != 0 ? mainstack : stackalloc(pp, gp->stacksize);
   // Cache colouring: every stack's top has the same alignment, so without
   // this the hot top frames of all goroutines fall into the same few cache
   // sets, and switching between many goroutines (a ring of 1000) misses

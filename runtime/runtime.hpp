@@ -121,6 +121,8 @@ void sigsave(uint64* mask);
 void sigprocmask_set(uint64 mask, uint64* old);
 [[noreturn]] void exit_group(int code);
 uintptr stack_rlimit();
+// The top of the process's initial stack mapping (from AT_EXECFN), or 0.
+extern uintptr initStackTop;
 extern int argc_;
 extern char** argv_;
 extern char** envp_;
@@ -207,7 +209,9 @@ void print(A... a) {
 [[noreturn]] void panicplain(const char* s);
 extern std::atomic<uint32> panicking;
 extern std::atomic<uint32> runningPanicDefers;
-extern void (*crashhook)();
+// crashhook(sig) ends the process by sig after a report under
+// GOTRACEBACK=crash (set by initsig).
+extern void (*crashhook)(int sig);
 // reportinit reserves, at start-up, what a fatal report needs: its stack.
 void reportinit();
 // startpanic_m, then dopanic: the two halves of a fatal report (Go's
@@ -229,8 +233,9 @@ void callonstack(void (*fn)(void*), void* arg, uintptr sp) RUNTIME_SYM("callonst
 
 // ---- signal_unix.cpp ----
 void initsig();             // install the handlers (m0, at start)
+void minitSignalMask();     // give this M's thread the mask m->sigmask (minit)
+uint64 newmSigmask(bool forSysmon);  // the mask for an M that the caller creates (newm)
 void minitSignalStack();    // give this M its signal stack (minit)
-void minitSignalMask();     // record its signal mask, the preemption signal unblocked (minit)
 void unminitSignals();      // take it away (an M whose thread ends)
 // The asynchronous preemption signal (SIGURG unless GORT_PREEMPTSIG says
 // otherwise; 0 when preemption is off), chosen by sigpreemptinit.
@@ -366,6 +371,10 @@ void sysFree(void* v, uintptr n);
 // ---- stack.cpp ----
 extern uintptr startingStackSize;  // default goroutine stack size
 extern uintptr mainStackSize;      // the main goroutine's stack size
+// The main goroutine's stack when it is on the process's initial stack,
+// below g0's (mainstackinit says when); {0, 0} when it is mapped.
+extern struct stack mainstack;
+void mainstackinit();
 extern uintptr stackGuardSize;     // guard region below each stack
 void stackinit();
 struct stack stackalloc(p* pp, uintptr n);

@@ -2,8 +2,9 @@
 // signal_unix.go, signal_amd64.go, os_linux.go's signal parts, and
 // stack.go's overflow report).
 //
-// gort installs handlers for SIGSEGV, SIGBUS, SIGFPE, SIGILL (faults) and
-// SIGQUIT (a goroutine dump), with raw rt_sigaction: SA_SIGINFO, SA_ONSTACK
+// gort installs handlers for SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP
+// (faults), SIGABRT (abort(3), an assert that failed) and SIGQUIT (a
+// goroutine dump), with raw rt_sigaction: SA_SIGINFO, SA_ONSTACK
 // (every M has its own signal stack, so that a goroutine that overflowed its
 // stack can still be reported), SA_RESTORER with our own restorer
 // (runtime.sigreturn__sigaction in asm_amd64.S), and SA_NODEFER for the
@@ -60,6 +61,8 @@ struct sigTabT {
 static const sigTabT sigtable[] = {
     {SIGQUIT, false, "SIGQUIT: quit"},
     {SIGILL, false, "SIGILL: illegal instruction"},
+    {SIGTRAP, false, "SIGTRAP: trace trap"},
+    {SIGABRT, false, "SIGABRT: abort"},
     {SIGBUS, true, "SIGBUS: bus error"},
     {SIGFPE, true, "SIGFPE: floating-point exception"},
     {SIGSEGV, true, "SIGSEGV: segmentation violation"},
@@ -267,21 +270,6 @@ bool sigpreemptaction(int sig, const struct ::sigaction* act, struct ::sigaction
   return true;
 }
 
-// minitSignalMask records the signal mask the new M's thread runs the
-// program with, with the preemption signal unblocked (Go:
-// minitSignalMask).
-void minitSignalMask() {
-  m* mp = getg()->m;
-  uint64 cur;
-  sigsave(&cur);
-  if (sigPreempt != 0 && (cur & sigbit(sigPreempt)) != 0) {
-    uint64 b = sigbit(sigPreempt);
-    sys_rt_sigprocmask(SIG_UNBLOCK, &b, nullptr);
-    cur &= ~b;
-  }
-  mp->sigmask.store(cur, std::memory_order_relaxed);
-}
-
 // sigmaskchanged: the program changed this thread's signal mask
 // (pthread_sigmask, sigprocmask); the preemption handler compares against
 // it (isAsyncSafePoint).
@@ -290,7 +278,60 @@ void sigmaskchanged() {
   if (gp == nullptr) return;
   uint64 cur;
   sigsave(&cur);
-  gp->m->sigmask.store(cur, std::memory_order_relaxed);
+  gp->m->progsigmask.store(cur, std::memory_order_relaxed);
+}
+
+// ---- the signal mask of each M (Go: minitSignalMask) ----
+
+// The mask the last M made by a thread running the program's code took;
+// initSigmask until then.
+constinit static std::atomic<uint64> lastSigmask{0};
+constinit static std::atomic<bool> haveLastSigmask{false};
+
+// newmSigmask returns the signal mask for an M that the caller is about to
+// create (sysmon's when forSysmon). Difference from Go, whose new Ms all
+// take initSigmask, the mask the process started with: a C++ program
+// blocks signals with pthread_sigmask and expects every thread it starts
+// afterwards to inherit the mask (POSIX's sigwait pattern: block SIGTERM in
+// main, sigwait in one thread). Its goroutines run on the runtime's Ms, so
+// an M takes the mask of the thread that makes it, which is the mask the
+// program set there, as a thread made by pthread_create would. sysmon and
+// an exiting M run no program code; an M they make takes the mask the last
+// M made by program code took. sysmon itself, started by program code
+// (startsysmon), records that mask first, so the Ms it makes later take
+// it, and then blocks every signal but the synchronous ones
+// (minitSignalMask) and SIGRTMAX, which gort::exec sends to every thread to
+// end it (loader/exec_api.cpp, kExitSignal) and refuses to start while a
+// thread blocks.
+uint64 newmSigmask(bool forSysmon) {
+  m* mp = getg()->m;
+  uint64 mask;
+  if (mp->isSysmon || mp->exiting) {
+    mask = haveLastSigmask.load(std::memory_order_acquire) ? lastSigmask.load(std::memory_order_relaxed)
+                                                           : initSigmask;
+  } else {
+    sigsave(&mask);
+    lastSigmask.store(mask, std::memory_order_relaxed);
+    haveLastSigmask.store(true, std::memory_order_release);
+  }
+  return forSysmon ? ~sigbit(64) : mask;
+}
+
+// minitSignalMask gives the current thread the mask m->sigmask less the
+// synchronous signals, which are never blocked: a fault with its signal
+// blocked kills the process without a report (Go: minitSignalMask, and
+// blockableSig's _SigUnblock).
+//
+// And, for asynchronous preemption, on an M that runs goroutines: the
+// preemption signal is unblocked, and the mask is recorded as the one the
+// program runs with (m::progsigmask), against which the handler recognises
+// code running inside a signal handler.
+void minitSignalMask() {
+  m* mp = getg()->m;
+  uint64 mask = mp->sigmask & ~syncsigs;
+  if (!mp->isSysmon && sigPreempt != 0) mask &= ~sigbit(sigPreempt);
+  sigprocmask_set(mask, nullptr);
+  mp->progsigmask.store(mask, std::memory_order_relaxed);
 }
 
 // ---- the signal stack of each M (Go: minitSignalStack) ----
@@ -350,7 +391,12 @@ static void raise(int sig) { syscall3(SYS_tgkill, arch::syscall0(SYS_getpid), sy
 }
 
 // crash dumps core after a report under GOTRACEBACK=crash (Go: crash).
-[[noreturn]] static void crash() { dieFromSignal(SIGABRT); }
+// Difference from Go: Go always dies by SIGABRT here; gort dies by the
+// signal that started the report (SIGSEGV for a fault, SIGQUIT for a
+// dump) and by SIGABRT only for a panic or a fatal error, which is what a
+// C++ program's supervisor, its core handler and WIFSIGNALED expect of a
+// C++ program (std::terminate ends in abort()).
+[[noreturn]] static void crash(int sig) { dieFromSignal(sig); }
 
 static void dumpregs(const sigctxt& c) {
   for (const sigreg& r : sigregs) print(r.name, hex{uint64(c.regs()[r.reg])}, "\n");
@@ -401,7 +447,7 @@ void sigtrampgo(int sig, siginfo_t* info, void* ctx) {
       print("runtime: goroutine stack exceeds ", over->stack.hi - over->stack.lo, "-byte limit\n");
       print("runtime: sp=", hex{sp}, " stack=[", hex{over->stack.lo}, ", ", hex{over->stack.hi}, "]\n");
       print("fatal error: stack overflow\n");
-      if (startpanic_m() && dopanic(over, nullptr, 0, false, uc)) crash();
+      if (startpanic_m() && dopanic(over, nullptr, 0, false, uc)) crash(sig);
       exit_group(2);
     }
   }
@@ -430,13 +476,20 @@ void sigtrampgo(int sig, siginfo_t* info, void* ctx) {
     if (msg != nullptr) print("panic: ", msg, "\n");
     print("[signal ", t->name, " code=", hex{uint64(code)}, " addr=", hex{addr}, " pc=", hex{pc}, "]\n");
     tracebackCaughtsig = gp;
-    if (startpanic_m() && dopanic(gp, nullptr, 0, false, uc)) crash();
+    if (startpanic_m() && dopanic(gp, nullptr, 0, false, uc)) crash(sig);
     exit_group(2);
   }
 
-  // SIGQUIT, SIGILL, or a fault signal sent by a user: Go's "throw" path of
-  // sighandler: the signal, the goroutine it hit, all the others, the
-  // registers.
+  // A fault signal that was sent (raise, kill, tgkill, sigqueue: si_code
+  // says so) rather than raised by an instruction. Difference from Go,
+  // which reports it like SIGQUIT below: nothing faulted, so there is
+  // nothing to report, and the process ends by the signal's default
+  // action, as a C++ program without gort would (test frameworks check
+  // that a child "was killed by SIGSEGV").
+  if (sig != SIGQUIT && sigFromUser(info)) dieFromSignal(sig);
+
+  // SIGQUIT or SIGILL: Go's "throw" path of sighandler: the signal, the
+  // goroutine it hit, all the others, the registers.
   if (mp != nullptr) {
     mp->throwing = throwTypeRuntime;
     tracebackCaughtsig = gp;
@@ -467,7 +520,7 @@ void sigtrampgo(int sig, siginfo_t* info, void* ctx) {
         },
         &a);
   }
-  if (docrash) crash();
+  if (docrash) crash(sig);
   exit_group(2);
 }
 

@@ -119,7 +119,10 @@ check-install: $(SDK)
 	PKG_CONFIG_PATH=$(O)/tests/prefix/lib/pkgconfig g++ -O2 examples/hello.cpp \
 	    $$(PKG_CONFIG_PATH=$(O)/tests/prefix/lib/pkgconfig pkg-config --cflags --libs gort) -o $(O)/tests/hello-pkgconfig
 	$(O)/tests/hello-pkgconfig pkg-config >/dev/null
-	@echo "check-install: make install, gort-c++ and pkg-config builds, the gdb script: ok"
+	cd $(O)/tests && g++ -c $(abspath tests/link/archive_main.cpp) -o archive_main.o && ar rcs libarchive_main.a archive_main.o && \
+	    g++ $(abspath tests/link/archive_tests.cpp) libarchive_main.a \
+	    $$(PKG_CONFIG_PATH=prefix/lib/pkgconfig pkg-config --libs gort) -o archive-pkgconfig && ./archive-pkgconfig >/dev/null
+	@echo "check-install: make install, gort-c++ and pkg-config builds (main in an archive too), the gdb script: ok"
 
 # The man pages: mandoc's linter, warnings and worse are errors.
 check-man:

@@ -43,6 +43,25 @@ struct spawn {
 spawn newproc_begin(void (*entry)(void*)) noexcept;
 void newproc_end(void* g) noexcept;
 void newproc_cancel(void* g) noexcept;
+// go_nil ends the program: a go of a nil function (Go: newproc1's
+// "go of nil func value", a fatal error).
+[[noreturn]] void go_nil() noexcept;
+
+// isnil: f is a null function pointer, member pointer or an empty
+// std::function (anything with target_type()); other callables never are.
+template <class F, class = void>
+struct has_target_type : std::false_type {};
+template <class F>
+struct has_target_type<F, std::void_t<decltype(std::declval<const F&>().target_type())>> : std::true_type {};
+template <class F>
+bool isnil(const F& f) {
+  if constexpr (std::is_pointer_v<F> || std::is_member_pointer_v<F>)
+    return f == nullptr;
+  else if constexpr (has_target_type<F>::value)
+    return !f;
+  else
+    return false;
+}
 
 template <class F, class... A>
 struct closure {
@@ -87,6 +106,7 @@ template <class F, class... Args>
   using C = detail::closure<std::decay_t<F>, std::decay_t<Args>...>;
   static_assert(std::is_invocable_v<std::decay_t<F>, std::decay_t<Args>...>,
                 "gort::go: f is not callable with these arguments");
+  if (detail::isnil<std::decay_t<F>>(f)) detail::go_nil();
   if constexpr (sizeof(C) <= detail::closure_size && alignof(C) <= detail::closure_align) {
     detail::spawn s = detail::newproc_begin(&detail::entry_inline<C>);
     try {
