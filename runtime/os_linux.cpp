@@ -107,9 +107,9 @@ void args(int argc, char** argv, void (*rtld_fini)()) {
       case AT_RANDOM: atRandom = reinterpret_cast<const unsigned char*>(a->a_un.a_val); break;
       case AT_HWCAP: hwcap = a->a_un.a_val; break;
       case AT_SYSINFO_EHDR: vdsoBase = a->a_un.a_val; break;
+      case AT_EXECFN: execfn = reinterpret_cast<const char*>(a->a_un.a_val); break;
       case AT_PHDR: execPhdr = a->a_un.a_val; break;
       case AT_PHNUM: execPhnum = a->a_un.a_val; break;
-      case AT_EXECFN: execfn = reinterpret_cast<const char*>(a->a_un.a_val); break;
     }
   }
   if (physPageSize == 0) physPageSize = 4096;
@@ -234,8 +234,9 @@ void mstart_newthread(m* mp, uintptr sp) {
 
 // minit is called to initialise a new m, on the new thread (Go: minit):
 // record the thread id, find this thread's C++ exception state (hosted
-// flavour), give it its signal stack and then its signal mask, in place of
-// the full mask that newosproc blocked.
+// flavour), give it its signal stack and then its signal mask (the one
+// newmSigmask chose, in place of the full mask that newosproc blocked),
+// which the preemption handler checks against.
 void minit() {
   g* gp = getg();
   gp->m->procid = gettid();

@@ -243,7 +243,7 @@ static int isAsyncSafePoint(g* gp, uintptr pc, uintptr sp, uint64 mask) {
   // A mask other than the one the program runs with: the code is a signal
   // handler (the kernel blocks its signal while it runs), which may have
   // interrupted libc.
-  if (mask != mp->progsigmask.load(std::memory_order_relaxed)) return statRefusedSigmask;
+  if (mask != mp->sigmask.load(std::memory_order_relaxed)) return statRefusedSigmask;
   // At a syscall instruction: the kernel may have rewound an interrupted
   // system call to restart it, with state kept in the thread
   // (restart_syscall), which must run on this thread, now.

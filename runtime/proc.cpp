@@ -438,8 +438,8 @@ void schedinit() {
   sched.maxmcount = 10000;
   stackinit();
   mcommoninit(gp->m, -1);
-  sigsave(&gp->m->sigmask);
-  initSigmask = gp->m->sigmask;
+  sigsave(&initSigmask);
+  gp->m->sigmask.store(initSigmask, std::memory_order_relaxed);
 
   // goargs and goenvs: args() kept argv and envp as the kernel gave them.
   parsedebugvars();

@@ -310,7 +310,6 @@ struct m {
   uint32 lockedExt = 0;   // lock_os_thread depth from the user
   uint32 lockedInt = 0;   // internal lock depth
   int64 procid = 0;       // kernel thread id
-  uint64 sigmask = 0;     // the signal mask minit gives the thread (Go: m.sigmask)
 
   // gopark hands these to park_m, which calls waitunlockf(gp, waitlock)
   // on g0 after gp has left its stack.
@@ -359,13 +358,14 @@ struct m {
   // is 1 from preemptM's tgkill until this thread's handler has taken the
   // signal (Go: m.signalPending); it is also how the handler tells our
   // signal from a program's own. preemptGen counts the preemption signals
-  // handled (Go: m.preemptGen). progsigmask is the thread's signal mask as the
-  // program set it (minit, and the pthread_sigmask hook): interrupted code
+  // handled (Go: m.preemptGen). sigmask is the signal mask minit gives the
+  // thread (newmSigmask chose it; Go: m.sigmask), then the thread's mask as
+  // the program set it (the pthread_sigmask hook): interrupted code
   // that runs with another mask is inside a signal handler, never a safe
   // point.
   std::atomic<uint32> signalPending{0};
   std::atomic<uint32> preemptGen{0};
-  std::atomic<uint64> progsigmask{0};
+  std::atomic<uint64> sigmask{0};
 };
 static_assert(offsetof(m, g0) == m_g0);
 static_assert(offsetof(m, curg) == m_curg);

@@ -93,6 +93,42 @@ static void setsig(int sig, void (*fn)(int, siginfo_t*, void*), bool dfl) {
   rt_sigaction(sig, &sa, nullptr);
 }
 
+// ---- the signal mask of each M (Go: minitSignalMask) ----
+
+// The mask the last M made by a thread running the program's code took;
+// initSigmask until then.
+constinit static std::atomic<uint64> lastSigmask{0};
+constinit static std::atomic<bool> haveLastSigmask{false};
+
+// newmSigmask returns the signal mask for an M that the caller is about to
+// create (sysmon's when forSysmon). Difference from Go, whose new Ms all
+// take initSigmask, the mask the process started with: a C++ program
+// blocks signals with pthread_sigmask and expects every thread it starts
+// afterwards to inherit the mask (POSIX's sigwait pattern: block SIGTERM in
+// main, sigwait in one thread). Its goroutines run on the runtime's Ms, so
+// an M takes the mask of the thread that makes it, which is the mask the
+// program set there, as a thread made by pthread_create would. sysmon and
+// an exiting M run no program code; an M they make takes the mask the last
+// M made by program code took. sysmon itself, started by program code
+// (startsysmon), records that mask first, so the Ms it makes later take
+// it, and then blocks every signal but the synchronous ones
+// (minitSignalMask) and SIGRTMAX, which gort::exec sends to every thread to
+// end it (loader/exec_api.cpp, kExitSignal) and refuses to start while a
+// thread blocks.
+uint64 newmSigmask(bool forSysmon) {
+  m* mp = getg()->m;
+  uint64 mask;
+  if (mp->isSysmon || mp->exiting) {
+    mask = haveLastSigmask.load(std::memory_order_acquire) ? lastSigmask.load(std::memory_order_relaxed)
+                                                           : initSigmask;
+  } else {
+    sigsave(&mask);
+    lastSigmask.store(mask, std::memory_order_relaxed);
+    haveLastSigmask.store(true, std::memory_order_release);
+  }
+  return forSysmon ? ~sigbit(64) : mask;
+}
+
 // ---- the preemption signal (Go: sigPreempt, preemptM, and the forwarding
 // of a signal the program handles itself, sigfwdgo) ----
 //
@@ -270,6 +306,21 @@ bool sigpreemptaction(int sig, const struct ::sigaction* act, struct ::sigaction
   return true;
 }
 
+// minitSignalMask gives the current thread the mask m->sigmask (chosen by
+// newmSigmask when the M was made) less the synchronous signals, which are
+// never blocked: a fault with its signal blocked kills the process without
+// a report (Go: minitSignalMask, and blockableSig's _SigUnblock); and less
+// the preemption signal on an M that runs goroutines. m->sigmask then holds
+// the mask the thread runs the program with, which the preemption handler
+// compares against.
+void minitSignalMask() {
+  m* mp = getg()->m;
+  uint64 mask = mp->sigmask.load(std::memory_order_relaxed) & ~syncsigs;
+  if (sigPreempt != 0 && !mp->isSysmon) mask &= ~sigbit(sigPreempt);
+  sigprocmask_set(mask, nullptr);
+  mp->sigmask.store(mask, std::memory_order_relaxed);
+}
+
 // sigmaskchanged: the program changed this thread's signal mask
 // (pthread_sigmask, sigprocmask); the preemption handler compares against
 // it (isAsyncSafePoint).
@@ -278,60 +329,7 @@ void sigmaskchanged() {
   if (gp == nullptr) return;
   uint64 cur;
   sigsave(&cur);
-  gp->m->progsigmask.store(cur, std::memory_order_relaxed);
-}
-
-// ---- the signal mask of each M (Go: minitSignalMask) ----
-
-// The mask the last M made by a thread running the program's code took;
-// initSigmask until then.
-constinit static std::atomic<uint64> lastSigmask{0};
-constinit static std::atomic<bool> haveLastSigmask{false};
-
-// newmSigmask returns the signal mask for an M that the caller is about to
-// create (sysmon's when forSysmon). Difference from Go, whose new Ms all
-// take initSigmask, the mask the process started with: a C++ program
-// blocks signals with pthread_sigmask and expects every thread it starts
-// afterwards to inherit the mask (POSIX's sigwait pattern: block SIGTERM in
-// main, sigwait in one thread). Its goroutines run on the runtime's Ms, so
-// an M takes the mask of the thread that makes it, which is the mask the
-// program set there, as a thread made by pthread_create would. sysmon and
-// an exiting M run no program code; an M they make takes the mask the last
-// M made by program code took. sysmon itself, started by program code
-// (startsysmon), records that mask first, so the Ms it makes later take
-// it, and then blocks every signal but the synchronous ones
-// (minitSignalMask) and SIGRTMAX, which gort::exec sends to every thread to
-// end it (loader/exec_api.cpp, kExitSignal) and refuses to start while a
-// thread blocks.
-uint64 newmSigmask(bool forSysmon) {
-  m* mp = getg()->m;
-  uint64 mask;
-  if (mp->isSysmon || mp->exiting) {
-    mask = haveLastSigmask.load(std::memory_order_acquire) ? lastSigmask.load(std::memory_order_relaxed)
-                                                           : initSigmask;
-  } else {
-    sigsave(&mask);
-    lastSigmask.store(mask, std::memory_order_relaxed);
-    haveLastSigmask.store(true, std::memory_order_release);
-  }
-  return forSysmon ? ~sigbit(64) : mask;
-}
-
-// minitSignalMask gives the current thread the mask m->sigmask less the
-// synchronous signals, which are never blocked: a fault with its signal
-// blocked kills the process without a report (Go: minitSignalMask, and
-// blockableSig's _SigUnblock).
-//
-// And, for asynchronous preemption, on an M that runs goroutines: the
-// preemption signal is unblocked, and the mask is recorded as the one the
-// program runs with (m::progsigmask), against which the handler recognises
-// code running inside a signal handler.
-void minitSignalMask() {
-  m* mp = getg()->m;
-  uint64 mask = mp->sigmask & ~syncsigs;
-  if (!mp->isSysmon && sigPreempt != 0) mask &= ~sigbit(sigPreempt);
-  sigprocmask_set(mask, nullptr);
-  mp->progsigmask.store(mask, std::memory_order_relaxed);
+  gp->m->sigmask.store(cur, std::memory_order_relaxed);
 }
 
 // ---- the signal stack of each M (Go: minitSignalStack) ----
