@@ -23,8 +23,13 @@ int main() {
   progs::spread(8, 0.3, [&](int i) {
     g* g0p = getg()->m->g0;  // m0's is the top 64 KiB of the OS stack
     if (getg()->m != &m0 && g0p->stack.hi - g0p->stack.lo < kM0StackSize) bad++;
-    std::memset(scratch, i, sizeof scratch);  // this M's copy
-    if (scratch[sizeof scratch - 1] != i) bad++;
+    {
+      // Another goroutine on this M would write the same copy: not
+      // preempted between the write and the check (gort(7), PREEMPTION).
+      gort::no_preempt np;
+      std::memset(scratch, i, sizeof scratch);  // this M's copy
+      if (scratch[sizeof scratch - 1] != i) bad++;
+    }
     std::lock_guard<std::mutex> l(mu);
     ms.insert(getg()->m->id);
   });
