@@ -21,17 +21,20 @@ int main() {
   std::set<long> ms;
   std::atomic<int> bad{0};
   progs::spread(8, 0.3, [&](int i) {
-    g* g0p = getg()->m->g0;  // m0's is the top 64 KiB of the OS stack
-    if (getg()->m != &m0 && g0p->stack.hi - g0p->stack.lo < kM0StackSize) bad++;
+    long id;
     {
-      // Another goroutine on this M would write the same copy: not
-      // preempted between the write and the check (gort(7), PREEMPTION).
+      // thread_local is the thread's: a goroutine preempted between the
+      // memset and the check may go on on another M, whose copy another
+      // goroutine writes. Checked without preemption (gort(7), THREADS AND TLS).
       gort::no_preempt np;
+      g* g0p = getg()->m->g0;  // m0's is the top 64 KiB of the OS stack
+      if (getg()->m != &m0 && g0p->stack.hi - g0p->stack.lo < kM0StackSize) bad++;
       std::memset(scratch, i, sizeof scratch);  // this M's copy
       if (scratch[sizeof scratch - 1] != i) bad++;
+      id = getg()->m->id;
     }
     std::lock_guard<std::mutex> l(mu);
-    ms.insert(getg()->m->id);
+    ms.insert(id);
   });
   std::printf("tls=%d Ms=%zu g0 short or TLS wrong: %d\n", TLS_SIZE, ms.size(), bad.load());
   progs::report("tls_big", bad == 0 && ms.size() >= 2);
