@@ -236,7 +236,6 @@ void initsig();             // install the handlers (m0, at start)
 void minitSignalMask();     // give this M's thread the mask m->sigmask (minit)
 uint64 newmSigmask(bool forSysmon);  // the mask for an M that the caller creates (newm)
 void minitSignalStack();    // give this M its signal stack (minit)
-void minitSignalMask();     // record its signal mask, the preemption signal unblocked (minit)
 void unminitSignals();      // take it away (an M whose thread ends)
 // The asynchronous preemption signal (SIGURG unless GORT_PREEMPTSIG says
 // otherwise; 0 when preemption is off), chosen by sigpreemptinit.
