@@ -15,6 +15,7 @@
 #include <regex>
 
 #include "harness.hpp"
+#include "skip.hpp"
 
 TestSuite(syscall, .timeout = 600);
 
@@ -97,6 +98,21 @@ Test(syscall, public_api) {
                             "blocking_returns_the_value", "nested_hook_is_a_plain_call"})
         cr_assert(contains(r.out, std::string(s) + ": ok"), "%s: %s: %s", w.c_str(), s, show(r).c_str());
     }
+}
+
+// The entry into a system call after a hook has checked in: the thread
+// slept in the kernel in between (a SIGSYS handler, by seccomp, standing
+// for a page fault), and sysmon took its P (tests/progs/syscall_window.cpp).
+// Without the check in reentersyscall and reentersyscallblock:
+// "fatal error: sysblockReturn: P taken inside the runtime", every time.
+Test(syscall, entry_after_the_p_was_taken_in_the_hook) {
+  for (const std::string& v : some_variants()) {
+    result r = runp(v, "syscall_window", 1);
+    if (contains(r.out, "window: skip")) SKIP("%s", r.out.c_str());
+    cr_assert(r.exited && r.status == 0 && !contains(r.out, "FAIL"), "%s: %s", v.c_str(), show(r).c_str());
+    for (const char* s : {"window_entersyscall: ok", "window_entersyscallblock: ok"})
+      cr_assert(contains(r.out, s), "%s: %s: %s", v.c_str(), s, show(r).c_str());
+  }
 }
 
 Test(syscall, errno_is_the_goroutines_after_a_migration) {
