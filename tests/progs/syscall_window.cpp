@@ -11,9 +11,9 @@
 // inside entersyscall; the flock hook tries LOCK_NB first and then waits
 // inside entersyscallblock. A filter traps fstat of one fd number (kFd,
 // never open) and flock(kFd, LOCK_EX|LOCK_NB), and the SIGSYS handler
-// sleeps 100 ms in the kernel before it answers (EBADF; EWOULDBLOCK, so
-// that the hook goes on to wait). Meanwhile a spinner goroutine waits for
-// the P (run at GOMAXPROCS=1), so that sysmon takes it.
+// sleeps in the kernel until sysmon has taken the P (a spinner goroutine
+// that waits for the P, at GOMAXPROCS=1, then runs) before it answers
+// (EBADF; EWOULDBLOCK, so that the hook goes on to wait).
 //
 // Prints "window_entersyscall: ok ..." and "window_entersyscallblock: ok
 // ...": each call returned its error (EBADF), and the spinner ran during
@@ -44,10 +44,14 @@ constexpr int kCalls = 2;
 std::atomic<long> spins{0};
 std::atomic<int> retaken{0};
 
+// The handler sleeps in the kernel until the spinner has run (sysmon took
+// the P), 10 ms at a time, for 5 s at most.
 void onsigsys(int, siginfo_t* si, void* ctx) {
   long before = spins.load();
-  timespec ts{0, 100'000'000};
-  syscall(SYS_nanosleep, &ts, nullptr);  // raw: no hook; asleep in the kernel
+  for (int i = 0; i < 500 && spins.load() == before; i++) {
+    timespec ts{0, 10'000'000};
+    syscall(SYS_nanosleep, &ts, nullptr);  // raw: no hook; asleep in the kernel
+  }
   if (spins.load() != before) retaken.fetch_add(1);
   static_cast<ucontext_t*>(ctx)->uc_mcontext.gregs[REG_RAX] = si->si_syscall == SYS_flock ? -EWOULDBLOCK : -EBADF;
 }
