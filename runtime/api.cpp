@@ -368,6 +368,25 @@ rtimer* timer_start_chan(std::int64_t ns, std::int64_t period, hchan* c) noexcep
   return rt;
 }
 
+// timer_when looks for t in every P's heap under that heap's lock, since
+// a timer in a heap changes only there (runOneTimer re-arms a ticker with
+// the lock held); a test hook, not for speed.
+std::int64_t timer_when(rtimer* t) noexcept {
+  int32 np = __atomic_load_n(&runtime::gomaxprocs, __ATOMIC_ACQUIRE);
+  p** ps = __atomic_load_n(&allp, __ATOMIC_ACQUIRE);
+  for (int32 i = 0; i < np; i++) {
+    p* pp = __atomic_load_n(&ps[i], __ATOMIC_ACQUIRE);
+    if (pp == nullptr) continue;
+    std::int64_t w = 0;
+    lock(&pp->timersLock);
+    for (int32 j = 0; j < pp->timers.len(); j++)
+      if (pp->timers[j] == t) w = t->when;
+    unlock(&pp->timersLock);
+    if (w != 0) return w;
+  }
+  return 0;
+}
+
 rtimer* timer_start_func(std::int64_t ns, afterfunc_base* f) {
   curg();
   rtimer* rt;

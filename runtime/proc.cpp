@@ -1874,10 +1874,20 @@ static inline void save(uintptr pc, uintptr sp, uintptr bp) {
 //
 // Nothing here may block or switch goroutines: m->locks holds the G on
 // this M while its status and its P's disagree.
+//
+// Our addition: raising m->locks is an entry into the runtime like lock's
+// and acquirem's, so it checks m->sysblock. The caller ran with m->locks
+// 0 since its own check (a hook's hookable), and its thread may have slept
+// in the kernel meanwhile (a page fault; a signal handler): sysmon may have
+// taken the P and put gp in _Gsyscall (retakeblocked). Unchecked, the
+// casgstatus below failed, and the report itself died on the nested check
+// ("sysblockReturn: P taken inside the runtime"). checksysblock leaves gp
+// _Grunning with a P, possibly on another M: mp is read after it.
 void reentersyscall(uintptr pc, uintptr sp, uintptr bp) {
   g* gp = getg();
+  gp->m->locks++;
+  checksysblock(gp->m);
   m* mp = gp->m;
-  mp->locks++;
   save(pc, sp, bp);
   casgstatus(gp, _Grunning, _Gsyscall);
   if (sched.sysmonwait.load(std::memory_order_relaxed)) systemstack([] { entersyscall_sysmon(); });
@@ -1944,8 +1954,9 @@ void entersyscallblock() {
 // whose own frame is gone by the time the call blocks: gort::blocking).
 void reentersyscallblock(uintptr pc, uintptr sp, uintptr bp) {
   g* gp = getg();
+  gp->m->locks++;
+  checksysblock(gp->m);  // as in reentersyscall
   m* mp = gp->m;
-  mp->locks++;
   p* pp = mp->p;
   mp->syscalltick = pp->syscalltick.load(std::memory_order_relaxed);
   pp->syscalltick.store(mp->syscalltick + 1, std::memory_order_relaxed);

@@ -81,6 +81,11 @@ void ticker_reset(rtimer* t, std::int64_t ns, std::int64_t period) noexcept;  //
 // stop is set; without stop, a channel timer's channel takes it over.
 void timer_drop(rtimer* t, bool stop) noexcept;
 [[noreturn]] void time_panic(const char* msg) noexcept;
+// For tests: when t fires next, on the timers' clock (steady_clock's
+// nanoseconds); 0 when t is in no P's heap. A friend of ticker reads it
+// (tests/progs/time_ticker.cpp: the ticks keep to their grid).
+std::int64_t timer_when(rtimer* t) noexcept;
+struct time_test;
 
 // to_ns converts d to nanoseconds for the runtime: rounded up, so that no
 // timer fires early; saturated at the largest int64; <= 0 stays <= 0.
@@ -255,6 +260,7 @@ class ticker {
   }
 
  private:
+  friend struct detail::time_test;
   detail::rtimer* t_ = nullptr;
 };
 

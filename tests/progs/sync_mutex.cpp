@@ -131,9 +131,34 @@ static void busy_wait_ns(std::int64_t ns) {
 // at once re-locks (barging past the woken B, as normal mode allows). B wakes
 // to a locked mutex having waited > 1 ms, so it sets the starving bit and
 // re-queues. Main then sees that bit, and its unlock hands mu to B. Returns
-// whether the starving bit was seen (main may lose the barging race at
-// GOMAXPROCS > 1 if B is stolen and runs first; then no starvation).
+// whether the starving bit was seen.
+//
+// The barging must not depend on timing: at GOMAXPROCS > 1 another P could
+// take B (readied into main's runnext) and run it between main's unlock
+// and its lock, and on a loaded machine it did, attempt after attempt (20
+// of 20, twice in 40 runs at P=2): the unlock's wakep woke an idle M, and
+// the kernel let that freshly woken thread preempt main's on its CPU. So
+// the other Ps are kept busy by spinners for the attempt (no idle P to
+// wake, none to steal B), and main's unlock/lock pair is not preemptible:
+// B runs when main yields, on main's P, as at GOMAXPROCS=1. A spinner that
+// sysmon preempts meanwhile can still, rarely, cost an attempt.
 static bool starve_attempt(bool* ok) {
+  // The spinners: one per other P, running until the attempt is over.
+  int others = gort::gomaxprocs(0) - 1;
+  std::atomic<int> spinning{0};
+  std::atomic<bool> over{false};
+  gort::wait_group spinners;
+  for (int i = 0; i < others; i++) {
+    spinners.add(1);
+    gort::go([&] {
+      spinning++;
+      while (!over) {
+      }
+      spinners.done();
+    });
+  }
+  while (spinning < others) gort::gosched();
+
   gort::mutex mu;
   gort::wait_group wg;
   std::atomic<int> b{0};  // 1 while B holds mu, 2 once B has released it
@@ -149,8 +174,11 @@ static bool starve_attempt(bool* ok) {
   std::int64_t deadline = now_ns() + 2'000'000'000;
   while ((hook::state(mu) >> hook::waiter_shift) == 0 && now_ns() < deadline) gort::gosched();  // B queued
   busy_wait_ns(3'000'000);
-  mu.unlock();
-  mu.lock();
+  {
+    gort::no_preempt np;  // not rescheduled between the two
+    mu.unlock();
+    mu.lock();
+  }
   bool saw = false;
   deadline = now_ns() + 200'000'000;
   while (now_ns() < deadline) {
@@ -168,6 +196,8 @@ static bool starve_attempt(bool* ok) {
   *ok &= b == 2;
   // B was the last waiter, so it left starvation mode; it unlocked.
   *ok &= hook::state(mu) == 0;
+  over = true;
+  spinners.wait();
   return saw;
 }
 

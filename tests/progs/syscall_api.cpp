@@ -13,6 +13,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "check.hpp"
@@ -46,8 +47,11 @@ long rawread(int fd) {
 }
 
 // api: gort::syscall and gort::blocking around a raw blocking read give the
-// P away (with retakeblocked off, nothing else would); results and
-// exceptions pass through.
+// P away (with retakeblocked off, nothing else would): the ticker makes 5
+// ticks while the read blocks; results and exceptions pass through. The
+// read is released by a thread of its own once the ticker has made that
+// progress, or after 5 s when it has not (a fixed 200 ms window was too
+// short for 5 ticks on a loaded machine, now and then).
 void api() {
   for (bool block : {false, true}) {
     int p[2];
@@ -56,11 +60,16 @@ void api() {
     gort::sleep(std::chrono::milliseconds(20));
     long t0 = ticks.load();
     gort::chan<long> res(1);
+    long during = -1;
+    std::thread releaser([&] {
+      std::int64_t cap = progs::now_ns() + 5'000'000'000;
+      while (ticks.load() - t0 < 5 && progs::now_ns() < cap) usleep(1000);
+      during = ticks.load() - t0;
+      if (write(p[1], "x", 1) != 1) std::exit(3);
+    });
     gort::go([&] { res.send(block ? gort::blocking(rawread, p[0]) : gort::syscall(rawread, p[0])); });
-    gort::sleep(std::chrono::milliseconds(200));
-    long during = ticks.load() - t0;
-    if (write(p[1], "x", 1) != 1) std::exit(3);
     long r = res.recv();
+    releaser.join();
     stopticker();
     ticking.store(true);
     char d[64];

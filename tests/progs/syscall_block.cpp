@@ -1,11 +1,18 @@
-// tests/progs/syscall_block.cpp KIND: while GOMAXPROCS goroutines block in
-// the kernel in the way KIND says, a ticker goroutine that sleeps 10 ms in
-// a loop keeps ticking (the blocked Ms lose their Ps to other Ms). Without
-// syscall handoff, at GOMAXPROCS=1 (and at 2 with two blockers) the ticker
-// never runs until the blockers return.
+// tests/progs/syscall_block.cpp KIND [CAP_MS]: while GOMAXPROCS goroutines
+// block in the kernel in the way KIND says, a ticker goroutine that sleeps
+// 10 ms in a loop keeps ticking (the blocked Ms lose their Ps to other Ms).
+// Without syscall handoff, at GOMAXPROCS=1 (and at 2 with two blockers) the
+// ticker never runs until the blockers return.
+//
+// The blockers stay blocked until the ticker has ticked 10 times (main then
+// releases them), or until CAP_MS (default 5000) after the start when
+// nothing can release them: so the count is of progress, not of what a
+// loaded machine manages in a fixed time. The kinds whose call ends by
+// itself (a sleep, a child's or thread's) repeat it or wait for main's
+// release; only the timed sleeps return late, by up to one call (sleep: 1 s).
 //
 // Prints "KIND: ticks=N window_ms=W maxlate_us=L" and exits 0 when the
-// blockers all came back. The blocking lasts ~300 ms (sleep: 1 s).
+// blockers all came back: N is the ticks counted while they were blocked.
 #include <fcntl.h>
 #include <semaphore.h>
 #include <spawn.h>
@@ -20,6 +27,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <csignal>
 #include <cerrno>
 #include <condition_variable>
 #include <cstdio>
@@ -38,7 +46,24 @@ using progs::now_ns;
 
 namespace {
 
-constexpr int kBlockMs = 300;
+constexpr int kBlockMs = 300;  // one timed sleep of the sleeping kinds
+constexpr long kTicks = 10;     // the progress that ends the window
+
+// Set once the window is over: the blockers may come back. cap_at: when
+// they come back all the same (the handoff did not happen: nobody ran to
+// release them).
+std::atomic<bool> released{false};
+std::int64_t cap_at;
+bool over() { return released.load() || now_ns() > cap_at; }
+
+// The gate: what the blocking threads (and so their kinds) wait on, with
+// the cap as a time-out. Closing its write end opens it for all.
+int gate[2];
+void gate_wait() {
+  pollfd p{gate[0], POLLIN, 0};
+  std::int64_t left_ms = (cap_at - now_ns()) / 1000000 + 1;
+  if (left_ms > 0) poll(&p, 1, int(left_ms));
+}
 
 std::atomic<bool> ticking{true};
 std::atomic<long> ticks{0};
@@ -80,7 +105,8 @@ std::condition_variable cv;
 bool go_on = false;
 std::vector<std::thread> threads;
 sem_t sem;
-const char* lockfile = "/tmp/gort_syscall_block.lock";
+// The program's own (two may run at once: make check runs tests in parallel).
+std::string lockfile = "/tmp/gort_syscall_block." + std::to_string(getpid()) + ".lock";
 std::vector<pid_t> children;
 int epfd[8];
 
@@ -147,51 +173,74 @@ const kind kinds[] = {
        expect1(epoll_wait(epfd[i], &ev, 1, -1), "epoll_wait");
      },
      writepipes},
-    {"sleep", none, [](int) { expect1(sleep(1) + 1, "sleep"); }, none},
+    {"sleep", none,
+     [](int) {
+       do {
+         expect1(sleep(1) + 1, "sleep");
+       } while (!over());
+     },
+     none},
     {"nanosleep", none,
      [](int) {
        timespec ts{0, kBlockMs * 1000000L};
-       expect1(nanosleep(&ts, nullptr) + 1, "nanosleep");
+       do {
+         expect1(nanosleep(&ts, nullptr) + 1, "nanosleep");
+       } while (!over());
      },
      none},
-    {"sleep_for", none, [](int) { std::this_thread::sleep_for(std::chrono::milliseconds(kBlockMs)); }, none},
+    {"sleep_for", none,
+     [](int) {
+       do {
+         std::this_thread::sleep_for(std::chrono::milliseconds(kBlockMs));
+       } while (!over());
+     },
+     none},
+    // The children sleep until the cap; main's release kills them.
     {"waitpid",
      [](int n) {
-       for (int i = 0; i < n; i++) children.push_back(spawn({"sleep", "0.3"}));
+       static std::string secs = std::to_string(double(cap_at - now_ns()) / 1e9);
+       for (int i = 0; i < n; i++) children.push_back(spawn({"sleep", secs.c_str()}));
      },
      [](int i) {
        int st;
-       if (waitpid(children[i], &st, 0) != children[i] || !WIFEXITED(st)) std::exit(4);
+       if (waitpid(children[i], &st, 0) != children[i] || !(WIFEXITED(st) || WIFSIGNALED(st))) std::exit(4);
      },
-     none},
+     [](int n) {
+       for (int i = 0; i < n; i++) kill(children[i], SIGKILL);
+     }},
+    // A thread of the program holds the lock (flock(2) locks belong to
+    // open files, so one open of the file excludes another in the same
+    // process) until the gate opens.
     {"flock",
      [](int) {
-       children.push_back(spawn({"flock", lockfile, "sleep", "0.3"}));
-       // Let the child take the lock first.
-       for (int k = 0; k < 200; k++) {
-         int fd = open(lockfile, O_RDONLY | O_CREAT, 0600);
-         bool held = flock(fd, LOCK_EX | LOCK_NB) != 0;
-         if (!held) flock(fd, LOCK_UN);
+       std::atomic<bool> locked{false};
+       threads.emplace_back([&locked] {
+         int fd = open(lockfile.c_str(), O_RDONLY | O_CREAT, 0600);
+         if (fd < 0 || flock(fd, LOCK_EX) != 0) std::exit(3);
+         locked = true;
+         gate_wait();
+         flock(fd, LOCK_UN);
          close(fd);
-         if (held) return;
-         usleep(5000);
-       }
-       std::exit(3);
+       });
+       while (!locked) usleep(100);
      },
      [](int) {
-       int fd = open(lockfile, O_RDONLY);
+       int fd = open(lockfile.c_str(), O_RDONLY);
        if (flock(fd, LOCK_EX) != 0) std::exit(4);
        flock(fd, LOCK_UN);
        close(fd);
      },
-     [](int) { waitpid(children[0], nullptr, 0); }},
+     [](int) {
+       threads.back().join();
+       unlink(lockfile.c_str());
+     }},
     {"mutex",
      [](int) {
        std::atomic<bool> locked{false};
        threads.emplace_back([&locked] {
          std::lock_guard<std::mutex> l(mu);
          locked = true;
-         std::this_thread::sleep_for(std::chrono::milliseconds(kBlockMs));
+         gate_wait();
        });
        while (!locked) usleep(100);
      },
@@ -212,7 +261,7 @@ const kind kinds[] = {
     {"join",
      [](int n) {
        for (int i = 0; i < n; i++)
-         threads.emplace_back([] { std::this_thread::sleep_for(std::chrono::milliseconds(kBlockMs)); });
+         threads.emplace_back(gate_wait);
      },
      [](int i) { threads[i].join(); }, none},
     {"sem_wait", [](int) { sem_init(&sem, 0, 0); }, [](int) { sem_wait(&sem); },
@@ -260,10 +309,12 @@ const kind kinds[] = {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: syscall_block KIND\n");
+  if (argc != 2 && argc != 3) {
+    std::fprintf(stderr, "usage: syscall_block KIND [CAP_MS]\n");
     return 2;
   }
+  cap_at = now_ns() + (argc == 3 ? std::atol(argv[2]) : 5000) * 1000000LL;
+  if (pipe(gate) != 0) return 3;
   const kind* k = nullptr;
   for (auto& x : kinds)
     if (std::strcmp(x.name, argv[1]) == 0) k = &x;
@@ -291,11 +342,14 @@ int main(int argc, char** argv) {
       wg.done();
     });
   }
-  // main sleeps through the window on a timer, as the ticker does.
-  gort::sleep(std::chrono::milliseconds(kBlockMs - 30));
+  // main sleeps on a timer, as the ticker does, until the ticker has made
+  // its progress (or the cap, when main could not run before).
+  while (ticks.load() - t0 < kTicks && now_ns() < cap_at) gort::sleep(std::chrono::milliseconds(10));
   long during = ticks.load() - t0;
   std::int64_t window = now_ns() - start;
   std::int64_t late = maxlate.load();
+  released.store(true);
+  close(gate[1]);
   k->release(n);
   ticking.store(false);
   wg.wait();
