@@ -143,9 +143,12 @@ static constexpr uint32 kInheritMax = 64;
 // gort::sleep. So each take asks for the saved stack top of the G two
 // places behind, whose sched line it asked for one take earlier, and for
 // the sched line of the G three places behind; the page walk then overlaps
-// with running the G in between. The slots may be stale (a thief took
-// them): Gs are never freed, so the reads are safe and at worst useless.
-// GORT_NOTSAN: the racy read of sched.sp is deliberate.
+// with running the G in between. Only when the G taken has run before
+// (its saved sp is set): a queue of new goroutines, which have no stack
+// yet, is left without the extra loads (spawn_join, spawn_run). The slots
+// may be stale (a thief took them): Gs are never freed, so the reads are
+// safe and at worst useless. GORT_NOTSAN: the racy read of sched.sp is
+// deliberate.
 GORT_NOTSAN static inline void prefetchresume(p* pp, uint32 h, uint32 t) {
   if (t - h < 3) return;
   g* n2 = pp->runq[(h + 2) % kRunqSize].load(std::memory_order_relaxed);
@@ -186,7 +189,7 @@ g* runqget(p* pp, bool* inheritTime) {
     g* gp = pp->runq[h % kRunqSize].load(std::memory_order_relaxed);
     if (pp->runqhead.compare_exchange_strong(h, h + 1, std::memory_order_release)) {  // commits consume
       *inheritTime = false;
-      prefetchresume(pp, h, t);
+      if (gp->sched.sp != 0) prefetchresume(pp, h, t);
       return gp;
     }
   }
