@@ -20,7 +20,8 @@
 // guard. A guard installed with one madvise per stack cost as much again
 // (the call, the mm lock, the page walk); a batch's guards now go in one
 // process_madvise call for the calling process (PIDFD_SELF, Linux 6.15+),
-// one madvise each where the kernel lacks it.
+// one madvise each where the kernel lacks it; and a second such call
+// commits the batch's top pages, cheaper than 64 faults (populatetops).
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>
