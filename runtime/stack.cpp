@@ -494,6 +494,13 @@ void mainstackinit() {
     else if (rl < initStackTop && roundpage(initStackTop - rl) < hi)
       limit = roundpage(initStackTop - rl);
   }
+  // Under valgrind the initial stack is valgrind's copy, which it maps only
+  // as the stack pointer comes down to it; goroutine 1's first frame is
+  // written from g0, 256 KiB higher, and whether that page was mapped by
+  // then depended on how deep g0's frames had gone (a layout accident: the
+  // workers program died there or not with the environment's size). Under
+  // valgrind, goroutine 1 gets a mapped stack.
+  if (runningOnValgrind()) limit = 0;
   uintptr lo = 0;
   if (limit != 0) {
     if (explicitSize)
