@@ -196,6 +196,25 @@ Test(realworld, death_tests_fast_and_threadsafe) {
         }
 }
 
+// The same with real googletest (Debian's libgtest-dev, built by g++ as
+// any system library): tests/link/gtest_death.cpp, EXPECT_EXIT and
+// EXPECT_DEATH on statements that sleep, read a pipe, wait for a child,
+// use threads and a mutex, in both styles. Before: Sleeps, ReadsAPipe and
+// WaitsForItsChild failed in the fast style (fatal error in the child).
+Test(realworld, googletest_death_tests) {
+  std::string d = test_dir() + "/realworld/gtest", s = linkdir();
+  sh_ok("rm -rf '" + d + "' && mkdir -p '" + d + "' && " + gortcxx() + " -O2 '" + s + "/gtest_death.cpp' -o '" + d +
+        "/prog' -lgtest_main -lgtest");
+  std::string v = "gtest";
+  for (const char* style : {"fast", "threadsafe"})
+    for (int procs : {1, 4}) {
+      result r = run({"/bin/sh", "-c",
+                      "GOMAXPROCS=" + std::to_string(procs) + " exec \"$0\" --gtest_death_test_style=" + style,
+                      d + "/prog"});
+      EXPECT(r.exited && r.status == 0 && contains(r.out, "[  PASSED  ] 7 tests.\n"), style);
+    }
+}
+
 // Goroutine 1 runs on the initial stack: pthread_getattr_np and
 // __libc_stack_end describe it, and main has about RLIMIT_STACK of it.
 Test(realworld, main_stack_is_the_process_stack) {
