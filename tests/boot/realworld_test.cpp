@@ -199,8 +199,9 @@ Test(realworld, death_tests_fast_and_threadsafe) {
 // The same with real googletest (Debian's libgtest-dev, built by g++ as
 // any system library): tests/link/gtest_death.cpp, EXPECT_EXIT and
 // EXPECT_DEATH on statements that sleep, read a pipe, wait for a child,
-// use threads and a mutex, in both styles. Before: Sleeps, ReadsAPipe and
-// WaitsForItsChild failed in the fast style (fatal error in the child).
+// use threads and a contended mutex, in both styles. Before: Sleeps,
+// ReadsAPipe, WaitsForItsChild and ThreadsAndAMutex failed in the fast
+// style (fatal error in the child), WaitsForItsChild in the threadsafe one.
 Test(realworld, googletest_death_tests) {
   std::string d = test_dir() + "/realworld/gtest", s = linkdir();
   sh_ok("rm -rf '" + d + "' && mkdir -p '" + d + "' && " + gortcxx() + " -O2 '" + s + "/gtest_death.cpp' -o '" + d +
