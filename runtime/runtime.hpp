@@ -471,10 +471,12 @@ inline void releasem(m* mp) {
 // and runs user code: only then may it enter a system call through the
 // scheduler. Not on g0, not on a thread gort does not manage, not inside
 // a system call already, not while the runtime holds a lock on this M (a
-// traceback reading debug information through the hooked libc calls).
+// traceback reading debug information through the hooked libc calls),
+// not in a forked child (fork.cpp: its one thread blocks, as in C).
+extern bool forkedchild;
 inline bool cansyscall() {
   g* gp = getg();
-  if (gp == nullptr || gp != gp->m->curg || gp->m->locks != 0) return false;
+  if (gp == nullptr || gp != gp->m->curg || gp->m->locks != 0 || forkedchild) return false;
   releasem(acquirem());  // checksysblock: come back from a block sysmon saw
   return readgstatus(gp) == _Grunning;
 }
@@ -632,12 +634,12 @@ uint32 fastrandforeign();
 bool foreignthreads(int32 nexited);
 
 // ---- fork.cpp: fork() without exec ----
-// The pthread_atfork handlers (hosted flavour); forkedchild is set in the
-// child, where schedule and gosched end the program (forkedchildfatal).
+// The pthread_atfork handlers (hosted flavour); forkedchild (declared at
+// cansyscall) is set in the child, where schedule and gosched end the
+// program (forkedchildfatal) and system calls are plain ones.
 void beforefork();
 void afterfork();
 void afterforkinchild();
-extern bool forkedchild;
 [[noreturn]] void forkedchildfatal();
 
 // ---- api.cpp ----

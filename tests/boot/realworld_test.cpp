@@ -1,7 +1,7 @@
 // tests/boot/realworld_test.cpp: what real C++ projects need of a process
 // (issue 21): linking as g++ links (main in an archive, shared libraries),
 // large thread_local data, the program's signal mask, death by signal,
-// main's stack as glibc describes it (Boehm GC), pthread_exit, recursive
+// death tests (fork without exec), main's stack as glibc describes it (Boehm GC), pthread_exit, recursive
 // static initialisation. Programs in tests/progs/, and some built here
 // with gort-c++ from tests/link/.
 #include <criterion/criterion.h>
@@ -149,6 +149,71 @@ Test(realworld, faults_and_terminate_with_gotraceback_crash) {
     EXPECT(!r.exited && r.signal == SIGABRT && r.err.rfind("panic: escaped a std::thread\n", 0) == 0,
            "the report, then SIGABRT");
   }
+}
+
+// googletest's death tests, both styles (tests/progs/deathtest.cpp): the
+// child of a fork without exec is a single-threaded C++ process, whose
+// libc calls block its one thread as in C (before: the first sleep, read,
+// waitpid or contended mutex was issue 19's fatal error, exit 2); only a
+// goroutine switch is still that fatal error. The threadsafe style
+// re-execs, so there goroutines work.
+Test(realworld, death_tests_fast_and_threadsafe) {
+  nocore();
+  struct {
+    const char* stmt;
+    const char* fast;        // what the parent says of the child
+    const char* threadsafe;  // (null: as fast)
+  } cases[] = {
+      {"abort", "killed by signal 6", nullptr},
+      {"exit", "exited 3", nullptr},
+      {"sleep", "killed by signal 6", nullptr},
+      {"pipe", "exited 4", nullptr},
+      {"waitpid", "exited 5", nullptr},
+      {"mutex", "exited 6", nullptr},
+      {"returns", "exited 1, returned", nullptr},
+      {"segv", "exited 2", nullptr},
+      {"goroutine", "exited 2", "exited 7"},
+  };
+  for (const std::string& v : some_variants())
+    for (int procs : {1, 4})
+      for (const char* style : {"fast", "threadsafe"})
+        for (const auto& c : cases) {
+          const char* want = std::string(style) == "threadsafe" && c.threadsafe != nullptr ? c.threadsafe : c.fast;
+          result r = runp(v, "deathtest", procs, {style, c.stmt});
+          std::string line = std::string(style) + " " + c.stmt + ": " + want + "\n";
+          cr_assert(r.exited && r.status == 0 && r.out == line, "%s P=%d: want %s%s", v.c_str(), procs, line.c_str(),
+                    show(r).c_str());
+          std::string stmt = c.stmt;
+          if (stmt == "exit" || stmt == "pipe" || stmt == "waitpid" || stmt == "mutex")
+            cr_assert(r.err == "child: static destructor\n", "%s: exit runs the child's destructors: %s", v.c_str(),
+                      show(r).c_str());
+          if (stmt == "segv")
+            cr_assert(r.err.rfind("panic: runtime error: invalid memory address", 0) == 0, "%s: Go's report: %s",
+                      v.c_str(), show(r).c_str());
+          if (stmt == "goroutine" && std::string(style) == "fast")
+            cr_assert(r.err.rfind("fatal error: fork() without exec: ", 0) == 0 && !contains(r.err, "a goroutine ran"),
+                      "%s: issue 19's fatal error: %s", v.c_str(), show(r).c_str());
+        }
+}
+
+// The same with real googletest (Debian's libgtest-dev, built by g++ as
+// any system library): tests/link/gtest_death.cpp, EXPECT_EXIT and
+// EXPECT_DEATH on statements that sleep, read a pipe, wait for a child,
+// use threads and a contended mutex, in both styles. Before: Sleeps,
+// ReadsAPipe, WaitsForItsChild and ThreadsAndAMutex failed in the fast
+// style (fatal error in the child), WaitsForItsChild in the threadsafe one.
+Test(realworld, googletest_death_tests) {
+  std::string d = test_dir() + "/realworld/gtest", s = linkdir();
+  sh_ok("rm -rf '" + d + "' && mkdir -p '" + d + "' && " + gortcxx() + " -O2 '" + s + "/gtest_death.cpp' -o '" + d +
+        "/prog' -lgtest_main -lgtest");
+  std::string v = "gtest";
+  for (const char* style : {"fast", "threadsafe"})
+    for (int procs : {1, 4}) {
+      result r = run({"/bin/sh", "-c",
+                      "GOMAXPROCS=" + std::to_string(procs) + " exec \"$0\" --gtest_death_test_style=" + style,
+                      d + "/prog"});
+      EXPECT(r.exited && r.status == 0 && contains(r.out, "[  PASSED  ] 7 tests.\n"), style);
+    }
 }
 
 // Goroutine 1 runs on the initial stack: pthread_getattr_np and
