@@ -214,6 +214,7 @@ void freezetheworld();
 uintptr rt_strlen(const char* s);
 int rt_memcmp(const void* a, const void* b, uintptr n);
 void rt_memmove(void* dst, const void* src, uintptr n);
+void rt_memclr(void* p, uintptr n);
 int rt_popcount64(uint64 x);
 
 // ---- lock_futex.cpp ----
