@@ -42,7 +42,7 @@ ARCH_SRCS := $(wildcard arch/$(ARCH)/*.S)
 RT_OBJS   := $(RT_SRCS:%.cpp=$(O)/obj/%.o) $(ARCH_SRCS:%.S=$(O)/obj/%.o)
 HOOK_OBJS := $(HOOK_SRCS:%.cpp=$(O)/obj/%.o) $(O)/obj/boot/hooks_hosted.o
 CRT_OBJS  := $(O)/obj/boot/rt0_linux_amd64.o $(O)/obj/boot/dso_handle.o $(O)/obj/boot/flavour_hosted.o \
-             $(O)/obj/boot/gdb_scripts.o $(HOOK_OBJS)
+             $(O)/obj/boot/symtab_hosted.o $(O)/obj/boot/demangle.o $(O)/obj/boot/gdb_scripts.o $(HOOK_OBJS)
 HEADERS   := $(wildcard include/gort/*.hpp)
 
 LIB   = $(O)/lib/libgort.a
@@ -86,15 +86,13 @@ $(O)/obj/boot/gdb_scripts.o: scripts/gort-gdb.py
 # runtime.main runs the program's .init_array after the runtime is up, and
 # would re-initialise it. And it must not call libc (the compiler turns loops
 # into strlen/memcpy calls unless stopped): only the API layer (api.o) may
-# use the C++ runtime, and only the crt calls main. traceback.o is exempt
-# too: tracebacks need libunwind (to walk C++ frames by their DWARF CFI),
-# libdw (symbols, lines, inline scopes) and __cxa_demangle; it is the
-# hosted flavour's only library user in the core (see its header comment).
+# use the C++ runtime, and only the crt calls main. (What tracebacks need
+# of libraries is the flavours', in their crts: runtime/symtab.hpp.)
 $(LIB): $(RT_OBJS)
 	@mkdir -p $(@D)
 	@for o in $^; do if readelf -SW $$o | grep -q '\.init_array'; then \
 	  echo "error: $$o has static constructors (.init_array); runtime globals must be constinit" >&2; exit 1; fi; done
-	@for o in $(filter-out %/api.o %/traceback.o,$^); do bad=$$(nm -u $$o | awk '{print $$2}' | \
+	@for o in $(filter-out %/api.o,$^); do bad=$$(nm -u $$o | awk '{print $$2}' | \
 	  grep -v -e '^_ZN4gort' -e '^runtime\.' -e '^_GLOBAL_OFFSET_TABLE_$$' -e '^main$$' -e '^gort_crt_missing'); \
 	  if [ -n "$$bad" ]; then echo "error: $$o calls outside the runtime (libc?): $$bad" >&2; exit 1; fi; done
 	rm -f $@ && ar rcs $@ $^

@@ -1,14 +1,11 @@
 // runtime/traceback.cpp: goroutine tracebacks (Go: traceback.go).
 //
 // Go walks its own frames with its own tables (pclntab). A C++ program's
-// frames are described by DWARF call-frame information, so gort walks them
-// with libunwind, and names them from the ELF symbol tables and the DWARF
-// line tables and inline scopes through elfutils' libdwfl/libdw; C++ names
-// are demangled with __cxa_demangle.
-//
-// Hosted-only file: it is the one place in the runtime core that calls
-// libraries (libunwind, libdw, libc, libstdc++'s demangler); the Makefile's
-// libc check exempts it by name. Everything else here follows Go's
+// frames are described by DWARF call-frame information, named by the ELF
+// symbol tables and placed by the DWARF line tables and inline scopes; the
+// flavour reads those (runtime/symtab.hpp: libunwind and libdw in the
+// hosted flavour, gort's own reader in the nolibc one). This file decides
+// what to print and prints it, the same for both, following Go's
 // traceback.go: goroutineheader, traceback, tracebackothers, showframe,
 // printcreatedby, with Go's output format:
 //
@@ -27,23 +24,13 @@
 //
 // Safety: tracebacks are printed while other threads keep running (freeze-
 // theworld only stops them at their next scheduling point) and possibly
-// from a signal handler on the M's signal stack. libunwind's local unwinder
-// does not allocate after its first use, but libdw does (it reads and caches
-// the ELF and DWARF data with malloc) and so does __cxa_demangle. Like Go,
-// which accepts some risk in its crash path, we accept that: a fault inside
-// the report is caught by the signal handler as "panic during panic" and
-// the process still exits with status 2.
-#define UNW_LOCAL_ONLY
-#include <cxxabi.h>
-#include <dwarf.h>
-#include <elfutils/libdwfl.h>
-#include <libunwind.h>
-#include <unistd.h>
-
-#include <cstdlib>
-
+// from a signal handler on the M's signal stack. The flavour's reader may
+// allocate (libdw caches what it reads with malloc, and so does the
+// demangler). Like Go, which accepts some risk in its crash path, we accept
+// that: a fault inside the report is caught by the signal handler as
+// "panic during panic" and the process still exits with status 2.
 #include "runtime.hpp"
-#include "signal_linux_amd64.hpp"
+#include "symtab.hpp"
 
 namespace gort::runtime {
 
@@ -58,29 +45,6 @@ constinit static mutex tracebacklock;
 // all its frames are shown when the fault is in the runtime.
 constinit g* tracebackCaughtsig = nullptr;
 
-// ---- symbols, lines, inline scopes (libdwfl) ----
-
-static Dwfl* dwfl;
-
-// getdwfl opens a libdwfl session on this process at first use: the
-// modules are read from /proc/self/maps, their ELF and DWARF data from the
-// files (or separate debug files, found the standard way).
-static Dwfl* getdwfl() {
-  if (dwfl != nullptr) return dwfl;
-  static constinit char* debuginfo_path = nullptr;
-  static const Dwfl_Callbacks callbacks = {
-      dwfl_linux_proc_find_elf, dwfl_standard_find_debuginfo, nullptr, &debuginfo_path,
-  };
-  Dwfl* d = dwfl_begin(&callbacks);
-  if (d == nullptr) return nullptr;
-  if (dwfl_linux_proc_report(d, getpid()) != 0 || dwfl_report_end(d, nullptr, nullptr) != 0) {
-    dwfl_end(d);
-    return nullptr;
-  }
-  dwfl = d;
-  return d;
-}
-
 static bool hasprefix(const char* s, const char* prefix) {
   while (*prefix != 0)
     if (*s++ != *prefix++) return false;
@@ -93,22 +57,18 @@ static bool hasprefix(const char* s, const char* prefix) {
 // carries its function's name as Go's would. The result lives in a buffer
 // that the next call reuses (callers hold tracebacklock).
 static char namebuf[4096];
+static char demanglebuf[4096];
 static const char* showname(const char* raw) {
   if (raw == nullptr) return nullptr;
   const char* src = raw;
-  char* d = nullptr;
-  if (raw[0] == '_' && raw[1] == 'Z') {
-    int status = 0;
-    d = abi::__cxa_demangle(raw, nullptr, nullptr, &status);
-    if (d != nullptr && status == 0) src = d;
-  }
+  if (raw[0] == '_' && raw[1] == 'Z')
+    if (const char* d = demangle(raw, demanglebuf, sizeof demanglebuf); d != nullptr) src = d;
   uintptr n = 0;
   while (src[n] != 0 && n < sizeof namebuf - 1) {
     namebuf[n] = src[n];
     n++;
   }
   namebuf[n] = 0;
-  std::free(d);
   static const char* const clones[] = {" [clone ", ".cold", ".part.", ".isra.", ".constprop.", ".lto_priv."};
   for (uintptr i = 0; i < n; i++)
     for (const char* c : clones)
@@ -154,41 +114,6 @@ static const char* funcname(const char* s) {
     else if (c == ' ' && depth == 0) start = p + 1;
   }
   return start;
-}
-
-// funcinfo is what a traceback knows about one pc (Go: funcInfo plus
-// funcline): the symbol (raw, as in the ELF file) and its start, the module
-// file, and the source position.
-struct funcinfo {
-  Dwfl_Module* mod = nullptr;
-  const char* name = nullptr;  // raw symbol name, or null
-  uintptr entry = 0;
-  const char* module = nullptr;
-  const char* file = nullptr;
-  const char* compdir = nullptr;  // where relative file names start
-  int line = 0;
-};
-
-// findfunc describes the function containing pc (pc is the address looked
-// up: a return address minus one, or an exact pc).
-static funcinfo findfunc(uintptr pc) {
-  funcinfo f;
-  Dwfl* d = getdwfl();
-  if (d == nullptr) return f;
-  f.mod = dwfl_addrmodule(d, pc);
-  if (f.mod == nullptr) return f;
-  GElf_Off off = 0;
-  GElf_Sym sym;
-  f.name = dwfl_module_addrinfo(f.mod, pc, &off, &sym, nullptr, nullptr, nullptr);
-  if (f.name != nullptr) f.entry = pc - off;
-  f.module = dwfl_module_info(f.mod, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
-  if (Dwfl_Line* l = dwfl_module_getsrc(f.mod, pc); l != nullptr) {
-    int line = 0;
-    f.file = dwfl_lineinfo(l, nullptr, &line, nullptr, nullptr, nullptr);
-    f.line = line;
-    f.compdir = dwfl_line_comp_dir(l);
-  }
-  return f;
 }
 
 // ---- which frames to show (Go: showframe, showfuncinfo) ----
@@ -256,32 +181,6 @@ static void printframe1(const char* shown, const char* file, const char* compdir
   print("\n");
 }
 
-// scopename is the name to print for an inlined subroutine's DWARF entry:
-// its linkage name, demangled, or its plain name.
-static const char* scopename(Dwarf_Die* die) {
-  Dwarf_Attribute attr;
-  if (dwarf_attr_integrate(die, DW_AT_linkage_name, &attr) != nullptr ||
-      dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr) != nullptr)
-    if (const char* s = dwarf_formstring(&attr); s != nullptr) return s;
-  if (dwarf_attr_integrate(die, DW_AT_name, &attr) != nullptr) return dwarf_formstring(&attr);
-  return nullptr;
-}
-
-// callsite gives the file and line from which an inlined subroutine was
-// called.
-static void callsite(Dwarf_Die* cudie, Dwarf_Die* die, const char** file, int* line) {
-  Dwarf_Attribute attr;
-  Dwarf_Word v;
-  *file = nullptr;
-  *line = 0;
-  if (dwarf_attr(die, DW_AT_call_line, &attr) != nullptr && dwarf_formudata(&attr, &v) == 0) *line = int(v);
-  Dwarf_Files* files;
-  size_t nfiles;
-  if (dwarf_attr(die, DW_AT_call_file, &attr) != nullptr && dwarf_formudata(&attr, &v) == 0 &&
-      dwarf_getsrcfiles(cudie, &files, &nfiles) == 0 && v < nfiles)
-    *file = dwarf_filesrc(files, v, nullptr, nullptr);
-}
-
 // printframe prints the frame at pc (lookup: the address to look up, pc
 // or pc-1) and the calls inlined into it, innermost first. Returns the
 // number of entries printed.
@@ -290,22 +189,17 @@ static int printframe(uintptr pc, uintptr lookup, g* gp, bool all, int budget) {
   int n = 0;
   const char* file = f.file;
   int line = f.line;
-  Dwarf_Addr bias = 0;
-  Dwarf_Die* cudie = f.mod != nullptr ? dwfl_module_addrdie(f.mod, lookup, &bias) : nullptr;
-  Dwarf_Die* scopes = nullptr;
-  int nscopes = cudie != nullptr ? dwarf_getscopes(cudie, lookup - bias, &scopes) : 0;
-  for (int i = 0; i < nscopes && n < budget; i++) {
-    int tag = dwarf_tag(&scopes[i]);
-    if (tag == DW_TAG_subprogram) break;
-    if (tag != DW_TAG_inlined_subroutine) continue;
-    const char* shown = showname(scopename(&scopes[i]));
+  inlinecall calls[kTracebackMaxFrames];
+  int ncalls = funcinlines(lookup, calls, kTracebackMaxFrames);
+  for (int i = 0; i < ncalls && n < budget; i++) {
+    const char* shown = showname(calls[i].name);
     if (showframe(shown, gp, all)) {
       printframe1(shown, file, f.compdir, line, f.module, 0, false);
       n++;
     }
-    callsite(cudie, &scopes[i], &file, &line);
+    file = calls[i].callfile;
+    line = calls[i].callline;
   }
-  std::free(scopes);
   if (n < budget) {
     const char* shown = showname(f.name);
     if (showframe(shown, gp, all)) {
@@ -314,6 +208,11 @@ static int printframe(uintptr pc, uintptr lookup, g* gp, bool all, int budget) {
     }
   }
   return n;
+}
+
+static bool streq(const char* a, const char* b) {
+  while (*a != 0 && *a == *b) a++, b++;
+  return *a == *b;
 }
 
 // isthrowframe: the C++ runtime's frames between a throw and the
@@ -327,7 +226,7 @@ static bool isthrowframe(const char* raw) {
       "__cxa_call_unexpected",
   };
   for (const char* n : names)
-    if (__builtin_strcmp(raw, n) == 0) return true;
+    if (streq(raw, n)) return true;
   return hasprefix(raw, "_ZN4gort5panicE");  // gort::panic, Go's panic builtin
 }
 
@@ -345,40 +244,39 @@ static bool onstack(g* gp, uintptr sp) { return gp != nullptr && sp >= gp->stack
 // printing mode). all: print runtime frames too. Returns the number of
 // entries printed, at most kTracebackMaxFrames, and sets *more when frames
 // were left out because of the bound.
-static int gentraceback(unw_cursor_t c, g* gp, const tbopts& o, bool all, bool* more) {
+static int gentraceback(const tbcursor& start, g* gp, const tbopts& o, bool all, bool* more) {
   // First pass: where the frames to print begin.
-  int start = 0;
+  int first = 0;
   if (o.skipthrow) {
-    unw_cursor_t c1 = c;
+    tbcursor c1 = start;
     for (int i = 0; i < 64; i++) {
-      unw_word_t ip = 0, sp = 0;
-      unw_get_reg(&c1, UNW_REG_IP, &ip);
-      unw_get_reg(&c1, UNW_REG_SP, &sp);
+      uintptr ip = 0, sp = 0;
+      tbframe(&c1, &ip, &sp);
       if (sp > o.skipsp) {
         funcinfo f = findfunc(ip - 1);
-        if (isthrowframe(f.name)) start = i + 1;
+        if (isthrowframe(f.name)) first = i + 1;
       }
-      if (unw_step(&c1) <= 0) break;
+      if (!tbstep(&c1)) break;
     }
   }
+  tbcursor c = start;
   int n = 0;
   bool trap = o.trap;
   *more = false;
   for (int i = 0; i < 4096; i++) {
-    unw_word_t ip = 0, sp = 0;
-    unw_get_reg(&c, UNW_REG_IP, &ip);
-    unw_get_reg(&c, UNW_REG_SP, &sp);
+    uintptr ip = 0, sp = 0;
+    tbframe(&c, &ip, &sp);
     if (ip == 0) break;
     if (o.bounded && !onstack(gp, sp)) break;
-    if (i >= start && sp > o.skipsp) {
+    if (i >= first && sp > o.skipsp) {
       if (n == kTracebackMaxFrames) {
         *more = true;
         break;
       }
       n += printframe(ip, trap ? ip : ip - 1, gp, all, kTracebackMaxFrames - n);
     }
-    trap = unw_is_signal_frame(&c) > 0;  // the next frame was interrupted
-    if (unw_step(&c) <= 0) break;
+    trap = tbsignalframe(&c);  // the next frame was interrupted
+    if (!tbstep(&c)) break;
   }
   return n;
 }
@@ -387,10 +285,10 @@ static int gentraceback(unw_cursor_t c, g* gp, const tbopts& o, bool all, bool* 
 // (Go: traceback1). If GOTRACEBACK hides every frame, they are printed
 // all, as Go does.
 static void printcreatedby(g* gp);
-static void traceback1(unw_cursor_t* c, g* gp, const tbopts& o) {
+static void traceback1(const tbcursor& c, g* gp, const tbopts& o) {
   bool more = false;
-  int n = gentraceback(*c, gp, o, false, &more);
-  if (n == 0) n = gentraceback(*c, gp, o, true, &more);
+  int n = gentraceback(c, gp, o, false, &more);
+  if (n == 0) n = gentraceback(c, gp, o, true, &more);
   if (more) print("...additional frames elided...\n");
   if (gp != nullptr) printcreatedby(gp);
 }
@@ -405,16 +303,11 @@ static void printcreatedby(g* gp) {
   // was inlined into its caller.
   const char* file = f.file;
   int line = f.line;
-  Dwarf_Addr bias = 0;
-  Dwarf_Die* cudie = f.mod != nullptr ? dwfl_module_addrdie(f.mod, pc - 1, &bias) : nullptr;
-  Dwarf_Die* scopes = nullptr;
-  int nscopes = cudie != nullptr ? dwarf_getscopes(cudie, pc - 1 - bias, &scopes) : 0;
-  for (int i = 0; i < nscopes; i++) {
-    int tag = dwarf_tag(&scopes[i]);
-    if (tag == DW_TAG_subprogram) break;
-    if (tag == DW_TAG_inlined_subroutine) callsite(cudie, &scopes[i], &file, &line);
+  inlinecall calls[kTracebackMaxFrames];
+  if (int n = funcinlines(pc - 1, calls, kTracebackMaxFrames); n > 0) {
+    file = calls[n - 1].callfile;
+    line = calls[n - 1].callline;
   }
-  std::free(scopes);
   const char* shown = showname(f.name);
   if (showframe(shown, gp, false)) {
     print("created by ", shown != nullptr ? funcname(shown) : "??", "\n\t");
@@ -439,14 +332,11 @@ void traceback(g* gp) {
     unlock(&tracebacklock);
     return;
   }
-  unw_context_t ctx;
-  __builtin_memset(&ctx, 0, sizeof ctx);
-  gobufcontext(gp->sched, &ctx.uc_mcontext);
-  unw_cursor_t c;
-  if (unw_init_local(&c, &ctx) == 0) {
+  tbcursor c;
+  if (tbinit(&c, gp->sched)) {
     tbopts o;
     o.bounded = true;
-    traceback1(&c, gp, o);
+    traceback1(c, gp, o);
   }
   unlock(&tracebacklock);
 }
@@ -457,15 +347,15 @@ void traceback(g* gp) {
 // being reported.
 void tracebackhere(uintptr skipsp, g* gp, bool skipthrow, bool bounded) {
   lock(&tracebacklock);
-  unw_context_t ctx;
-  unw_getcontext(&ctx);
-  unw_cursor_t c;
-  if (unw_init_local(&c, &ctx) == 0) {
+  gobuf here;
+  gosave(&here);  // this frame's registers: the walk starts here
+  tbcursor c;
+  if (tbinit(&c, here)) {
     tbopts o;
     o.skipsp = skipsp;
     o.skipthrow = skipthrow;
     o.bounded = bounded && gp != nullptr && gp->stack.lo != 0;
-    traceback1(&c, gp, o);
+    traceback1(c, gp, o);
   }
   unlock(&tracebacklock);
 }
@@ -474,11 +364,11 @@ void tracebackhere(uintptr skipsp, g* gp, bool skipthrow, bool bounded) {
 // is the faulting instruction (Go: tracebacktrap).
 void tracebacktrap(void* uc, g* gp) {
   lock(&tracebacklock);
-  unw_cursor_t c;
-  if (unw_init_local2(&c, static_cast<unw_context_t*>(uc), UNW_INIT_SIGNAL_FRAME) == 0) {
+  tbcursor c;
+  if (tbinitsig(&c, uc)) {
     tbopts o;
     o.trap = true;
-    traceback1(&c, gp, o);
+    traceback1(c, gp, o);
   }
   unlock(&tracebacklock);
 }

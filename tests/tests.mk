@@ -92,9 +92,12 @@ $(O)/tests/wrong/static_hello: tests/wrong/hello.cpp $(SDK)
 	    -Wl,--defsym,_start=_rt0_amd64_linux,--defsym,_init=_rt0_amd64_linux,--defsym,_fini=_rt0_amd64_linux,--defsym,_DYNAMIC=0 \
 	    -L$(O)/lib -lgort -lgcc_eh -lunwind -ldw -lelf -lz -llzma -lbz2 -o $@
 
-$(TEST_BIN): $(TEST_SRCS) $(wildcard tests/*/*.hpp) $(LIB) $(O)/obj/boot/flavour_hosted.o
+# The test binary is a hosted program: the hosted flavour and its reader
+# for tracebacks come with the runtime.
+TEST_FLAVOUR_OBJS := $(O)/obj/boot/flavour_hosted.o $(O)/obj/boot/symtab_hosted.o $(O)/obj/boot/demangle.o
+$(TEST_BIN): $(TEST_SRCS) $(wildcard tests/*/*.hpp) $(LIB) $(TEST_FLAVOUR_OBJS)
 	@mkdir -p $(@D)
-	$(CXX) $(TEST_CXXFLAGS) $(TEST_SRCS) $(O)/obj/boot/flavour_hosted.o $(LIB) $(GORT_LIBS) -lcriterion -o $@
+	$(CXX) $(TEST_CXXFLAGS) $(TEST_SRCS) $(TEST_FLAVOUR_OBJS) $(LIB) $(GORT_LIBS) -lcriterion -o $@
 
 # `make install` into a scratch prefix, then build the demo with the
 # installed gort-c++ and with pkg-config, and run both.
