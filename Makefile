@@ -41,16 +41,26 @@ RT_SRCS   := $(filter-out $(HOOK_SRCS),$(wildcard runtime/*.cpp))
 ARCH_SRCS := $(wildcard arch/$(ARCH)/*.S)
 RT_OBJS   := $(RT_SRCS:%.cpp=$(O)/obj/%.o) $(ARCH_SRCS:%.S=$(O)/obj/%.o)
 HOOK_OBJS := $(HOOK_SRCS:%.cpp=$(O)/obj/%.o) $(O)/obj/boot/hooks_hosted.o
-CRT_OBJS  := $(O)/obj/boot/rt0_linux_amd64.o $(O)/obj/boot/dso_handle.o $(O)/obj/boot/flavour_hosted.o \
-             $(O)/obj/boot/symtab_hosted.o $(O)/obj/boot/demangle.o $(O)/obj/boot/gdb_scripts.o $(HOOK_OBJS)
+# What the two crts share: the entry, __dso_handle, the demangler's
+# wrapper, the gdb extension. Each adds its flavour (runtime/flavour.hpp)
+# and its reader of the program's code for tracebacks (runtime/symtab.hpp).
+CRT_COMMON := $(O)/obj/boot/rt0_linux_amd64.o $(O)/obj/boot/dso_handle.o $(O)/obj/boot/demangle.o \
+              $(O)/obj/boot/gdb_scripts.o
+CRT_OBJS  := $(CRT_COMMON) $(O)/obj/boot/flavour_hosted.o $(O)/obj/boot/symtab_hosted.o $(HOOK_OBJS)
+# The nolibc flavour: boot/flavour_nolibc.cpp and what libc would supply
+# (boot/nolibc/), with the runtime's libc hooks as libc's own functions.
+NOLIBC_OBJS := $(O)/obj/boot/flavour_nolibc.o $(patsubst %.cpp,$(O)/obj/%.o,$(wildcard boot/nolibc/*.cpp)) \
+               $(patsubst %.S,$(O)/obj/%.o,$(wildcard boot/nolibc/*.S))
+CRT_NOLIBC_OBJS := $(CRT_COMMON) $(HOOK_SRCS:%.cpp=$(O)/obj/%.o) $(NOLIBC_OBJS)
 HEADERS   := $(wildcard include/gort/*.hpp)
 
 LIB   = $(O)/lib/libgort.a
 CRT   = $(O)/lib/gort/crt-hosted.o
+CRT_NOLIBC = $(O)/lib/gort/crt-nolibc.o
 DYNLIST = $(O)/lib/gort/hooks.dynlist
 DRV   = $(O)/bin/gort-c++
 HDRS  = $(HEADERS:include/%=$(O)/include/%)
-SDK   = $(LIB) $(CRT) $(DYNLIST) $(DRV) $(HDRS)
+SDK   = $(LIB) $(CRT) $(CRT_NOLIBC) $(DYNLIST) $(DRV) $(HDRS)
 
 all: $(SDK) $(O)/demo/hello
 
@@ -63,10 +73,28 @@ all: $(SDK) $(O)/demo/hello
 GORT_ENTRY = -nostartfiles @CRT@ -Wl,-e,_rt0_amd64_linux -Wl,--dynamic-list=@DYNLIST@
 GORT_LIBS  = -Wl,--push-state,--no-as-needed -lgcc_s -Wl,--pop-state -lunwind -ldw \
              -Wl,--push-state,--as-needed -lelf -Wl,--pop-state
-SUBST_LINK = sed -e 's|@GORT_ENTRY@|$(GORT_ENTRY)|' -e 's|@GORT_LIBS@|$(GORT_LIBS)|' -e 's|@SANFLAGS@|$(SANFLAGS)|'
+# The nolibc flavour's link line (gort-c++ --nolibc, gort-nolibc.pc): a
+# static program (a static PIE, GORT_STATIC_NOLIBC, as g++ makes PIEs by
+# default; -static for -no-pie), no start files and no libc, the crt
+# first; then libgort.a, and libstdc++, libgcc_eh (the unwinder, for
+# exceptions) and libgcc as static archives. --gc-sections keeps only what
+# is used of them, so the parts of libstdc++ that need more of a C library
+# than the crt supplies (iostreams, locale, std::thread) are an error only
+# in a program that uses them; --eh-frame-hdr gives the unwinder its table
+# (a plain -static link has none).
+GORT_STATIC_NOLIBC = -static-pie
+GORT_ENTRY_NOLIBC  = -nostdlib @CRT@ -Wl,-e,_rt0_amd64_linux -Wl,--gc-sections -Wl,--eh-frame-hdr
+GORT_LIBS_NOLIBC   = -lstdc++ -lgcc_eh -lgcc
+SUBST_LINK = sed -e 's|@GORT_ENTRY@|$(GORT_ENTRY)|' -e 's|@GORT_LIBS@|$(GORT_LIBS)|' -e 's|@SANFLAGS@|$(SANFLAGS)|' \
+                 -e 's|@GORT_STATIC_NOLIBC@|$(GORT_STATIC_NOLIBC)|' -e 's|@GORT_ENTRY_NOLIBC@|$(GORT_ENTRY_NOLIBC)|' \
+                 -e 's|@GORT_LIBS_NOLIBC@|$(GORT_LIBS_NOLIBC)|'
 
 # api.cpp includes the public header, whose gort::go uses try/catch.
 $(O)/obj/runtime/api.o: RT_CXXFLAGS += -fexceptions
+# The nolibc crt's C library: GCC must not turn memset's own loop into a
+# call to memset; operator new throws.
+$(NOLIBC_OBJS): RT_CXXFLAGS += -fno-builtin
+$(O)/obj/boot/nolibc/cxxabi.o: RT_CXXFLAGS += -fexceptions
 
 # Header dependencies come from the compiler (-MMD), read below.
 $(O)/obj/%.o: %.cpp
@@ -101,6 +129,17 @@ $(LIB): $(RT_OBJS)
 $(CRT): $(CRT_OBJS)
 	@mkdir -p $(@D)
 	ld -r -o $@ $^
+
+# The nolibc crt. Checked: whatever it leaves undefined must come from
+# libgort.a, libstdc++, libgcc_eh or libgcc, never from a C library.
+$(CRT_NOLIBC): $(CRT_NOLIBC_OBJS)
+	@mkdir -p $(@D)
+	ld -r -o $@ $^
+	@bad=$$(nm -u $@ | awk '{print $$2}' | grep -v -e '^_ZN4gort' -e '^runtime\.' -e '^_GLOBAL_OFFSET_TABLE_$$' \
+	  -e '^main$$' -e '^_ZN\(St\|9__gnu_cxx\|10__cxxabiv1\)' -e '^_ZS' -e '^_ZTV' -e '^_ZTI' -e '^__cxa_' -e '^_Unwind_' \
+	  -e '^__\(preinit\|init\|fini\)_array_\(start\|end\)$$' -e '^__ehdr_start$$' -e '^_DYNAMIC$$' -e '^__rela_iplt_' \
+	  -e '^__gxx_personality_v0$$' -e '^_ZdlPv' -e '^_Znwm'); \
+	  if [ -n "$$bad" ]; then echo "error: $@ needs what no library of the nolibc link has: $$bad" >&2; rm -f $@; exit 1; fi
 
 # The symbols the executable exports so that shared libraries' calls bind
 # to the libc hooks (--dynamic-list): every function the hook objects
@@ -176,6 +215,7 @@ install: $(SDK)
 	install -m 755 $(DRV) $(DESTDIR)$(PREFIX)/bin/gort-c++
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libgort.a
 	install -m 644 $(CRT) $(DESTDIR)$(PREFIX)/lib/gort/crt-hosted.o
+	install -m 644 $(CRT_NOLIBC) $(DESTDIR)$(PREFIX)/lib/gort/crt-nolibc.o
 	install -m 644 $(DYNLIST) $(DESTDIR)$(PREFIX)/lib/gort/hooks.dynlist
 	install -m 644 $(HEADERS) $(DESTDIR)$(PREFIX)/include/gort/
 	install -d $(DESTDIR)$(PREFIX)/share/gort
@@ -183,6 +223,8 @@ install: $(SDK)
 	$(SUBST_LINK) -e 's|@PREFIX@|$(PREFIX)|' -e 's|@CRT@|$${libdir}/gort/crt-hosted.o|' \
 	    -e 's|@DYNLIST@|$${libdir}/gort/hooks.dynlist|' scripts/gort.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/gort.pc
+	$(SUBST_LINK) -e 's|@PREFIX@|$(PREFIX)|' -e 's|@CRT@|$${libdir}/gort/crt-nolibc.o|' scripts/gort-nolibc.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/gort-nolibc.pc
 	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 man/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
 	install -m 644 man/*.7 $(DESTDIR)$(PREFIX)/share/man/man7/

@@ -83,6 +83,7 @@ void minit() RUNTIME_SYM("minit");
 extern "C" void args(int argc, char** argv, void (*rtld_fini)()) RUNTIME_SYM("args");
 extern "C" void osinit() RUNTIME_SYM("osinit");
 int64 nanotime();
+long clockgettime(int clk, void* ts);  // 0 or -errno; ts: a struct timespec
 int32 getproccount();
 int64 gettid();
 void futexsleep(std::atomic<uint32>* addr, uint32 val, int64 ns);
