@@ -5,11 +5,15 @@
 
 #include <cstdlib>
 
+#include "../runtime/runtime.hpp"
 #include "../runtime/symtab.hpp"
 
 namespace gort::runtime {
 
 const char* demangle(const char* raw, char* buf, uintptr n) {
+  // The demangler allocates: not while this M is inside the allocator (a
+  // fault there is being reported), whose locks it may hold.
+  if (g* gp = getg(); gp != nullptr && gp->m != nullptr && gp->m->mallocing != 0) return nullptr;
   int status = 0;
   char* d = abi::__cxa_demangle(raw, nullptr, nullptr, &status);
   if (d == nullptr || status != 0 || n == 0) {

@@ -163,6 +163,10 @@ struct heapArena {
 // whose entries are written once (under lock) and read without it.
 struct mheap {
   mutex lock;
+  constexpr mheap() {
+    for (int i = 0; i < kNumSizeClasses; i++) central[i].spanclass = uint8_t(i);
+  }
+
   mSpanList free[kMaxMHeapList];  // free spans of exactly n pages
   mSpanList freelarge;            // free spans of kMaxMHeapList pages or more
   heapArena** arenas = nullptr;   // [kArenaCount], mapped at first use

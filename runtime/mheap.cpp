@@ -52,13 +52,12 @@ void mSpanList::remove(mspan* s) {
 // ---- the heap ----
 
 // init maps the arena index (2^22 pointers, 32 MiB of address space,
-// committed only where written) and names the size classes (Go:
-// mallocinit and mheap.init). Lazy: a hosted program never calls it.
+// committed only where written) (Go: mallocinit and mheap.init). Lazy: a
+// hosted program never calls it.
 bool mheap::init() {
   if (arenas != nullptr) return true;
   auto* a = static_cast<heapArena**>(sysAlloc(kArenaCount * sizeof(heapArena*)));
   if (a == nullptr) return false;
-  for (int i = 0; i < kNumSizeClasses; i++) central[i].spanclass = uint8_t(i);
   // Go's first hint on linux/amd64: 0x00c000000000, where little else maps.
   arenaHint = uintptr(0x00c0) << 32;
   __atomic_store_n(&arenas, a, __ATOMIC_RELEASE);
