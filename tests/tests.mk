@@ -20,6 +20,8 @@
 #            (syscall)
 #   loader/  gort-exec and gort::exec (loader): a binary of its own,
 #            build/tests/loader_tests, linked with the loader (loader/loader.mk)
+#   nolibc/  the nolibc flavour's own: its crt, allocator, C library and
+#            C++ support (nolibc); the allocator on bare structures (malloc)
 #   progs/   the programs the child-process tests run; wrong/: one linked
 #            the wrong way. Not tests themselves.
 # Each test file is one of two kinds, which its includes show:
@@ -34,6 +36,7 @@
 #   four variants: PIE and non-PIE, at -O0 and -O2.
 # All tests go into one binary, build/tests/gort_tests. A test that cannot
 # run here says so on stderr ("[SKIP] suite::test: why", tests/skip.hpp).
+# `make check` runs it twice, once per flavour (below).
 #
 # One suite or one test alone, once `make check` has built everything (in
 # build/; build-debug/ and so on for DEBUG=1 and SANITIZE=..., HACKING.md):
@@ -63,6 +66,24 @@ $(O)/tests/progs/$(1)/%: tests/progs/%.cpp $(SDK)
 	@mkdir -p $$(@D)
 	$(DRV) $(VFLAGS_$(1)) -g -Wall -Wextra -Werror -I. -Iarch/$(ARCH) $$< $$(PROG_LIBS_$$*) -o $$@
 endef
+
+# The nolibc flavour: the same programs built with gort-c++ --nolibc, in
+# two variants (a static PIE at -O2, a non-PIE static program at -O0:
+# the two link modes and both optimisation levels, at half the cost of
+# four), under $(O)/tests/progs/nolibc/. A program that needs libc (a
+# std::thread, iostreams, dlopen) says so in a line of its own,
+# `// hosted only: why`, and is built for the hosted flavour only.
+NOLIBC_VARIANTS  := $(if $(SANITIZE),,pie-O2 nopie-O0)
+HOSTED_ONLY      := $(basename $(notdir $(shell grep -l '^// hosted only:' tests/progs/*.cpp)))
+NOLIBC_PROGS     := $(filter-out $(HOSTED_ONLY),$(TEST_PROGS))
+NOLIBC_PROG_BINS := $(foreach v,$(NOLIBC_VARIANTS),$(foreach p,$(NOLIBC_PROGS),$(O)/tests/progs/nolibc/$(v)/$(p)))
+
+define nolibc_rule
+$(O)/tests/progs/nolibc/$(1)/%: tests/progs/%.cpp $(SDK)
+	@mkdir -p $$(@D)
+	$(DRV) --nolibc $(VFLAGS_$(1)) -g -Wall -Wextra -Werror -I. -Iarch/$(ARCH) $$< -o $$@
+endef
+$(foreach v,$(NOLIBC_VARIANTS),$(eval $(call nolibc_rule,$(v))))
 
 # A shared library built the ordinary way, for the programs that call into
 # one (syscall_shlib: a blocking call made from a shared library).
@@ -118,8 +139,18 @@ check-man:
 	mandoc -Tlint -Wwarning man/*.[137]
 	@echo "check-man: man pages: ok"
 
-check: all $(PROG_BINS) $(ORACLE_BINS) $(O)/tests/wrong/static_hello $(TEST_BIN) check-install check-man
+# One suite, two runs: the hosted flavour's programs, then the nolibc
+# flavour's (GORT_TEST_FLAVOUR=nolibc: harness.hpp finds them under
+# progs/nolibc/, and a test that needs libc says so with hosted_only). The
+# bare-structure suites test libgort.a, the same library in both
+# flavours, and the driver's tests the driver: they run once, in the
+# first run.
+NOLIBC_ONCE := runq|gfree|steal|sema|lock|timerheap|env|stack|driver
+check: all $(PROG_BINS) $(NOLIBC_PROG_BINS) $(ORACLE_BINS) $(O)/tests/wrong/static_hello $(TEST_BIN) check-install check-man
 	GORT_TEST_DIR=$(abspath $(O)/tests) GORT_TEST_VARIANTS="$(TEST_VARIANTS)" GORT_BIN=$(abspath $(O)/bin) \
 	    $(TEST_BIN) --jobs 2
+	$(if $(NOLIBC_VARIANTS),GORT_TEST_FLAVOUR=nolibc GORT_TEST_DIR=$(abspath $(O)/tests) \
+	    GORT_TEST_VARIANTS="$(NOLIBC_VARIANTS)" GORT_BIN=$(abspath $(O)/bin) \
+	    $(TEST_BIN) --jobs 2 --filter '!(@($(NOLIBC_ONCE))/*)')
 
 .PHONY: check check-install check-man

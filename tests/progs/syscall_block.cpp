@@ -6,6 +6,7 @@
 //
 // Prints "KIND: ticks=N window_ms=W maxlate_us=L" and exits 0 when the
 // blockers all came back. The blocking lasts ~300 ms (sleep: 1 s).
+// hosted only: its blockers use pthreads, semaphores and posix_spawn
 #include <fcntl.h>
 #include <semaphore.h>
 #include <spawn.h>
