@@ -34,6 +34,8 @@
 #include <sched.h>
 #include <sys/mman.h>
 
+#include <utility>
+
 #include "../runtime/malloc.hpp"
 #include "../runtime/sys_linux.hpp"
 #include "initstack.hpp"
@@ -95,23 +97,44 @@ static inline uintptr alignup(uintptr v, uintptr a) { return (v + a - 1) & ~(a -
 // _dl_relocate_static_pie): every R_X86_64_RELATIVE of DT_RELA and every
 // entry of DT_RELR. IRELATIVE waits for TLS (irelocate). A non-PIE program
 // has no dynamic section and nothing to do.
+// The RELA tables of a static PIE: DT_RELA, and DT_JMPREL, where the
+// linker puts the IRELATIVE relocations of IFUNCs called through the PLT.
+struct relatables {
+  const Elf64_Rela* rela = nullptr;
+  uintptr nrela = 0;
+  const Elf64_Rela* jmprel = nullptr;
+  uintptr njmprel = 0;
+  const uintptr* relr = nullptr;
+  uintptr nrelr = 0;
+};
+
+static relatables readdynamic(const Elf64_Dyn* dyn, uintptr bias) {
+  relatables t;
+  for (; dyn != nullptr && dyn->d_tag != DT_NULL; dyn++) {
+    uintptr v = dyn->d_un.d_val;
+    if (dyn->d_tag == DT_RELA) t.rela = reinterpret_cast<const Elf64_Rela*>(v + bias);
+    else if (dyn->d_tag == DT_RELASZ) t.nrela = v / sizeof(Elf64_Rela);
+    else if (dyn->d_tag == DT_JMPREL) t.jmprel = reinterpret_cast<const Elf64_Rela*>(v + bias);
+    else if (dyn->d_tag == DT_PLTRELSZ) t.njmprel = v / sizeof(Elf64_Rela);
+    else if (dyn->d_tag == DT_RELR) t.relr = reinterpret_cast<const uintptr*>(v + bias);
+    else if (dyn->d_tag == DT_RELRSZ) t.nrelr = v / sizeof(uintptr);
+  }
+  return t;
+}
+
 static void relocate(const Elf64_Dyn* dyn, uintptr bias) {
   if (dyn == nullptr) return;
-  uintptr rela = 0, relasz = 0, relr = 0, relrsz = 0;
-  for (; dyn->d_tag != DT_NULL; dyn++) {
-    if (dyn->d_tag == DT_RELA) rela = dyn->d_un.d_ptr + bias;
-    else if (dyn->d_tag == DT_RELASZ) relasz = dyn->d_un.d_val;
-    else if (dyn->d_tag == DT_RELR) relr = dyn->d_un.d_ptr + bias;
-    else if (dyn->d_tag == DT_RELRSZ) relrsz = dyn->d_un.d_val;
-  }
-  auto* r = reinterpret_cast<const Elf64_Rela*>(rela);
-  for (uintptr i = 0; i < relasz / sizeof(Elf64_Rela); i++) {
-    uint32 type = ELF64_R_TYPE(r[i].r_info);
-    if (type == R_X86_64_RELATIVE)
-      *reinterpret_cast<uintptr*>(bias + r[i].r_offset) = bias + uintptr(r[i].r_addend);
-    else if (type != R_X86_64_IRELATIVE && type != R_X86_64_NONE)
-      bootfail("unsupported relocation type ", type);
-  }
+  relatables t = readdynamic(dyn, bias);
+  for (const auto& [r, n] : {std::pair{t.rela, t.nrela}, std::pair{t.jmprel, t.njmprel}})
+    for (uintptr i = 0; i < n; i++) {
+      uint32 type = ELF64_R_TYPE(r[i].r_info);
+      if (type == R_X86_64_RELATIVE)
+        *reinterpret_cast<uintptr*>(bias + r[i].r_offset) = bias + uintptr(r[i].r_addend);
+      else if (type != R_X86_64_IRELATIVE && type != R_X86_64_NONE)
+        bootfail("unsupported relocation type ", type);
+    }
+  uintptr relrsz = t.nrelr * sizeof(uintptr);
+  uintptr relr = reinterpret_cast<uintptr>(t.relr);
   // RELR: an even word is an address to relocate (and the base of what
   // follows); an odd word is a bitmap of the 63 words after the base.
   auto* w = reinterpret_cast<const uintptr*>(relr);
@@ -131,8 +154,8 @@ static void relocate(const Elf64_Dyn* dyn, uintptr bias) {
 }
 
 // irelocate calls the IFUNC resolvers and stores what they return: the
-// IRELATIVE entries of a static PIE's DT_RELA, or of a non-PIE program's
-// .rela.iplt (__rela_iplt_start..end). Resolvers take no argument on
+// IRELATIVE entries of a static PIE's DT_RELA and DT_JMPREL, or of a
+// non-PIE program's .rela.iplt (__rela_iplt_start..end). Resolvers take no argument on
 // x86-64, as under glibc.
 static void irelocate(const Elf64_Dyn* dyn, uintptr bias) {
   auto apply = [bias](const Elf64_Rela* r, uintptr n) {
@@ -143,12 +166,9 @@ static void irelocate(const Elf64_Dyn* dyn, uintptr bias) {
       }
   };
   if (dyn != nullptr) {
-    uintptr rela = 0, relasz = 0;
-    for (; dyn->d_tag != DT_NULL; dyn++) {
-      if (dyn->d_tag == DT_RELA) rela = dyn->d_un.d_ptr + bias;
-      else if (dyn->d_tag == DT_RELASZ) relasz = dyn->d_un.d_val;
-    }
-    apply(reinterpret_cast<const Elf64_Rela*>(rela), relasz / sizeof(Elf64_Rela));
+    relatables t = readdynamic(dyn, bias);
+    apply(t.rela, t.nrela);
+    apply(t.jmprel, t.njmprel);
   }
   apply(__rela_iplt_start, uintptr(__rela_iplt_end - __rela_iplt_start));
 }
@@ -307,17 +327,34 @@ int flavour_newosproc(m* mp, uintptr stk, uintptr size) {
 // (allocm) holds sched.lock: a thread not yet gone is reaped later.
 bool flavour_threadgone(m* mp) {
   int* w = tidword(mp);
-  int tid = __atomic_load_n(w, __ATOMIC_ACQUIRE);
-  if (tid == 0) return true;
+  if (__atomic_load_n(w, __ATOMIC_ACQUIRE) == 0) return true;
   if (!mp->exiting) return false;
-  kernel_timespec ts{0, 1000000};
-  sys_futex(w, FUTEX_WAIT, uint32(tid), &ts);
-  return __atomic_load_n(w, __ATOMIC_ACQUIRE) == 0;
+  return nolibc::threadjoin(w, 1000000);
 }
 
 void* flavour_minit() { return __cxa_get_globals(); }
 
 int* flavour_errno() { return &gort_errno; }
+
+}  // namespace gort::runtime
+
+namespace gort::nolibc {
+
+bool threadjoin(int* tidword, int64 ns) {
+  int64 deadline = nanotime() + ns;
+  for (;;) {
+    int tid = __atomic_load_n(tidword, __ATOMIC_ACQUIRE);
+    if (tid == 0) return true;
+    int64 left = deadline - nanotime();
+    if (left <= 0) return false;
+    kernel_timespec ts{long(left / 1000000000), long(left % 1000000000)};
+    sys_futex(tidword, FUTEX_WAIT, uint32(tid), &ts);  // shared: see flavour_threadgone
+  }
+}
+
+}  // namespace gort::nolibc
+
+namespace gort::runtime {
 
 void* flavour_malloc(uintptr size, uintptr align) { return mallocgc(size, align, true); }
 

@@ -81,6 +81,11 @@ uintptr tlsblockinit(uintptr lo, uintptr canary);
 // The canary of every thread (AT_RANDOM's first 8 bytes, low byte zeroed).
 extern uintptr stackguard;
 
+// threadjoin waits until the thread whose child-tid word is *tidword has
+// exited (the kernel clears the word and wakes it: CLONE_CHILD_CLEARTID),
+// at most ns nanoseconds; reports whether it has.
+bool threadjoin(int* tidword, int64 ns);
+
 // ---- clone_linux_amd64.S ----
 // clone makes a thread that starts fn(mp) on stack stk with thread pointer
 // tls; ptid and ctid are set to its tid, and ctid is cleared (and woken,
