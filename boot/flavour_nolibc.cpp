@@ -329,7 +329,7 @@ bool flavour_threadgone(m* mp) {
   int* w = tidword(mp);
   if (__atomic_load_n(w, __ATOMIC_ACQUIRE) == 0) return true;
   if (!mp->exiting) return false;
-  return nolibc::threadjoin(w, 1000000);
+  return nolibc::threadjoin(w, 1000000) != nolibc::joinNot;
 }
 
 void* flavour_minit() { return __cxa_get_globals(); }
@@ -340,15 +340,16 @@ int* flavour_errno() { return &gort_errno; }
 
 namespace gort::nolibc {
 
-bool threadjoin(int* tidword, int64 ns) {
+int threadjoin(int* tidword, int64 ns) {
   int64 deadline = nanotime() + ns;
+  bool woken = false;
   for (;;) {
     int tid = __atomic_load_n(tidword, __ATOMIC_ACQUIRE);
-    if (tid == 0) return true;
+    if (tid == 0) return woken ? joinWoken : joinGone;
     int64 left = deadline - nanotime();
-    if (left <= 0) return false;
+    if (left <= 0) return joinNot;
     kernel_timespec ts{long(left / 1000000000), long(left % 1000000000)};
-    sys_futex(tidword, FUTEX_WAIT, uint32(tid), &ts);  // shared: see flavour_threadgone
+    if (sys_futex(tidword, FUTEX_WAIT, uint32(tid), &ts) == 0) woken = true;  // shared: see flavour_threadgone
   }
 }
 

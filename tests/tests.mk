@@ -52,8 +52,9 @@ VFLAGS_nopie-O0 := -fno-pie -no-pie -O0
 VFLAGS_nopie-O2 := -fno-pie -no-pie -O2
 
 TEST_PROGS  := $(basename $(notdir $(wildcard tests/progs/*.cpp)))
-PROG_BINS   := $(foreach v,$(TEST_VARIANTS),$(foreach p,$(TEST_PROGS),$(O)/tests/progs/$(v)/$(p)))
-ORACLE_BINS := $(O)/tests/oracle/lifecycle $(O)/tests/oracle/cxx
+NOLIBC_ONLY := $(basename $(notdir $(shell grep -l '^// nolibc only:' tests/progs/*.cpp)))
+PROG_BINS   := $(foreach v,$(TEST_VARIANTS),$(foreach p,$(filter-out $(NOLIBC_ONLY),$(TEST_PROGS)),$(O)/tests/progs/$(v)/$(p)))
+ORACLE_BINS := $(O)/tests/oracle/lifecycle $(O)/tests/oracle/cxx $(O)/tests/oracle/cxxcore
 TEST_SRCS   := $(filter-out tests/loader/%,$(wildcard tests/*/*_test.cpp))
 TEST_BIN    := $(O)/tests/gort_tests
 TEST_CXXFLAGS = -std=c++20 -O1 $(if $(DEBUG),-DGORT_DEBUG=1) $(SANFLAGS) -g -Wall -Wextra -Werror -I. -Iarch/$(ARCH) -Itests
@@ -72,7 +73,8 @@ endef
 # the two link modes and both optimisation levels, at half the cost of
 # four), under $(O)/tests/progs/nolibc/. A program that needs libc (a
 # std::thread, iostreams, dlopen) says so in a line of its own,
-# `// hosted only: why`, and is built for the hosted flavour only.
+# `// hosted only: why`, and is built for the hosted flavour only; one
+# that tests what only the nolibc flavour has, `// nolibc only: why`.
 NOLIBC_VARIANTS  := $(if $(SANITIZE),,pie-O2 nopie-O0)
 HOSTED_ONLY      := $(basename $(notdir $(shell grep -l '^// hosted only:' tests/progs/*.cpp)))
 NOLIBC_PROGS     := $(filter-out $(HOSTED_ONLY),$(TEST_PROGS))
@@ -81,7 +83,7 @@ NOLIBC_PROG_BINS := $(foreach v,$(NOLIBC_VARIANTS),$(foreach p,$(NOLIBC_PROGS),$
 define nolibc_rule
 $(O)/tests/progs/nolibc/$(1)/%: tests/progs/%.cpp $(SDK)
 	@mkdir -p $$(@D)
-	$(DRV) --nolibc $(VFLAGS_$(1)) -g -Wall -Wextra -Werror -I. -Iarch/$(ARCH) $$< -o $$@
+	$(DRV) --nolibc $(VFLAGS_$(1)) -g -Wall -Wextra -Werror -I. -Iarch/$(ARCH) $$< $$(PROG_LIBS_$$*) -o $$@
 endef
 $(foreach v,$(NOLIBC_VARIANTS),$(eval $(call nolibc_rule,$(v))))
 
@@ -98,7 +100,8 @@ $(foreach v,$(TEST_VARIANTS),$(eval $(call prog_rule,$(v))))
 # The differential oracle: the same program built the ordinary way.
 $(O)/tests/oracle/%: tests/progs/%.cpp
 	@mkdir -p $(@D)
-	$(CXX) -std=c++17 -O2 -g -Wall -Wextra -Werror $< -o $@
+	$(CXX) -std=c++17 -O2 -g -Wall -Wextra -Werror $< $(PROG_LIBS_$*) -o $@
+PROG_LIBS_cxxcore = -std=c++20
 
 # A program linked the wrong way, which must be refused at boot with a clear
 # message: statically (bypassing gort-c++, which refuses -static itself).
@@ -143,9 +146,9 @@ check-man:
 # flavour's (GORT_TEST_FLAVOUR=nolibc: harness.hpp finds them under
 # progs/nolibc/, and a test that needs libc says so with hosted_only). The
 # bare-structure suites test libgort.a, the same library in both
-# flavours, and the driver's tests the driver: they run once, in the
-# first run.
-NOLIBC_ONCE := runq|gfree|steal|sema|lock|timerheap|env|stack|driver
+# flavours, the driver's tests the driver, and the nolibc suite names the
+# nolibc programs itself: they run once, in the first run.
+NOLIBC_ONCE := runq|gfree|steal|sema|lock|timerheap|env|stack|driver|malloc|nolibc
 check: all $(PROG_BINS) $(NOLIBC_PROG_BINS) $(ORACLE_BINS) $(O)/tests/wrong/static_hello $(TEST_BIN) check-install check-man
 	GORT_TEST_DIR=$(abspath $(O)/tests) GORT_TEST_VARIANTS="$(TEST_VARIANTS)" GORT_BIN=$(abspath $(O)/bin) \
 	    $(TEST_BIN) --jobs 2

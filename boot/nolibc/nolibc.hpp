@@ -83,8 +83,11 @@ extern uintptr stackguard;
 
 // threadjoin waits until the thread whose child-tid word is *tidword has
 // exited (the kernel clears the word and wakes it: CLONE_CHILD_CLEARTID),
-// at most ns nanoseconds; reports whether it has.
-bool threadjoin(int* tidword, int64 ns);
+// at most ns nanoseconds. It says how: joinWoken, the kernel's wake-up
+// ended a wait; joinGone, it had exited without a wait seeing the wake-up;
+// joinNot, it has not exited.
+enum : int { joinNot = 0, joinWoken = 1, joinGone = 2 };
+int threadjoin(int* tidword, int64 ns);
 
 // ---- clone_linux_amd64.S ----
 // clone makes a thread that starts fn(mp) on stack stk with thread pointer
