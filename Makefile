@@ -60,7 +60,9 @@ CRT_NOLIBC = $(O)/lib/gort/crt-nolibc.o
 DYNLIST = $(O)/lib/gort/hooks.dynlist
 DRV   = $(O)/bin/gort-c++
 HDRS  = $(HEADERS:include/%=$(O)/include/%)
-SDK   = $(LIB) $(CRT) $(CRT_NOLIBC) $(DYNLIST) $(DRV) $(HDRS)
+# The nolibc flavour needs no sanitizer runtime (they need glibc): not in
+# a SANITIZE build.
+SDK   = $(LIB) $(CRT) $(if $(SANITIZE),,$(CRT_NOLIBC)) $(DYNLIST) $(DRV) $(HDRS)
 
 all: $(SDK) $(O)/demo/hello
 
@@ -215,7 +217,7 @@ install: $(SDK)
 	install -m 755 $(DRV) $(DESTDIR)$(PREFIX)/bin/gort-c++
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libgort.a
 	install -m 644 $(CRT) $(DESTDIR)$(PREFIX)/lib/gort/crt-hosted.o
-	install -m 644 $(CRT_NOLIBC) $(DESTDIR)$(PREFIX)/lib/gort/crt-nolibc.o
+	$(if $(SANITIZE),,install -m 644 $(CRT_NOLIBC) $(DESTDIR)$(PREFIX)/lib/gort/crt-nolibc.o)
 	install -m 644 $(DYNLIST) $(DESTDIR)$(PREFIX)/lib/gort/hooks.dynlist
 	install -m 644 $(HEADERS) $(DESTDIR)$(PREFIX)/include/gort/
 	install -d $(DESTDIR)$(PREFIX)/share/gort

@@ -135,7 +135,12 @@ check-install: $(SDK)
 	PKG_CONFIG_PATH=$(O)/tests/prefix/lib/pkgconfig g++ -O2 examples/hello.cpp \
 	    $$(PKG_CONFIG_PATH=$(O)/tests/prefix/lib/pkgconfig pkg-config --cflags --libs gort) -o $(O)/tests/hello-pkgconfig
 	$(O)/tests/hello-pkgconfig pkg-config >/dev/null
-	@echo "check-install: make install, gort-c++ and pkg-config builds, the gdb script: ok"
+	$(if $(NOLIBC_VARIANTS),$(O)/tests/prefix/bin/gort-c++ --nolibc -O2 examples/hello.cpp -o $(O)/tests/hello-installed-nolibc)
+	$(if $(NOLIBC_VARIANTS),$(O)/tests/hello-installed-nolibc installed-nolibc >/dev/null)
+	$(if $(NOLIBC_VARIANTS),PKG_CONFIG_PATH=$(O)/tests/prefix/lib/pkgconfig g++ -O2 examples/hello.cpp \
+	    $$(PKG_CONFIG_PATH=$(O)/tests/prefix/lib/pkgconfig pkg-config --cflags --libs gort-nolibc) -o $(O)/tests/hello-pkgconfig-nolibc)
+	$(if $(NOLIBC_VARIANTS),$(O)/tests/hello-pkgconfig-nolibc pkg-config-nolibc >/dev/null)
+	@echo "check-install: make install, gort-c++ and pkg-config builds (both flavours), the gdb script: ok"
 
 # The man pages: mandoc's linter, warnings and worse are errors.
 check-man:
