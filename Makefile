@@ -8,6 +8,7 @@
 #   make bench-floor  a bare context switch, a cache-line transfer here (bench/floor)
 #   make bench-diag   diagnostics behind figures in bench/README.md (bench/diag)
 #   make install PREFIX=/usr/local
+#   make deb          gort-dev_VERSION_amd64.deb (dpkg-deb), in build/
 #   make demo         build and run examples/hello through the crt
 #
 # Switches: DEBUG=1 (-O0, and the runtime's debug checks: assertLockHeld,
@@ -18,6 +19,7 @@
 CXX      ?= g++
 ARCH     ?= amd64
 PREFIX   ?= /usr/local
+VERSION   = 0.1.0
 DEBUG    ?=
 SANITIZE ?=
 O        ?= build$(if $(DEBUG),-debug)$(if $(SANITIZE),-$(SANITIZE))
@@ -41,12 +43,10 @@ RT_SRCS   := $(filter-out $(HOOK_SRCS),$(wildcard runtime/*.cpp))
 ARCH_SRCS := $(wildcard arch/$(ARCH)/*.S)
 RT_OBJS   := $(RT_SRCS:%.cpp=$(O)/obj/%.o) $(ARCH_SRCS:%.S=$(O)/obj/%.o)
 HOOK_OBJS := $(HOOK_SRCS:%.cpp=$(O)/obj/%.o) $(O)/obj/boot/hooks_hosted.o
-# What the two crts share: the entry, __dso_handle, the demangler's
-# wrapper, the gdb extension. Each adds its flavour (runtime/flavour.hpp)
-# and its reader of the program's code for tracebacks (runtime/symtab.hpp).
-CRT_COMMON := $(O)/obj/boot/rt0_linux_amd64.o $(O)/obj/boot/dso_handle.o $(O)/obj/boot/demangle.o \
-              $(O)/obj/boot/gdb_scripts.o
-CRT_OBJS  := $(CRT_COMMON) $(O)/obj/boot/flavour_hosted.o $(O)/obj/boot/symtab_hosted.o $(HOOK_OBJS)
+# What the two crts share: the entry, __dso_handle, the gdb extension.
+# Each adds its flavour (runtime/flavour.hpp).
+CRT_COMMON := $(O)/obj/boot/rt0_linux_amd64.o $(O)/obj/boot/dso_handle.o $(O)/obj/boot/gdb_scripts.o
+CRT_OBJS  := $(CRT_COMMON) $(O)/obj/boot/flavour_hosted.o $(HOOK_OBJS)
 # The nolibc flavour: boot/flavour_nolibc.cpp and what libc would supply
 # (boot/nolibc/), with the runtime's libc hooks as libc's own functions.
 NOLIBC_OBJS := $(O)/obj/boot/flavour_nolibc.o $(patsubst %.cpp,$(O)/obj/%.o,$(wildcard boot/nolibc/*.cpp)) \
@@ -60,21 +60,22 @@ CRT_NOLIBC = $(O)/lib/gort/crt-nolibc.o
 DYNLIST = $(O)/lib/gort/hooks.dynlist
 DRV   = $(O)/bin/gort-c++
 HDRS  = $(HEADERS:include/%=$(O)/include/%)
+HELPER = $(O)/lib/gort/gort-traceback
 # The nolibc flavour needs no sanitizer runtime (they need glibc): not in
 # a SANITIZE build.
-SDK   = $(LIB) $(CRT) $(if $(SANITIZE),,$(CRT_NOLIBC)) $(DYNLIST) $(DRV) $(HDRS)
+SDK   = $(LIB) $(CRT) $(if $(SANITIZE),,$(CRT_NOLIBC)) $(DYNLIST) $(DRV) $(HDRS) $(HELPER)
 
 all: $(SDK) $(O)/demo/hello
 
 # The link line of a gort program, in one place: the Makefile's own
 # links, gort-c++ and gort.pc are all made from these two (the driver and
 # the .pc file from their .in templates at build time). The entry is our
-# crt's; libgcc_s is named before libunwind and kept even under
-# --as-needed: libunwind.so also defines the _Unwind_* functions, and C++
-# exceptions must keep using libgcc_s's.
+# crt's, and the dynamic list that exports the libc hooks (runtime/
+# syscall_linux.cpp) to shared objects. A program links no unwinder:
+# frames for reports come from the traceback helper (runtime/tbhelper.hpp).
+# libelf is used only by gort::exec (libgort-exec.a), hence --as-needed.
 GORT_ENTRY = -nostartfiles @CRT@ -Wl,-e,_rt0_amd64_linux -Wl,--dynamic-list=@DYNLIST@
-GORT_LIBS  = -Wl,--push-state,--no-as-needed -lgcc_s -Wl,--pop-state -lunwind -ldw \
-             -Wl,--push-state,--as-needed -lelf -Wl,--pop-state
+GORT_LIBS  = -Wl,--push-state,--as-needed -lelf -Wl,--pop-state
 # The nolibc flavour's link line (gort-c++ --nolibc, gort-nolibc.pc): a
 # static program (a static PIE, GORT_STATIC_NOLIBC, as g++ makes PIEs by
 # default; -static for -no-pie), no start files and no libc, the crt
@@ -98,6 +99,10 @@ $(O)/obj/runtime/api.o: RT_CXXFLAGS += -fexceptions
 $(NOLIBC_OBJS): RT_CXXFLAGS += -fno-builtin
 $(O)/obj/boot/nolibc/cxxabi.o: RT_CXXFLAGS += -fexceptions
 
+# The crt names the traceback helper's path: the build tree's in the crt
+# that $(DRV) links, PREFIX's in the one `make install` installs (below).
+$(O)/obj/boot/flavour_hosted.o $(O)/obj/boot/flavour_nolibc.o: RT_CXXFLAGS += -DGORT_TRACEBACK_HELPER='"$(abspath $(HELPER))"'
+
 # Header dependencies come from the compiler (-MMD), read below.
 $(O)/obj/%.o: %.cpp
 	@mkdir -p $(@D)
@@ -116,8 +121,7 @@ $(O)/obj/boot/gdb_scripts.o: scripts/gort-gdb.py
 # runtime.main runs the program's .init_array after the runtime is up, and
 # would re-initialise it. And it must not call libc (the compiler turns loops
 # into strlen/memcpy calls unless stopped): only the API layer (api.o) may
-# use the C++ runtime, and only the crt calls main. (What tracebacks need
-# of libraries is the flavours', in their crts: runtime/symtab.hpp.)
+# use the C++ runtime, and only the crt calls main.
 $(LIB): $(RT_OBJS)
 	@mkdir -p $(@D)
 	@for o in $^; do if readelf -SW $$o | grep -q '\.init_array'; then \
@@ -157,6 +161,14 @@ $(DRV): scripts/gort-c++.in Makefile
 $(O)/include/%: include/%
 	@mkdir -p $(@D)
 	cp $< $@
+
+# The traceback helper: unwinds and names the frames of crash reports, in a
+# process of its own (runtime/tbhelper.hpp). Static, so that it starts
+# whatever the dying program's environment and memory limit; not built with
+# SANITIZE.
+$(HELPER): tools/gort-traceback.cpp runtime/tbhelper.hpp
+	@mkdir -p $(@D)
+	$(CXX) -std=c++20 $(OPT) -g $(WARN) -static $< -o $@ -ldw -lelf -lz -llzma -lbz2
 
 # ---- demo: the README's first command ----
 $(O)/demo/hello: examples/hello.cpp $(SDK)
@@ -211,25 +223,100 @@ $(O)/bench/diag/%: bench/diag/%.cpp bench/common/bench.hpp $(SDK)
 	$(DRV) -std=c++20 $(OPT) $(WARN) -Ibench/common $< -o $@
 
 # ---- install ----
-install: $(SDK)
+# The installed crts name PREFIX's traceback helper; they are rebuilt when
+# PREFIX changes (the file below holds the last one).
+ICRT = $(O)/install/crt-hosted.o
+$(O)/install/prefix: FORCE
+	@mkdir -p $(@D)
+	@echo '$(PREFIX)' | cmp -s - $@ || echo '$(PREFIX)' > $@
+
+$(O)/install/flavour_hosted.o: boot/flavour_hosted.cpp $(O)/install/prefix
+	$(CXX) $(RT_CXXFLAGS) -DGORT_TRACEBACK_HELPER='"$(PREFIX)/lib/gort/gort-traceback"' -c $< -o $@
+
+$(ICRT): $(filter-out %/flavour_hosted.o,$(CRT_OBJS)) $(O)/install/flavour_hosted.o
+	ld -r -o $@ $^
+
+ICRT_NOLIBC = $(O)/install/crt-nolibc.o
+$(O)/install/flavour_nolibc.o: boot/flavour_nolibc.cpp $(O)/install/prefix
+	$(CXX) $(RT_CXXFLAGS) -fno-builtin -DGORT_TRACEBACK_HELPER='"$(PREFIX)/lib/gort/gort-traceback"' -c $< -o $@
+
+$(ICRT_NOLIBC): $(filter-out %/flavour_nolibc.o,$(CRT_NOLIBC_OBJS)) $(O)/install/flavour_nolibc.o
+	ld -r -o $@ $^
+
+install: $(SDK) $(ICRT) $(if $(SANITIZE),,$(ICRT_NOLIBC))
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/gort $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	    $(DESTDIR)$(PREFIX)/include/gort $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man3 $(DESTDIR)$(PREFIX)/share/man/man7
 	install -m 755 $(DRV) $(DESTDIR)$(PREFIX)/bin/gort-c++
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libgort.a
-	install -m 644 $(CRT) $(DESTDIR)$(PREFIX)/lib/gort/crt-hosted.o
-	$(if $(SANITIZE),,install -m 644 $(CRT_NOLIBC) $(DESTDIR)$(PREFIX)/lib/gort/crt-nolibc.o)
+	install -m 644 $(ICRT) $(DESTDIR)$(PREFIX)/lib/gort/crt-hosted.o
+	$(if $(SANITIZE),,install -m 644 $(ICRT_NOLIBC) $(DESTDIR)$(PREFIX)/lib/gort/crt-nolibc.o)
 	install -m 644 $(DYNLIST) $(DESTDIR)$(PREFIX)/lib/gort/hooks.dynlist
+	install -m 755 $(HELPER) $(DESTDIR)$(PREFIX)/lib/gort/gort-traceback
 	install -m 644 $(HEADERS) $(DESTDIR)$(PREFIX)/include/gort/
 	install -d $(DESTDIR)$(PREFIX)/share/gort
 	install -m 644 scripts/gort-gdb.py $(DESTDIR)$(PREFIX)/share/gort/gort-gdb.py
-	$(SUBST_LINK) -e 's|@PREFIX@|$(PREFIX)|' -e 's|@CRT@|$${libdir}/gort/crt-hosted.o|' \
-	    -e 's|@DYNLIST@|$${libdir}/gort/hooks.dynlist|' scripts/gort.pc.in \
-	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/gort.pc
-	$(SUBST_LINK) -e 's|@PREFIX@|$(PREFIX)|' -e 's|@CRT@|$${libdir}/gort/crt-nolibc.o|' scripts/gort-nolibc.pc.in \
-	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/gort-nolibc.pc
+	$(SUBST_LINK) -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@CRT@|$${libdir}/gort/crt-hosted.o|' \
+	    -e 's|@DYNLIST@|$${libdir}/gort/hooks.dynlist|' scripts/gort.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/gort.pc
+	$(SUBST_LINK) -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@CRT@|$${libdir}/gort/crt-nolibc.o|' \
+	    scripts/gort-nolibc.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/gort-nolibc.pc
+	install -d $(DESTDIR)$(PREFIX)/lib/cmake/gort
+	$(SUBST_LINK) -e 's|@CRT@|$${_gort_libdir}/gort/crt-hosted.o|' -e 's|@CRT_NOLIBC@|$${_gort_libdir}/gort/crt-nolibc.o|' \
+	    -e 's|@DYNLIST@|$${_gort_libdir}/gort/hooks.dynlist|' scripts/gortConfig.cmake.in \
+	    > $(DESTDIR)$(PREFIX)/lib/cmake/gort/gortConfig.cmake
+	sed -e 's|@VERSION@|$(VERSION)|' scripts/gortConfigVersion.cmake.in \
+	    > $(DESTDIR)$(PREFIX)/lib/cmake/gort/gortConfigVersion.cmake
 	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 man/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
 	install -m 644 man/*.7 $(DESTDIR)$(PREFIX)/share/man/man7/
+
+# ---- the CMake package and pkg-config from other build systems ----
+# Part of `make check`: the demo built by CMake (find_package, gort::gort)
+# and by Meson (pkg-config) against check-install's `make install` into
+# $(O)/tests/prefix, run, and its entry point checked.
+check: check-packages
+check-packages: check-install
+	rm -rf $(O)/tests/cmake $(O)/tests/meson
+	cmake -S examples/cmake -B $(O)/tests/cmake -DCMAKE_PREFIX_PATH=$(abspath $(O)/tests/prefix) >/dev/null
+	cmake --build $(O)/tests/cmake >/dev/null
+	PKG_CONFIG_PATH=$(abspath $(O)/tests/prefix)/lib/pkgconfig meson setup $(O)/tests/meson examples/meson >/dev/null
+	ninja -C $(O)/tests/meson >/dev/null
+	for p in $(O)/tests/cmake/hello $(O)/tests/meson/hello; do \
+	  $$p packages >/dev/null && readelf -hs $$p | scripts/check-entry $$p || exit 1; done
+	@echo "check-packages: the demo from CMake (gort::gort) and Meson (pkg-config): ok"
+
+# ---- the Debian package ----
+# What `make install PREFIX=/usr` installs, man pages compressed, with a
+# control file (scripts/deb-control.in) whose Depends are the packages a
+# gort program links (libc6, libstdc++6, libgcc-s1, at least the versions
+# it was built with here) and g++, which gort-c++ runs. The traceback
+# helper is static: it needs nothing at run time.
+DEB     = $(O)/gort-dev_$(VERSION)_amd64.deb
+DEBROOT = $(O)/deb/root
+debver  = $$(dpkg-query -W -f '$${Version}' $(1) | sed -e 's/^[0-9]*://' -e 's/[-+~].*//')
+deb: $(DEB)
+$(DEB): $(SDK) scripts/deb-control.in FORCE
+	rm -rf $(DEBROOT)
+	$(MAKE) --no-print-directory install PREFIX=/usr DESTDIR=$(abspath $(DEBROOT)) >/dev/null
+	gzip -9n $(DEBROOT)/usr/share/man/man*/*
+	install -d $(DEBROOT)/DEBIAN
+	sed -e 's|@VERSION@|$(VERSION)|' -e "s|@LIBC@|$(call debver,libc6)|" \
+	    -e "s|@LIBSTDCXX@|$(call debver,libstdc++6)|" -e "s|@LIBGCC@|$(call debver,libgcc-s1)|" \
+	    -e "s|@SIZE@|$$(du -sk $(DEBROOT)/usr | cut -f1)|" scripts/deb-control.in > $(DEBROOT)/DEBIAN/control
+	dpkg-deb --root-owner-group -Zxz --build $(DEBROOT) $@
+
+# The package as CI uses it, once installed (`apt-get install
+# ./build/gort-dev_*.deb`, as root): the demo built with /usr/bin/gort-c++,
+# with CMake and with Meson, and run.
+check-deb:
+	@dpkg-query -W -f '$${Status}' gort-dev 2>/dev/null | grep -q "install ok installed" || \
+	  { echo "check-deb: gort-dev is not installed (make deb; apt-get install ./$(DEB))" >&2; exit 1; }
+	rm -rf $(O)/tests/deb && mkdir -p $(O)/tests/deb
+	/usr/bin/gort-c++ -O2 examples/hello.cpp -o $(O)/tests/deb/hello-driver
+	cmake -S examples/cmake -B $(O)/tests/deb/cmake >/dev/null && cmake --build $(O)/tests/deb/cmake >/dev/null
+	meson setup $(O)/tests/deb/meson examples/meson >/dev/null && ninja -C $(O)/tests/deb/meson >/dev/null
+	for p in $(O)/tests/deb/hello-driver $(O)/tests/deb/cmake/hello $(O)/tests/deb/meson/hello; do \
+	  $$p deb >/dev/null && readelf -hs $$p | scripts/check-entry $$p || exit 1; done
+	@echo "check-deb: the installed package builds the demo with gort-c++, CMake and Meson: ok"
 
 clean:
 	rm -rf $(O)
@@ -237,4 +324,4 @@ clean:
 # Local overrides, last: they win over everything above.
 -include config.mak
 
-.PHONY: all demo deps test check bench deps-bench bench-floor bench-diag install clean
+.PHONY: all demo deps test check check-packages bench deps-bench bench-floor bench-diag install deb check-deb clean FORCE

@@ -62,7 +62,7 @@ void flavour_exit(int code) { std::exit(code); }
 //
 // glibc owns %fs and per-thread state (its TCB, errno, malloc arenas, stdio
 // locks), so an M's thread is a glibc thread, created on the g0 stack the
-// runtime mapped (DESIGN.md, "Flavours"). glibc puts its thread descriptor
+// runtime mapped (HACKING.md, "The flavour seam"). glibc puts its thread descriptor
 // and static TLS at the top of that stack; mstart_newthread takes the stack
 // pointer it is entered with as the top of the usable g0 stack.
 
@@ -100,5 +100,13 @@ void* flavour_malloc(uintptr size, uintptr align) {
 }
 
 void flavour_free(void* v) { std::free(v); }
+
+// The Makefile compiles this file twice: with the build tree's helper for
+// the crt that build/bin/gort-c++ links, with PREFIX's for the installed
+// crt.
+#ifndef GORT_TRACEBACK_HELPER
+#error "GORT_TRACEBACK_HELPER (the traceback helper's installed path) comes from the Makefile"
+#endif
+const char* flavour_tracebackhelper() { return GORT_TRACEBACK_HELPER; }
 
 }  // namespace gort::runtime

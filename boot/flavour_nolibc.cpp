@@ -362,3 +362,16 @@ void* flavour_malloc(uintptr size, uintptr align) { return mallocgc(size, align,
 void flavour_free(void* v) { mfree(v); }
 
 }  // namespace gort::runtime
+
+namespace gort::runtime {
+
+// The frames of crash reports come from the traceback helper, as in the
+// hosted flavour (runtime/tbhelper.hpp): the program carries no unwinder
+// of its own for them. As there, the Makefile compiles this file twice,
+// with the build tree's helper and with PREFIX's.
+#ifndef GORT_TRACEBACK_HELPER
+#error "GORT_TRACEBACK_HELPER (the traceback helper's installed path) comes from the Makefile"
+#endif
+const char* flavour_tracebackhelper() { return GORT_TRACEBACK_HELPER; }
+
+}  // namespace gort::runtime

@@ -1,11 +1,10 @@
 // runtime/flavour.hpp: the seam between the runtime and its flavour.
 //
-// One runtime core serves two flavours (DESIGN.md, "Two flavours, one
-// runtime"); what differs between them is only this: how %fs is made
-// usable at boot, how the program's constructors and exit run, how an M's
-// thread is made and reaped, what per-thread C++ state a thread has, and
-// where general-purpose memory comes from. Each flavour is one file that
-// defines every function below:
+// One runtime core serves two flavours (HACKING.md, "The flavour
+// seam"); what differs between them is only this: how %fs is made usable
+// at boot, how the program's constructors and exit run, how an M's thread
+// is made and reaped, what per-thread C++ state a thread has, and where
+// general-purpose memory comes from. Each flavour is one file that defines every function below:
 //
 //   boot/flavour_hosted.cpp  glibc and libstdc++ underneath: Ms are glibc
 //                            threads on our own g0 stacks; memory is malloc.
@@ -48,5 +47,8 @@ int* flavour_errno();
 // (channels): the hosted flavour's malloc. Null when out of memory.
 void* flavour_malloc(uintptr size, uintptr align);
 void flavour_free(void* v);
+// The traceback helper's path, where the installation that linked this
+// program put it (runtime/tbhelper.hpp).
+const char* flavour_tracebackhelper();
 
 }  // namespace gort::runtime

@@ -152,6 +152,7 @@ static g* stealWork(int64 now, bool* inheritTime, int64* rnow, int64* pollUntil,
 static p* checkRunqsNoP(p** allpSnapshot, int32 n, std::atomic<uint32>* idlepMaskSnapshot);
 static int64 checkTimersNoP(p** allpSnapshot, int32 n, std::atomic<uint32>* timerpMaskSnapshot, int64 pollUntil);
 static void resetspinning();
+static void injectglist(gList* glist);
 static bool parkunlock_c(g*, void* lock);
 static void park_m(g* gp);
 static void gosched_m(g* gp);
@@ -194,8 +195,9 @@ void main(void*) {
   g* gp = getg();
   mainStarted.store(true);
   boottrace(bootstep::runtime_main);
-  // sysmon runs on its own M without a P, from now on.
-  systemstack([] { newm(sysmon, nullptr, -1); });
+  // sysmon runs on its own M without a P, from the first goroutine or
+  // timer on (startsysmon), or from now on if it is to trace.
+  if (debug.schedtrace > 0) startsysmon();
 
   // While the constructors run, the main goroutine stays locked to the
   // process's main thread. Few programs care, but some must make certain
@@ -222,6 +224,24 @@ void main(void*) {
   int status = user_main(argc_, argv_, envp_);
   boottrace(bootstep::exit, nullptr, status);
   flavour_exit(status);
+}
+
+// startsysmon starts sysmon on an M of its own, once.
+//
+// Difference from Go: Go starts sysmon first thing in runtime.main. Here
+// it starts with the first goroutine after main (newproc_start) or the
+// first timer (addtimer, modtimer), whichever comes first, or in
+// runtime.main under schedtrace. Everything sysmon does is about
+// goroutines sharing Ps: waking a P for queued work or overdue timers,
+// taking a P back from a goroutine blocked or running too long, returning
+// the memory of pooled stacks. A program whose only goroutine is main and
+// which starts no timer (an ordinary C++ program built with gort) has none
+// of that, and saves the creation of a thread at start-up: a quarter of
+// the runtime's start-up cost (bench/README.md, "boot").
+constinit static std::atomic<bool> sysmonStarted{false};
+void startsysmon() {
+  if (sysmonStarted.load(std::memory_order_relaxed) || sysmonStarted.exchange(true)) return;
+  systemstack([] { newm(sysmon, nullptr, -1); });
 }
 
 // Gosched gives up the P so that other goroutines get a turn. The caller is
@@ -553,8 +573,10 @@ static void stopTheWorldWithSema() {
 // startTheWorldWithSema).
 static void startTheWorldWithSema() {
   m* mp = acquirem();  // not preemptible: the Ps below pass through locals
-  // Go first injects the goroutines a netpoll(0) finds; gort's netpoll has
-  // no descriptors yet (netpoll_stub.cpp), so there are none.
+  if (netpollinited()) {
+    gList list = netpoll(0);  // non-blocking
+    injectglist(&list);
+  }
   lock(&sched.lock);
   int32 procs = gomaxprocs;
   if (newprocs != 0) {
@@ -878,9 +900,13 @@ void handoffp(p* pp) {
     startm(pp, false);
     return;
   }
-  // Go wakes an M here when pp is the last running P and no M polls the
-  // network, an M must be woken to take over the polling.
-
+  // If this is the last running P and nobody is polling network,
+  // need to wakeup another M to poll network.
+  if (sched.npidle.load() == uint32(gomaxprocs - 1) && sched.lastpoll.load() != 0) {
+    unlock(&sched.lock);
+    startm(pp, false);
+    return;
+  }
   // pp's timers still need an M when they are due. wakeNetPoller may start
   // an M (wakep), which must not happen under sched.lock.
   int64 when = nobarrierWakeTime(pp);
@@ -1000,10 +1026,10 @@ static void gostartstack(p* pp, g* gp) {
 // findRunnable returns a goroutine for this M to run (Go 1.19:
 // findRunnable). It runs the P's due timers, then tries, in order: the
 // global queue now and then for fairness, the local queue, the global
-// queue, stealing from other Ps (goroutines, and timers due on them); then
-// gives up its P, drops spinning, re-checks everything and sleeps: in
-// netpoll until the next timer when no other M does so, else in stopm.
-// The network poller plugs in where marked. *tryWakeP asks the caller to
+// queue, the network without blocking, stealing from other Ps (goroutines,
+// and timers due on them); then gives up its P, drops spinning, re-checks
+// everything and sleeps: in netpoll, until I/O is ready or the next timer
+// is due, when no other M does so, else in stopm. *tryWakeP asks the caller to
 // wake a P, because the goroutine returned is a special one (none exists
 // yet: it stays false until netpoll).
 g* findRunnable(bool* inheritTime, bool* tryWakeP) {
@@ -1049,8 +1075,21 @@ top:
     if (gp != nullptr) return gp;
   }
 
-  // Go polls the network here without blocking when netpollWaiters > 0;
-  // gort's netpoll has no descriptors yet (netpoll_stub.cpp).
+  // Poll network.
+  // This netpoll is only an optimization before we resort to stealing.
+  // We can safely skip it if there are no waiters or a thread is blocked
+  // in netpoll already. If there is any kind of logical race with that
+  // blocked thread (e.g. it has already returned from netpoll, but does
+  // not set lastpoll yet), this thread will do blocking netpoll below
+  // anyway.
+  if (netpollinited() && netpollWaiters.load() > 0 && sched.lastpoll.load() != 0) {
+    if (gList list = netpoll(0); !list.empty()) {  // non-blocking
+      g* gp = list.pop();
+      injectglist(&list);
+      casgstatus(gp, _Gwaiting, _Grunnable);
+      return gp;
+    }
+  }
 
   // Look for work on the other Ps, as a spinning M.
   //
@@ -1156,20 +1195,24 @@ top:
       delay = pollUntil - now;
       if (delay < 0) delay = 0;
     }
-    gList list = netpoll(delay);  // blocks until the time, or a netpollBreak
+    gList list = netpoll(delay);  // block until new work is available
+    // Refresh now again, after potentially blocking.
+    now = nanotime();
     sched.pollUntil.store(0);
     sched.lastpoll.store(now);
     lock(&sched.lock);
     pp = pidleget();
     unlock(&sched.lock);
     if (pp == nullptr) {
-      // Go injects the list's goroutines (injectglist); the stub's list is
-      // always empty.
-      (void)list;
+      injectglist(&list);
     } else {
       acquirep(pp);
-      // Go runs a goroutine of the list here and injects the rest; the
-      // stub's list is always empty.
+      if (!list.empty()) {
+        g* gp = list.pop();
+        injectglist(&list);
+        casgstatus(gp, _Gwaiting, _Grunnable);
+        return gp;
+      }
       if (wasSpinning) {
         mp->spinning = true;
         sched.nmspinning.fetch_add(1);
@@ -1311,6 +1354,57 @@ static void resetspinning() {
   // at the top of this file), so an M that stops spinning is where the
   // question of waking one more P must be asked.
   wakep();
+}
+
+// injectglist adds each runnable G on the list to some run queue, and
+// clears glist. If there is no current P, they are added to the global
+// queue, and up to npidle M's are started to run them. Otherwise, for each
+// idle P, this adds a G to the global queue and starts an M. Any remaining
+// G's are added to the current P's local run queue. This may temporarily
+// acquire sched.lock. Can run concurrently with GC. (Go: injectglist)
+static void injectglist(gList* glist) {
+  if (glist->empty()) return;
+  // Mark all the goroutines as runnable before we put them on the run
+  // queues.
+  g* head = glist->head;
+  g* tail = nullptr;
+  int32 qsize = 0;
+  for (g* gp = head; gp != nullptr; gp = gp->schedlink) {
+    tail = gp;
+    qsize++;
+    casgstatus(gp, _Gwaiting, _Grunnable);
+  }
+  // Turn the gList into a gQueue.
+  gQueue q;
+  q.head = head;
+  q.tail = tail;
+  *glist = gList{};
+
+  auto startIdle = [](int32 n) {
+    for (; n != 0 && sched.npidle.load() != 0; n--) startm(nullptr, false);
+  };
+
+  p* pp = getg()->m->p;
+  if (pp == nullptr) {
+    lock(&sched.lock);
+    globrunqputbatch(&q, qsize);
+    unlock(&sched.lock);
+    startIdle(qsize);
+    return;
+  }
+
+  int32 npidle = int32(sched.npidle.load());
+  gQueue globq;
+  int32 n;
+  for (n = 0; n < npidle && !q.empty(); n++) globq.pushBack(q.pop());
+  if (n > 0) {
+    lock(&sched.lock);
+    globrunqputbatch(&globq, n);
+    unlock(&sched.lock);
+    startIdle(n);
+    qsize -= n;
+  }
+  if (!q.empty()) runqputbatch(pp, &q, qsize);
 }
 
 // schedule does one scheduling round: it picks a goroutine that is ready
@@ -1878,7 +1972,10 @@ void newproc_start(g* newg) {
   pp->goidcache++;
   casgstatus(newg, _Gdead, _Grunnable);
   runqput(pp, newg, true);
-  if (mainStarted.load(std::memory_order_relaxed)) wakep();
+  if (mainStarted.load(std::memory_order_relaxed)) {
+    startsysmon();
+    wakep();
+  }
   releasem(mp);
   if (newg->goid == 1) boottrace(bootstep::newproc, "runtime.main as goroutine", 1);
 }
@@ -2163,6 +2260,11 @@ void checkdead() {
 }
 
 static constexpr int64 kScavengePeriod = 500 * 1000 * 1000;  // ns
+// How often sysmon stamps the goroutines that block (markwaitsince): a pass
+// reads every g, some 100 ms of a CPU with a million of them, so not at
+// every scavenger pass. The minutes of a dump are then late by at most
+// this much; Go's, stamped by its collector, by up to its forced GC period.
+static constexpr int64 kWaitsincePeriod = int64(10) * 1000 * 1000 * 1000;
 // Go's forcegcperiod, 2 minutes: the bound on sysmon's deep sleep is half
 // of it, even with no GC to sample for.
 static constexpr int64 kForcegcperiod = int64(2) * 60 * 1000 * 1000 * 1000;
@@ -2190,6 +2292,7 @@ static void sysmon() {
 
   int64 lasttrace = 0;
   int64 lastscavenge = nanotime();
+  int64 lastwaitsince = lastscavenge;
   int32 idle = 0;  // consecutive rounds in which sysmon woke nobody
   uint32 delay = 0;
   for (;;) {
@@ -2242,8 +2345,23 @@ static void sysmon() {
 
     lock(&sched.sysmonlock);
     now = nanotime();
-    // Go polls the network here if it hasn't been polled for 10 ms; gort's
-    // netpoll has no descriptors yet.
+    // poll network if not polled for more than 10ms
+    int64 lastpoll = sched.lastpoll.load();
+    if (netpollinited() && lastpoll != 0 && lastpoll + 10 * 1000 * 1000 < now) {
+      sched.lastpoll.compare_exchange_strong(lastpoll, now);
+      gList list = netpoll(0);  // non-blocking - returns list of goroutines
+      if (!list.empty()) {
+        // Need to decrement number of idle locked M's (pretending that one
+        // more is running) before injectglist. Otherwise it can lead to the
+        // following situation: injectglist grabs all P's but before it
+        // starts M's to run the P's, another M returns from syscall,
+        // finishes running its G, observes that there is no work to do and
+        // no other running M's and reports deadlock.
+        incidlelocked(-1);
+        injectglist(&list);
+        incidlelocked(1);
+      }
+    }
     // Timers overdue while every P is idle: the M that should have woken
     // for them (netpoll's sleeper) has not. Go does this only on NetBSD,
     // whose kernel can lose netpollBreak's wake-ups; here it is a cheap
@@ -2274,6 +2392,9 @@ static void sysmon() {
       lastscavenge = now;
       stackscavengeidle();
       heapscavengeidle(now);
+    }
+    if (now - lastwaitsince >= kWaitsincePeriod) {
+      lastwaitsince = now;
       markwaitsince(now);
     }
     if (debug.schedtrace > 0 && lasttrace + int64(debug.schedtrace) * 1000000 <= now) {

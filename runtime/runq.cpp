@@ -91,6 +91,28 @@ bool runqputslow(p* pp, g* gp, uint32 h, uint32 t) {
   return true;
 }
 
+// runqputbatch puts all the Gs of q on pp's local queue, as far as it has
+// room, and the rest on the global queue (Go: runqputbatch). qsize is q's
+// length. Only pp's owner calls it.
+void runqputbatch(p* pp, gQueue* q, int32 qsize) {
+  uint32 h = pp->runqhead.load(std::memory_order_acquire);
+  uint32 t = pp->runqtail.load(std::memory_order_relaxed);
+  uint32 n = 0;
+  while (!q->empty() && t - h < kRunqSize) {
+    g* gp = q->pop();
+    pp->runq[t % kRunqSize].store(gp, std::memory_order_relaxed);
+    t++;
+    n++;
+  }
+  qsize -= int32(n);
+  pp->runqtail.store(t, std::memory_order_release);
+  if (!q->empty()) {
+    lock(&sched.lock);
+    globrunqputbatch(q, qsize);
+    unlock(&sched.lock);
+  }
+}
+
 // runqget takes the next G from pp's local queue: runnext first, then the
 // head of the ring. *inheritTime is set when the G came from runnext: it is
 // to run on what is left of the current time slice. Only pp's owner calls

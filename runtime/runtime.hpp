@@ -353,6 +353,7 @@ void mPark() RUNTIME_SYM("mPark");
 void gcstopm() RUNTIME_SYM("gcstopm");
 void incidlelocked(int32 v);
 void checkdead() RUNTIME_SYM("checkdead");
+void startsysmon();
 void schedtrace(bool detailed) RUNTIME_SYM("schedtrace");
 // Locking a goroutine to its thread: the user's (LockOSThread) and the
 // runtime's own (lockOSThread) counts.
@@ -462,6 +463,7 @@ void notifyListNotifyOne(notifyList* l);
 
 // ---- runq.cpp: run queues (Go: proc.go) ----
 void runqput(p* pp, g* gp, bool next);
+void runqputbatch(p* pp, gQueue* q, int32 qsize);
 bool runqputslow(p* pp, g* gp, uint32 h, uint32 t);
 g* runqget(p* pp, bool* inheritTime);
 bool runqempty(p* pp);
@@ -485,3 +487,4 @@ void installterminate();
 
 #include "flavour.hpp"
 #include "time.hpp"
+#include "netpoll.hpp"

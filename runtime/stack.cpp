@@ -14,7 +14,15 @@
 // of stacks; on older kernels mprotect(PROT_NONE) is used, which costs two
 // VMAs per stack and so meets vm.max_map_count sooner. An overflow faults
 // with SEGV_MAPERR (guard) or SEGV_ACCERR (mprotect).
+//
+// What a fresh stack costs, measured on the 2-CPU VM (bench/README.md,
+// "parked_1m"): the first touch of its top page (a fault, ~2 us) and its
+// guard. A guard installed with one madvise per stack cost as much again
+// (the call, the mm lock, the page walk); a batch's guards now go in one
+// process_madvise call for the calling process (PIDFD_SELF, Linux 6.15+),
+// one madvise each where the kernel lacks it.
 #include <sys/mman.h>
+#include <sys/uio.h>
 
 #include "runtime.hpp"
 #include "sys_linux.hpp"
@@ -25,6 +33,10 @@
 #ifndef MADV_GUARD_REMOVE
 #define MADV_GUARD_REMOVE 103
 #endif
+// process_madvise's pidfd for the calling thread's process (Linux 6.15).
+#ifndef PIDFD_SELF
+#define PIDFD_SELF (-10000)
+#endif
 
 namespace gort::runtime {
 
@@ -32,9 +44,10 @@ uintptr startingStackSize = 256 << 10;
 uintptr mainStackSize = 8 << 20;
 uintptr stackGuardSize = 64 << 10;
 
-static constexpr int kStackBatch = 16;            // stacks per mapping
+static constexpr int kStackBatch = 64;            // stacks per mapping
 static constexpr uintptr kPoolKeepHot = 64;       // idle stacks kept committed
 static bool useMprotectGuard;
+static bool noProcessMadvise;  // the kernel takes no batch of guards at once
 
 // The global pool of free default-size stacks. It is a LIFO: recently freed
 // (committed, cache-warm) stacks are on top; entries [0, nscav) at the bottom
@@ -184,6 +197,25 @@ void stackinit() {
   stackpool.v = static_cast<struct stack*>(persistentalloc(stackpool.cap * sizeof(struct stack), 8));
 }
 
+// installGuards installs count guards of n bytes at lo, lo+stride, ...: in
+// one process_madvise call where the kernel can, else one by one.
+static bool installGuards(uintptr lo, uintptr n, uintptr stride, int count) {
+  if (debug.guardmprotect != 0) useMprotectGuard = true;
+  if (!useMprotectGuard && !noProcessMadvise && count > 1 && count <= kStackBatch) {
+    iovec iov[kStackBatch];
+    for (int i = 0; i < count; i++) iov[i] = {reinterpret_cast<void*>(lo + uintptr(i) * stride), n};
+    long r = arch::syscall5(SYS_process_madvise, PIDFD_SELF, reinterpret_cast<long>(iov), count, MADV_GUARD_INSTALL, 0);
+    if (r == long(n) * count) return true;
+    // EBADF (no PIDFD_SELF, before 6.15), EINVAL (no guards through it):
+    // one by one from now on. Installing a guard twice is harmless, so a
+    // partial success is simply redone.
+    if (r < 0) noProcessMadvise = true;
+  }
+  for (int i = 0; i < count; i++)
+    if (!installGuard(lo + uintptr(i) * stride, n)) return false;
+  return true;
+}
+
 // stackmap maps one stack of n bytes (or a batch), each with its guard below.
 // Returns the number of stacks made, putting them in out[].
 static int stackmap(uintptr n, int count, struct stack* out) {
@@ -191,9 +223,9 @@ static int stackmap(uintptr n, int count, struct stack* out) {
   void* v = sysAlloc(one * uintptr(count));
   if (v == nullptr) return 0;
   uintptr base = reinterpret_cast<uintptr>(v);
+  if (!installGuards(base, stackGuardSize, one, count)) throw_("runtime: cannot install a stack guard");
   for (int i = 0; i < count; i++) {
     uintptr lo = base + uintptr(i) * one;
-    if (!installGuard(lo, stackGuardSize)) throw_("runtime: cannot install a stack guard");
     out[i].lo = lo + stackGuardSize;
     out[i].hi = lo + one;
   }
@@ -216,17 +248,28 @@ static void poolpush(struct stack s) {
 }
 
 // stackcacherefill moves half a cache's worth of stacks from the global pool
-// to pp's cache, mapping a new batch if the pool is empty.
+// to pp's cache, mapping a new batch into the pool if it is empty (outside
+// its lock: the other Ps' frees need not wait for the kernel).
 static void stackcacherefill(p* pp) {
   struct stackcache& c = pp->stackcache;
   lock(&stackpool.lock);
+  if (stackpool.n == 0) {
+    unlock(&stackpool.lock);
+    struct stack batch[kStackBatch];
+    int k = stackmap(startingStackSize, kStackBatch, batch);
+    lock(&stackpool.lock);
+    for (int i = 0; i < k; i++) poolpush(batch[i]);
+    // Never touched, so nothing to give back: they count as scavenged
+    // (unless the pool filled meanwhile), or the scavenger would zap
+    // untouched memory.
+    if (stackpool.nscav == 0 && stackpool.n == uintptr(k)) stackpool.nscav = stackpool.n;
+  }
   while (c.n < kStackCacheMax / 2 && stackpool.n > 0) {
     c.s[c.n++] = stackpool.v[--stackpool.n];
     if (stackpool.nscav > stackpool.n) stackpool.nscav = stackpool.n;
     if (stackpool.lowwater > stackpool.n) stackpool.lowwater = stackpool.n;
   }
   unlock(&stackpool.lock);
-  if (c.n == 0) c.n = stackmap(startingStackSize, kStackBatch, c.s);
 }
 
 // stackcacherelease moves half of pp's cache to the global pool.

@@ -58,6 +58,15 @@ inline long sys_openat(int dirfd, const char* path, int flags, int mode) {
   return syscall4(SYS_openat, dirfd, reinterpret_cast<long>(path), flags, mode);
 }
 inline long sys_close(int fd) { return syscall1(SYS_close, fd); }
+inline long sys_read(int fd, void* p, unsigned long n) {
+  return syscall3(SYS_read, fd, reinterpret_cast<long>(p), static_cast<long>(n));
+}
+inline long sys_pipe2(int* fds, int flags) { return syscall2(SYS_pipe2, reinterpret_cast<long>(fds), flags); }
+inline long sys_getpid() { return arch::syscall0(SYS_getpid); }
+inline long sys_kill(long pid, int sig) { return syscall2(SYS_kill, pid, sig); }
+inline long sys_wait4(long pid, int* status, int options) {
+  return syscall4(SYS_wait4, pid, reinterpret_cast<long>(status), options, 0);
+}
 inline long sys_pread64(int fd, void* p, unsigned long n, long off) {
   return syscall4(SYS_pread64, fd, reinterpret_cast<long>(p), static_cast<long>(n), off);
 }

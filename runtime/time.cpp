@@ -1,6 +1,6 @@
 // runtime/time.cpp: timers (Go: time.go). The scheduler's side (checkTimers,
 // stealing, the sleep until the next timer) is in proc.cpp, the sleeping M
-// in netpoll_stub.cpp, the public API (gort::sleep, timer, ticker, after,
+// in netpoll (netpoll_epoll.cpp), the public API (gort::sleep, timer, ticker, after,
 // after_func) in api.cpp over the functions here.
 //
 // Who may touch a timer, and when.
@@ -188,6 +188,7 @@ void timeSleep(int64 ns) {
 // timer that was never started may come here: one already in a heap would
 // have its when changed under the heap's feet.
 void addtimer(timer* t) {
+  startsysmon();  // overdue timers are sysmon's to notice (proc.cpp)
   // when > 0: runtimer's arithmetic on a negative when overflows, and a
   // zero timer0When means "no timers" to checkTimers.
   if (t->when <= 0) throw_("timer when must be positive");
@@ -327,6 +328,7 @@ void dodeltimer0(p* pp) {
 // timerModifiedXX status, for its P to re-sort later. Reports whether t was
 // active (had not run or been stopped).
 bool modtimer(timer* t, int64 when, int64 period, void (*f)(void*, uintptr), void* arg, uintptr seq) {
+  startsysmon();
   if (when <= 0) throw_("timer when must be positive");
   if (period < 0) throw_("timer period must be non-negative");
 

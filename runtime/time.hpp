@@ -90,13 +90,10 @@ inline void timerAcquire(timer* t) {
 }
 void timerRelease(timer* t);
 
-// ---- netpoll_stub.cpp (Go: netpoll_stub.go) ----
-extern std::atomic<uint32> netpollInited;
-extern std::atomic<uint32> netpollWaiters;
+// ---- netpoll (netpoll.hpp) ----
 void netpollGenericInit();
 bool netpollinited();
 void netpollBreak();
-gList netpoll(int64 delay) RUNTIME_SYM("netpoll");
 
 // ---- proc.cpp: the scheduler's side of timers ----
 struct checkTimersResult {

@@ -1,13 +1,15 @@
 // runtime/traceback.cpp: goroutine tracebacks (Go: traceback.go).
 //
 // Go walks its own frames with its own tables (pclntab). A C++ program's
-// frames are described by DWARF call-frame information, named by the ELF
-// symbol tables and placed by the DWARF line tables and inline scopes; the
-// flavour reads those (runtime/symtab.hpp: libunwind and libdw in the
-// hosted flavour, gort's own reader in the nolibc one). This file decides
-// what to print and prints it, the same for both, following Go's
-// traceback.go: goroutineheader, traceback, tracebackothers, showframe,
-// printcreatedby, with Go's output format:
+// frames are described by DWARF call-frame information, and named by the
+// ELF symbol tables and the DWARF line tables: reading those takes an
+// unwinder, a DWARF reader and a demangler, which allocate memory and would
+// cost every program their loading at start-up. So this file walks no
+// frames. It decides what a report shows, in Go's order (goroutineheader,
+// traceback, tracebackothers, printcreatedby), and hands each goroutine's
+// registers and stack bytes to the traceback helper, a program of its own
+// (tools/gort-traceback.cpp; the protocol is runtime/tbhelper.hpp), which
+// unwinds, names and prints the frames in Go's format:
 //
 //     goroutine 7 [semacquire, 2 minutes, locked to thread]:
 //     gort::mutex::lock()
@@ -17,371 +19,76 @@
 //     created by main
 //             /path/prog.cpp:40 +0x93
 //
-// Difference from Go: a C++ frame is printed with its demangled signature,
-// "worker(int)", where Go prints the argument words, "main.worker(0x2)";
-// a name without a parameter list (main, an extern "C" or asm symbol) gets
-// Go's "(...)". Frames without line information show their module's path.
-//
-// Safety: tracebacks are printed while other threads keep running (freeze-
-// theworld only stops them at their next scheduling point) and possibly
-// from a signal handler on the M's signal stack. The flavour's reader may
-// allocate (libdw caches what it reads with malloc, and so does the
-// demangler). Like Go, which accepts some risk in its crash path, we accept
-// that: a fault inside the report is caught by the signal handler as
-// "panic during panic" and the process still exits with status 2.
+// Difference from Go: the frames come from another process. It is started
+// (clone with CLONE_VFORK, and execve) at the first report that needs frames, and talked
+// to through two pipes; nothing here calls libc or malloc, so a report
+// works when the fault is inside malloc, or when memory is exhausted (the
+// helper is a fresh, static process). When the helper cannot run (not
+// installed where the crt says, GORT_TRACEBACK_HELPER names no program, no
+// process can be started), each frame found by following frame pointers is
+// printed as "?(...)" with its module and offset, which addr2line reads.
 #include "runtime.hpp"
-#include "symtab.hpp"
+#include "signal_linux_amd64.hpp"
+#include "sys_linux.hpp"
+#include "tbhelper.hpp"
+
+#include <fcntl.h>
+#include <linux/errno.h>
+#include <poll.h>
 
 namespace gort::runtime {
 
-// Go: _TracebackMaxFrames.
-static constexpr int kTracebackMaxFrames = 100;
+namespace tb = gort::tbhelper;
 
-// One goroutine is printed at a time; the libdw session and the scratch
-// buffers below belong to whoever holds this lock.
+// One goroutine is printed at a time; the helper and the buffers below
+// belong to whoever holds this lock.
 constinit static mutex tracebacklock;
 
 // The goroutine that took the signal being reported (Go: m.caughtsig);
 // all its frames are shown when the fault is in the runtime.
 constinit g* tracebackCaughtsig = nullptr;
 
-static bool hasprefix(const char* s, const char* prefix) {
-  while (*prefix != 0)
-    if (*s++ != *prefix++) return false;
-  return true;
-}
+extern "C" long vforkexec(const char* path, char* const* argv, char* const* envp, int keep1, int keep2)
+    RUNTIME_SYM("vforkexec");
 
-// showname gives a symbol's name as it is printed: demangled where it is
-// a C++ symbol, and without the suffix of a GCC clone ("main.cold",
-// "f(int) [clone .cold]", "runtime.checkdead.part.0"), so that the frame
-// carries its function's name as Go's would. The result lives in a buffer
-// that the next call reuses (callers hold tracebacklock).
-static char namebuf[4096];
-static char demanglebuf[4096];
-static const char* showname(const char* raw) {
-  if (raw == nullptr) return nullptr;
-  const char* src = raw;
-  if (raw[0] == '_' && raw[1] == 'Z')
-    if (const char* d = demangle(raw, demanglebuf, sizeof demanglebuf); d != nullptr) src = d;
+// ---- text: a goroutine's header, composed before it is sent ----
+
+struct tbtext {
+  char b[256];
   uintptr n = 0;
-  while (src[n] != 0 && n < sizeof namebuf - 1) {
-    namebuf[n] = src[n];
-    n++;
+  tbtext& s(const char* x) {
+    while (*x != 0 && n < sizeof b) b[n++] = *x++;
+    return *this;
   }
-  namebuf[n] = 0;
-  static const char* const clones[] = {" [clone ", ".cold", ".part.", ".isra.", ".constprop.", ".lto_priv."};
-  for (uintptr i = 0; i < n; i++)
-    for (const char* c : clones)
-      if (hasprefix(namebuf + i, c)) {
-        namebuf[i] = 0;
-        return namebuf;
-      }
-  return namebuf;
-}
-
-// funcname skips the return type that a demangled function template's
-// name begins with ("void std::__invoke_impl<...>(...)"): the name starts
-// after the last space outside brackets before the parameter list.
-static const char* funcname(const char* s) {
-  const char* start = s;
-  int depth = 0;
-  for (const char* p = s; *p != 0; p++) {
-    if (hasprefix(p, "(anonymous namespace)")) {
-      p += sizeof "(anonymous namespace)" - 2;
-      continue;
-    }
-    if (hasprefix(p, "decltype(")) {  // a return type: skip its brackets
-      int d = 0;
-      for (p += sizeof "decltype" - 1; *p != 0; p++) {
-        if (*p == '(') d++;
-        if (*p == ')' && --d == 0) break;
-      }
-      if (*p == 0) break;
-      continue;
-    }
-    if (depth == 0 && hasprefix(p, "operator")) {
-      p += sizeof "operator" - 1;
-      if (hasprefix(p, "()")) p += 2;
-      while (*p != 0 && *p != '(') p++;
-      if (*p == 0) break;
-    }
-    char c = *p;
-    if (c == '<' || c == '{' || c == '[') depth++;
-    else if (c == '>' || c == '}' || c == ']') depth--;
-    else if (c == '(' && depth == 0) break;
-    else if (c == '(') depth++;
-    else if (c == ')') depth--;
-    else if (c == ' ' && depth == 0) start = p + 1;
+  tbtext& i(int64 v) {
+    char d[24];
+    int k = sizeof d;
+    uint64 u = v < 0 ? uint64(0) - uint64(v) : uint64(v);
+    do d[--k] = char('0' + u % 10), u /= 10;
+    while (u != 0);
+    if (v < 0) d[--k] = '-';
+    while (k < int(sizeof d) && n < sizeof b) b[n++] = d[k++];
+    return *this;
   }
-  return start;
-}
-
-// ---- which frames to show (Go: showframe, showfuncinfo) ----
-
-// isRuntimeFrame: the frames that Go would hide at GOTRACEBACK below
-// "system": the runtime's own functions (Go: unexported runtime.*), and
-// the plumbing that a goroutine's entry goes through to reach the user's
-// callable (gort::go's closure, std::apply, std::invoke), which plays the
-// part of Go's elided wrapper functions.
-static bool isRuntimeFrame(const char* name) {
-  name = funcname(name);
-  if (hasprefix(name, "runtime.")) {
-    char c = name[8];
-    return !(c >= 'A' && c <= 'Z');  // Go: isExportedRuntime
+  tbtext& h(uint64 v) {
+    static const char dig[] = "0123456789abcdef";
+    char d[24];
+    int k = sizeof d;
+    do d[--k] = dig[v % 16], v /= 16;
+    while (v != 0);
+    s("0x");
+    while (k < int(sizeof d) && n < sizeof b) b[n++] = d[k++];
+    return *this;
   }
-  return hasprefix(name, "gort::runtime::") || hasprefix(name, "gort::detail::entry_") ||
-         hasprefix(name, "gort::detail::closure<") || hasprefix(name, "std::__invoke") ||
-         hasprefix(name, "std::invoke<") || hasprefix(name, "std::__apply_impl") || hasprefix(name, "std::apply<");
-}
-
-static bool showfuncinfo(const char* name, bool all) {
-  if (all) return true;
-  if (name == nullptr) return false;
-  return !isRuntimeFrame(name);
-}
-
-// showframe reports whether a frame of gp is printed (Go: showframe): all
-// of them for the goroutine that hit a runtime throw, or the one that took
-// the signal, and otherwise as GOTRACEBACK says.
-static bool showframe(const char* name, g* gp, bool all) {
-  g* me = getg();
-  if (me != nullptr && me->m != nullptr && me->m->throwing >= throwTypeRuntime && gp != nullptr &&
-      (gp == me->m->curg || gp == tracebackCaughtsig))
-    return true;
-  int32 level;
-  bool a, crash;
-  gotraceback(&level, &a, &crash);
-  return showfuncinfo(name, all || level > 1);
-}
-
-// ---- printing one physical frame with its inlined calls ----
-
-// printframe1 prints "name(...)" and "\tfile:line[ +0xoff]" for one
-// function, physical or inlined (Go prints inlined calls as frames of their
-// own, without the offset).
-static void printpos(const char* file, const char* compdir, int line, const char* module) {
-  if (file != nullptr) {
-    if (file[0] != '/' && compdir != nullptr) print(compdir, "/");
-    print(file, ":", line);
-  } else {
-    print(module != nullptr ? module : "?");
-  }
-}
-
-static void printframe1(const char* shown, const char* file, const char* compdir, int line, const char* module,
-                        uintptr off, bool withoff) {
-  if (shown == nullptr) shown = "??";
-  shown = funcname(shown);
-  bool parens = false;
-  for (const char* s = shown; *s != 0; s++)
-    if (*s == '(') parens = true;
-  print(shown, parens ? "" : "(...)", "\n\t");
-  printpos(file, compdir, line, module);
-  if (withoff) print(" +", hex{off});
-  print("\n");
-}
-
-// printframe prints the frame at pc (lookup: the address to look up, pc
-// or pc-1) and the calls inlined into it, innermost first. Returns the
-// number of entries printed.
-static int printframe(uintptr pc, uintptr lookup, g* gp, bool all, int budget) {
-  funcinfo f = findfunc(lookup);
-  int n = 0;
-  const char* file = f.file;
-  int line = f.line;
-  inlinecall calls[kTracebackMaxFrames];
-  int ncalls = funcinlines(lookup, calls, kTracebackMaxFrames);
-  for (int i = 0; i < ncalls && n < budget; i++) {
-    const char* shown = showname(calls[i].name);
-    if (showframe(shown, gp, all)) {
-      printframe1(shown, file, f.compdir, line, f.module, 0, false);
-      n++;
-    }
-    file = calls[i].callfile;
-    line = calls[i].callline;
-  }
-  if (n < budget) {
-    const char* shown = showname(f.name);
-    if (showframe(shown, gp, all)) {
-      printframe1(shown, file, f.compdir, line, f.module, pc - f.entry, f.name != nullptr);
-      n++;
-    }
-  }
-  return n;
-}
-
-static bool streq(const char* a, const char* b) {
-  while (*a != 0 && *a == *b) a++, b++;
-  return *a == *b;
-}
-
-// isthrowframe: the C++ runtime's frames between a throw and the
-// terminate handler (Go hides gopanic when it is the first frame).
-static bool isthrowframe(const char* raw) {
-  if (raw == nullptr) return false;
-  static const char* const names[] = {
-      "__cxa_throw", "__cxa_rethrow", "_Unwind_Resume", "_Unwind_RaiseException", "_Unwind_Resume_or_Rethrow",
-      "__cxa_call_terminate", "_ZSt9terminatev", "_ZN10__cxxabiv111__terminateEPFvvE",
-      "_ZSt17rethrow_exceptionNSt15__exception_ptr13exception_ptrE", "__gxx_personality_v0",
-      "__cxa_call_unexpected",
-  };
-  for (const char* n : names)
-    if (streq(raw, n)) return true;
-  return hasprefix(raw, "_ZN4gort5panicE");  // gort::panic, Go's panic builtin
-}
-
-// Options of gentraceback.
-struct tbopts {
-  uintptr skipsp = 0;     // drop the frames at or below this sp (the reporter's own)
-  bool trap = false;      // the first pc is exact (a fault), not a return address
-  bool bounded = false;   // stop at frames outside gp's stack (a parked goroutine)
-  bool skipthrow = false; // start below the C++ throw machinery
 };
-
-static bool onstack(g* gp, uintptr sp) { return gp != nullptr && sp >= gp->stack.lo && sp <= gp->stack.hi; }
-
-// gentraceback prints the frames from cursor c (Go: gentraceback in
-// printing mode). all: print runtime frames too. Returns the number of
-// entries printed, at most kTracebackMaxFrames, and sets *more when frames
-// were left out because of the bound.
-static int gentraceback(const tbcursor& start, g* gp, const tbopts& o, bool all, bool* more) {
-  // First pass: where the frames to print begin.
-  int first = 0;
-  if (o.skipthrow) {
-    tbcursor c1 = start;
-    for (int i = 0; i < 64; i++) {
-      uintptr ip = 0, sp = 0;
-      tbframe(&c1, &ip, &sp);
-      if (sp > o.skipsp) {
-        funcinfo f = findfunc(ip - 1);
-        if (isthrowframe(f.name)) first = i + 1;
-      }
-      if (!tbstep(&c1)) break;
-    }
-  }
-  tbcursor c = start;
-  int n = 0;
-  bool trap = o.trap;
-  *more = false;
-  for (int i = 0; i < 4096; i++) {
-    uintptr ip = 0, sp = 0;
-    tbframe(&c, &ip, &sp);
-    if (ip == 0) break;
-    if (o.bounded && !onstack(gp, sp)) break;
-    if (i >= first && sp > o.skipsp) {
-      if (n == kTracebackMaxFrames) {
-        *more = true;
-        break;
-      }
-      n += printframe(ip, trap ? ip : ip - 1, gp, all, kTracebackMaxFrames - n);
-    }
-    trap = tbsignalframe(&c);  // the next frame was interrupted
-    if (!tbstep(&c)) break;
-  }
-  return n;
-}
-
-// traceback1 prints gp's frames from cursor c, then where gp was created
-// (Go: traceback1). If GOTRACEBACK hides every frame, they are printed
-// all, as Go does.
-static void printcreatedby(g* gp);
-static void traceback1(const tbcursor& c, g* gp, const tbopts& o) {
-  bool more = false;
-  int n = gentraceback(c, gp, o, false, &more);
-  if (n == 0) n = gentraceback(c, gp, o, true, &more);
-  if (more) print("...additional frames elided...\n");
-  if (gp != nullptr) printcreatedby(gp);
-}
-
-// printcreatedby prints the function that started gp, and where (Go:
-// printcreatedby). Not for the main goroutine.
-static void printcreatedby(g* gp) {
-  uintptr pc = gp->gopc;
-  if (pc == 0 || gp->goid == 1) return;
-  funcinfo f = findfunc(pc - 1);
-  // The go statement's position is the outermost call site when gort::go
-  // was inlined into its caller.
-  const char* file = f.file;
-  int line = f.line;
-  inlinecall calls[kTracebackMaxFrames];
-  if (int n = funcinlines(pc - 1, calls, kTracebackMaxFrames); n > 0) {
-    file = calls[n - 1].callfile;
-    line = calls[n - 1].callline;
-  }
-  const char* shown = showname(f.name);
-  if (showframe(shown, gp, false)) {
-    print("created by ", shown != nullptr ? funcname(shown) : "??", "\n\t");
-    printpos(file, f.compdir, line, f.module);
-    if (f.name != nullptr) print(" +", hex{pc - f.entry});
-    print("\n");
-  }
-}
-
-// ---- entry points ----
-
-// traceback prints the frames of gp, which is not running, from its saved
-// registers (Go: traceback(^uintptr(0), ^uintptr(0), 0, gp)).
-void traceback(g* gp) {
-  lock(&tracebacklock);
-  if (gp->stack.lo == 0 || gp->sched.pc == reinterpret_cast<uintptr>(runtime_gostart)) {
-    // Never run: no frames yet, only the function it will start in (Go
-    // prints the entry at its first line).
-    funcinfo f = findfunc(gp->startpc);
-    printframe1(showname(f.name), f.file, f.compdir, f.line, f.module, 0, false);
-    printcreatedby(gp);
-    unlock(&tracebacklock);
-    return;
-  }
-  tbcursor c;
-  if (tbinit(&c, gp->sched)) {
-    tbopts o;
-    o.bounded = true;
-    traceback1(c, gp, o);
-  }
-  unlock(&tracebacklock);
-}
-
-// tracebackhere prints the frames of the running code, gp's, from the
-// caller of the function whose frame pointer is skipsp (Go: traceback with
-// getcallerpc/getcallersp). skipthrow: begin below the C++ throw that is
-// being reported.
-void tracebackhere(uintptr skipsp, g* gp, bool skipthrow, bool bounded) {
-  lock(&tracebacklock);
-  gobuf here;
-  gosave(&here);  // this frame's registers: the walk starts here
-  tbcursor c;
-  if (tbinit(&c, here)) {
-    tbopts o;
-    o.skipsp = skipsp;
-    o.skipthrow = skipthrow;
-    o.bounded = bounded && gp != nullptr && gp->stack.lo != 0;
-    traceback1(c, gp, o);
-  }
-  unlock(&tracebacklock);
-}
-
-// tracebacktrap prints gp's frames from a signal's context: the first pc
-// is the faulting instruction (Go: tracebacktrap).
-void tracebacktrap(void* uc, g* gp) {
-  lock(&tracebacklock);
-  tbcursor c;
-  if (tbinitsig(&c, uc)) {
-    tbopts o;
-    o.trap = true;
-    traceback1(c, gp, o);
-  }
-  unlock(&tracebacklock);
-}
-
-// ---- goroutine headers and the others ----
 
 static const char* const gStatusStrings[] = {
     "idle", "runnable", "running", "syscall", "waiting", "", "dead", "", "copystack", "preempted",
 };
 
-// goroutineheader prints "goroutine N [status, N minutes, locked to
-// thread]:" (Go: goroutineheader).
-void goroutineheader(g* gp) {
+// headertext composes "goroutine N [status, N minutes, locked to thread]:"
+// (Go: goroutineheader).
+static void headertext(tbtext& t, g* gp) {
   uint32 gpstatus = readgstatus(gp);
   const char* status = gpstatus < sizeof gStatusStrings / sizeof gStatusStrings[0] ? gStatusStrings[gpstatus] : "???";
   if (gpstatus == _Gwaiting && gp->waitreason != waitReason::zero) status = waitReasonString(gp->waitreason);
@@ -389,22 +96,415 @@ void goroutineheader(g* gp) {
   int64 waitfor = 0;
   if ((gpstatus == _Gwaiting || gpstatus == _Gsyscall) && gp->waitsince != 0)
     waitfor = (nanotime() - gp->waitsince) / 60000000000;
-  print("goroutine ", gp->goid, " [", status);
-  if (waitfor >= 1) print(", ", waitfor, " minutes");
-  if (gp->lockedm != nullptr) print(", locked to thread");
-  print("]:\n");
+  t.s("goroutine ").i(gp->goid).s(" [").s(status);
+  if (waitfor >= 1) t.s(", ").i(waitfor).s(" minutes");
+  if (gp->lockedm != nullptr) t.s(", locked to thread");
+  t.s("]:\n");
+}
+
+void goroutineheader(g* gp) {
+  tbtext t;
+  headertext(t, gp);
+  printlock();
+  printbytes(t.b, t.n);
+  printunlock();
+}
+
+// ---- the helper ----
+
+constinit static struct {
+  int state = 0;  // 0 not started, 1 running, -1 unavailable
+  long pid = 0;
+  int req = -1;   // our end of the request pipe
+  int rep = -1;   // our end of the reply pipe
+  bool told = false;  // the fallback's notice was printed
+} helper;
+
+static const char* helperpath() {
+  if (const char* s = gogetenv("GORT_TRACEBACK_HELPER"); s != nullptr) return s;
+  return flavour_tracebackhelper();
+}
+
+static char* fmtint(char* buf, uintptr size, int64 v) {
+  tbtext t;
+  t.i(v);
+  if (t.n >= size) t.n = size - 1;
+  rt_memmove(buf, t.b, t.n);
+  buf[t.n] = 0;
+  return buf;
+}
+
+// helperstart runs the helper: two pipes, then vforkexec (clone with
+// CLONE_VM|CLONE_VFORK and no exit signal, then execve) with every signal
+// blocked; the helper's ends of the pipes lose FD_CLOEXEC in the
+// child only. Whether it really runs shows at the first request.
+static bool helperstart() {
+  if (helper.state != 0) return helper.state > 0;
+  helper.state = -1;
+  const char* path = helperpath();
+  if (path == nullptr || *path == 0) return false;
+  // A write to a helper that has died must fail with EPIPE, not kill the
+  // program by SIGPIPE before its report is out: this M is dying anyway,
+  // so SIGPIPE stays blocked on it.
+  uint64 pipemask = uint64(1) << (SIGPIPE - 1);
+  sys_rt_sigprocmask(SIG_BLOCK, &pipemask, nullptr);
+  int req[2], rep[2];
+  if (sys_pipe2(req, O_CLOEXEC) != 0) return false;
+  if (sys_pipe2(rep, O_CLOEXEC) != 0) {
+    sys_close(req[0]);
+    sys_close(req[1]);
+    return false;
+  }
+  static char a1[16], a2[16], a3[24];
+  static char* argv[5];
+  static char* envp[1];
+  argv[0] = const_cast<char*>(path);
+  argv[1] = fmtint(a1, sizeof a1, req[0]);
+  argv[2] = fmtint(a2, sizeof a2, rep[1]);
+  argv[3] = fmtint(a3, sizeof a3, sys_getpid());
+  argv[4] = nullptr;
+  envp[0] = nullptr;  // nothing of the program's environment (LD_*, DEBUGINFOD_URLS)
+  uint64 all = ~uint64(0), old = 0;
+  sys_rt_sigprocmask(SIG_SETMASK, &all, &old);
+  long pid = vforkexec(path, argv, envp, req[0], rep[1]);
+  sys_rt_sigprocmask(SIG_SETMASK, &old, nullptr);
+  sys_close(req[0]);
+  sys_close(rep[1]);
+  if (pid < 0) {
+    sys_close(req[1]);
+    sys_close(rep[0]);
+    return false;
+  }
+  helper = {1, pid, req[1], rep[0], false};
+  return true;
+}
+
+// helperfail ends the helper after a failure; the rest of the report
+// prints addresses.
+static void helperfail() {
+  sys_kill(helper.pid, SIGKILL);
+  sys_close(helper.req);
+  sys_close(helper.rep);
+  int status = 0;
+  sys_wait4(helper.pid, &status, __WCLONE);  // no exit signal: a clone child
+  helper.state = -1;
+}
+
+static bool writeall(int fd, const void* p, uintptr n) {
+  auto* b = static_cast<const char*>(p);
+  while (n > 0) {
+    long r = sys_write(fd, b, n);
+    if (r == -EINTR) continue;
+    if (r <= 0) return false;
+    b += r;
+    n -= uintptr(r);
+  }
+  return true;
+}
+
+// writemem sends n bytes of memory at addr, which may be partly unmapped
+// (the stack of a thread that gort does not run): the kernel reports
+// EFAULT instead of faulting, and the unreadable pages go as zeros.
+static bool writemem(int fd, uintptr addr, uintptr n) {
+  static const char zeros[4096] = {};
+  while (n > 0) {
+    long r = sys_write(fd, reinterpret_cast<const void*>(addr), n);
+    if (r == -EINTR) continue;
+    if (r == -EFAULT) {
+      uintptr k = physPageSize - (addr & (physPageSize - 1));
+      if (k > n) k = n;
+      if (k > sizeof zeros) k = sizeof zeros;
+      if (!writeall(fd, zeros, k)) return false;
+      r = long(k);
+    }
+    if (r <= 0) return false;
+    addr += uintptr(r);
+    n -= uintptr(r);
+  }
+  return true;
+}
+
+// One request's memory: up to two stretches of stack.
+struct tbregions {
+  tb::region r[2];
+  int n = 0;
+  void add(uintptr lo, uintptr hi) {
+    if (lo < hi && n < 2) r[n++] = {lo, hi - lo};
+  }
+};
+
+// helperask sends one request and waits for the helper to have printed
+// it. Returns the reply, or -3 when the helper failed (it is then gone).
+static int32 helperask(tb::request& rq, const tbtext& t, const tbregions& mem) {
+  if (!helperstart()) return -3;
+  rq.textlen = uint32(t.n);
+  rq.nregions = uint32(mem.n);
+  bool ok = writeall(helper.req, &rq, sizeof rq) && writeall(helper.req, t.b, t.n);
+  for (int i = 0; ok && i < mem.n; i++)
+    ok = writeall(helper.req, &mem.r[i], sizeof mem.r[i]) && writemem(helper.req, mem.r[i].addr, mem.r[i].len);
+  int32 reply = -3;
+  if (ok) {
+    // Wait for the reply, at most 30 s: a helper that hangs must not
+    // keep the program from dying.
+    pollfd pfd = {helper.rep, POLLIN, 0};
+    kernel_timespec ts = {30, 0};
+    long r;
+    do r = syscall4(SYS_ppoll, reinterpret_cast<long>(&pfd), 1, reinterpret_cast<long>(&ts), 0);
+    while (r == -EINTR);
+    uintptr got = 0;
+    if (r == 1)
+      while (got < sizeof reply) {
+        long k = sys_read(helper.rep, reinterpret_cast<char*>(&reply) + got, sizeof reply - got);
+        if (k == -EINTR) continue;
+        if (k <= 0) break;
+        got += uintptr(k);
+      }
+    if (got != sizeof reply || reply < -1) reply = -3;
+  }
+  if (reply == -3) helperfail();
+  return reply;
+}
+
+// ---- without the helper: frame pointers and addresses ----
+
+// The module and offset of a pc, from /proc/self/maps (read once).
+static char mapsbuf[64 << 10];
+static uintptr mapslen = 0;
+
+static uint64 parsehex(const char*& p) {
+  uint64 v = 0;
+  for (;; p++) {
+    char c = *p;
+    if (c >= '0' && c <= '9') v = v * 16 + uint64(c - '0');
+    else if (c >= 'a' && c <= 'f') v = v * 16 + uint64(c - 'a' + 10);
+    else return v;
+  }
+}
+
+static void printmodule(uintptr pc) {
+  if (mapslen == 0) {
+    long fd = sys_openat(AT_FDCWD, "/proc/self/maps", O_RDONLY | O_CLOEXEC, 0);
+    if (fd >= 0) {
+      long r;
+      while (mapslen < sizeof mapsbuf - 1 &&
+             (r = sys_read(int(fd), mapsbuf + mapslen, sizeof mapsbuf - 1 - mapslen)) > 0)
+        mapslen += uintptr(r);
+      sys_close(int(fd));
+    }
+    mapsbuf[mapslen] = 0;
+  }
+  // "start-end perms offset dev inode path"
+  for (const char* p = mapsbuf; *p != 0;) {
+    const char* line = p;
+    uint64 start = parsehex(p);
+    p++;
+    uint64 end = parsehex(p);
+    while (*p != 0 && *p != '\n') p++;
+    const char* eol = p;
+    if (*p == '\n') p++;
+    if (pc < start || pc >= end) continue;
+    const char* q = line;
+    for (int field = 0; field < 2 && q < eol; q++)  // to the offset field
+      if (*q == ' ') field++;
+    uint64 off = parsehex(q);
+    for (int field = 2; field < 5 && q < eol; q++)  // to the path
+      if (*q == ' ') field++;
+    while (q < eol && *q == ' ') q++;
+    if (q == eol) break;
+    printbytes(q, uintptr(eol - q));
+    print1("+");
+    printhex(pc - start + off);
+    return;
+  }
+  print1("?");
+}
+
+static bool inregions(const tbregions& mem, uintptr a) {
+  for (int i = 0; i < mem.n; i++)
+    if (a >= mem.r[i].addr && a + 8 <= mem.r[i].addr + mem.r[i].len) return true;
+  return false;
+}
+
+// fallbackframes prints what the helper would have: the text, then the
+// frames found from rbp, which the runtime's code and code built with
+// frame pointers keep; elsewhere the chain ends early, or at a wrong
+// frame that is then the last.
+static void fallbackframes(const tb::request& rq, const tbtext& t, const tbregions& mem) {
+  printlock();
+  if (!helper.told) {
+    helper.told = true;
+    print1("runtime: frames without names (the traceback helper ");
+    print1(helperpath());
+    print1(" did not run); each is a module and an offset for addr2line\n");
+  }
+  printbytes(t.b, t.n);
+  if ((rq.flags & (tb::kNoFrames | tb::kNeverRan)) == 0 && (rq.regmask & (1u << tb::kRIP)) != 0) {
+    uintptr pc = rq.regs[tb::kRIP], bp = rq.regs[tb::kRBP], sp = rq.regs[tb::kRSP];
+    for (int i = 0; i < 100 && pc != 0; i++) {
+      print1("?(...)\n\t");
+      printmodule(pc);
+      print1("\n");
+      if (!inregions(mem, bp) || bp < sp) break;
+      sp = bp + 16;
+      pc = *reinterpret_cast<uintptr*>(bp + 8);
+      bp = *reinterpret_cast<uintptr*>(bp);
+    }
+  } else if ((rq.flags & tb::kNeverRan) != 0) {
+    print1("?(...)\n\t");
+    printmodule(uintptr(rq.startpc));
+    print1("\n");
+  }
+  if ((rq.flags & tb::kCreatedBy) != 0) {
+    print1("created by ?\n\t");
+    printmodule(uintptr(rq.gopc));
+    print1("\n");
+  }
+  printunlock();
+}
+
+// send prints one goroutine: through the helper, or without it.
+static int32 send(tb::request& rq, const tbtext& t, const tbregions& mem) {
+  int32 r = helperask(rq, t, mem);
+  if (r == -3) {
+    fallbackframes(rq, t, mem);
+    r = 0;
+  }
+  return r;
+}
+
+// ---- what to send ----
+
+// A request's common part for gp: GOTRACEBACK, and whether gp's runtime
+// frames are all shown (Go's showframe: the goroutine that hit a runtime
+// throw, or took the signal).
+static tb::request newrequest(g* gp) {
+  tb::request rq;
+  int32 level;
+  bool all, crash;
+  gotraceback(&level, &all, &crash);
+  rq.level = level;
+  g* me = getg();
+  if (me != nullptr && me->m != nullptr && me->m->throwing >= throwTypeRuntime && gp != nullptr &&
+      (gp == me->m->curg || gp == tracebackCaughtsig))
+    rq.flags |= tb::kForceAll;
+  if (gp != nullptr) {
+    rq.stacklo = gp->stack.lo;
+    rq.stackhi = gp->stack.hi;
+    rq.startpc = gp->startpc;
+    rq.gopc = gp->gopc;
+    // The main goroutine has no created-by line (Go: printcreatedby).
+    if (gp->gopc != 0 && gp->goid != 1) rq.flags |= tb::kCreatedBy;
+  }
+  return rq;
+}
+
+static void setreg(tb::request& rq, int r, uint64 v) {
+  rq.regs[r] = v;
+  rq.regmask |= 1u << r;
+}
+
+// stackof gives the bounds of the known stack holding sp: a goroutine's,
+// this M's g0 or signal stack; otherwise 256 KiB above sp, of which the
+// unmapped part goes as zeros.
+static struct stack stackof(uintptr sp, g* gp) {
+  g* me = getg();
+  m* mp = me != nullptr ? me->m : nullptr;
+  g* cand[] = {gp, me, mp != nullptr ? mp->curg : nullptr, mp != nullptr ? mp->g0 : nullptr,
+               mp != nullptr ? mp->gsignal : nullptr};
+  for (g* c : cand)
+    if (c != nullptr && c->stack.lo != 0 && sp >= c->stack.lo && sp <= c->stack.hi) return c->stack;
+  return {sp, sp + (256 << 10)};
+}
+
+// traceback prints the frames of gp, which is not running, from its saved
+// registers (Go: traceback(^uintptr(0), ^uintptr(0), 0, gp)).
+static void traceback0(g* gp, const tbtext& t, uint32 extra) {
+  tb::request rq = newrequest(gp);
+  rq.flags |= extra;
+  tbregions mem;
+  if (gp->stack.lo == 0 || gp->sched.pc == reinterpret_cast<uintptr>(runtime_gostart)) {
+    rq.flags |= tb::kNeverRan;  // no frames yet, only the function it will start in
+  } else {
+    rq.flags |= tb::kBounded;
+    setreg(rq, tb::kRIP, gp->sched.pc);
+    setreg(rq, tb::kRSP, gp->sched.sp);
+    setreg(rq, tb::kRBP, gp->sched.bp);
+    setreg(rq, tb::kRBX, gp->sched.rbx);
+    setreg(rq, tb::kR12, gp->sched.r12);
+    setreg(rq, tb::kR13, gp->sched.r13);
+    setreg(rq, tb::kR14, gp->sched.r14);
+    setreg(rq, tb::kR15, gp->sched.r15);
+    if (gp->sched.sp >= gp->stack.lo && gp->sched.sp <= gp->stack.hi) mem.add(gp->sched.sp, gp->stack.hi);
+  }
+  send(rq, t, mem);
+}
+
+void traceback(g* gp) {
+  lock(&tracebacklock);
+  traceback0(gp, tbtext{}, 0);
+  unlock(&tracebacklock);
+}
+
+// tracebackhere prints the frames of the running code, gp's, from the
+// caller of the function whose frame pointer is skipsp (Go: traceback with
+// getcallerpc/getcallersp). skipthrow: begin below the C++ throw that is
+// being reported. The code may run on g0 (through systemstack), whose
+// frames lead back onto gp's stack: both are sent.
+[[gnu::noinline]] void tracebackhere(uintptr skipsp, g* gp, bool skipthrow, bool bounded) {
+  lock(&tracebacklock);
+  gobuf here;
+  gosave(&here);
+  tb::request rq = newrequest(gp);
+  if (skipthrow) rq.flags |= tb::kSkipThrow;
+  if (bounded && gp != nullptr && gp->stack.lo != 0) rq.flags |= tb::kBounded;
+  rq.skipsp = skipsp;
+  setreg(rq, tb::kRIP, here.pc);
+  setreg(rq, tb::kRSP, here.sp);
+  setreg(rq, tb::kRBP, here.bp);
+  setreg(rq, tb::kRBX, here.rbx);
+  setreg(rq, tb::kR12, here.r12);
+  setreg(rq, tb::kR13, here.r13);
+  setreg(rq, tb::kR14, here.r14);
+  setreg(rq, tb::kR15, here.r15);
+  tbregions mem;
+  struct stack cur = stackof(here.sp, gp);
+  mem.add(here.sp, cur.hi);
+  if (gp != nullptr && gp->stack.lo != 0 && (here.sp < gp->stack.lo || here.sp > gp->stack.hi)) {
+    // On another stack: systemstack left gp's position in gp->sched.
+    uintptr sp = gp->sched.sp >= gp->stack.lo + 64 && gp->sched.sp <= gp->stack.hi ? gp->sched.sp - 64 : gp->stack.lo;
+    mem.add(sp, gp->stack.hi);
+  }
+  send(rq, tbtext{}, mem);
+  unlock(&tracebacklock);
+}
+
+// tracebacktrap prints gp's frames from a signal's context: the first pc
+// is the faulting instruction (Go: tracebacktrap).
+void tracebacktrap(void* uc, g* gp) {
+  lock(&tracebacklock);
+  sigctxt c(uc);
+  tb::request rq = newrequest(gp);
+  rq.flags |= tb::kTrap;
+  static const int gregs[tb::kNRegs] = {REG_RAX, REG_RDX, REG_RCX, REG_RBX, REG_RSI, REG_RDI, REG_RBP, REG_RSP, REG_R8,
+                                        REG_R9,  REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15, REG_RIP};
+  for (int r = 0; r < tb::kNRegs; r++) setreg(rq, r, uint64(c.regs()[gregs[r]]));
+  tbregions mem;
+  mem.add(c.sp(), stackof(c.sp(), gp).hi);
+  send(rq, tbtext{}, mem);
+  unlock(&tracebacklock);
 }
 
 // isSystemGoroutine reports whether gp is one of the runtime's own
 // goroutines, which dumps leave out below GOTRACEBACK=system (Go:
 // isSystemGoroutine): one whose entry is a runtime function other than
-// runtime.main.
+// runtime.main. Only the helper knows names; without it, none is.
 bool isSystemGoroutine(g* gp) {
   if (gp->startpc == reinterpret_cast<uintptr>(&main)) return false;
   lock(&tracebacklock);
-  funcinfo f = findfunc(gp->startpc);
-  const char* shown = showname(f.name);
-  bool sys = shown != nullptr && (hasprefix(shown, "runtime.") || hasprefix(shown, "gort::runtime::"));
+  tb::request rq;
+  rq.flags = tb::kSkipSystem | tb::kNoFrames;
+  rq.startpc = gp->startpc;
+  bool sys = helperask(rq, tbtext{}, tbregions{}) == -1;
   unlock(&tracebacklock);
   return sys;
 }
@@ -420,35 +520,46 @@ void tracebackothers(g* me) {
   g* self = getg();
   m* selfm = self != nullptr ? self->m : nullptr;
   g* curgp = selfm != nullptr ? selfm->curg : nullptr;
+  lock(&tracebacklock);
   if (curgp != nullptr && curgp != me) {
-    print("\n");
-    goroutineheader(curgp);
-    traceback(curgp);
+    tbtext t;
+    t.s("\n");
+    headertext(t, curgp);
+    traceback0(curgp, t, 0);
   }
+  auto one = [&](g* gp) {
+    if (gp == me || gp == curgp || readgstatus(gp) == _Gdead) return;
+    tbtext t;
+    t.s("\n");
+    headertext(t, gp);
+    // Below GOTRACEBACK=system the runtime's own goroutines are left out:
+    // the helper, which knows names, prints nothing for them.
+    uint32 skip = level < 2 && gp->startpc != reinterpret_cast<uintptr>(&main) ? uint32(tb::kSkipSystem) : 0u;
+    if (gp->m != selfm && readgstatus(gp) == _Grunning) {
+      t.s("\tgoroutine running on other thread; stack unavailable\n");
+      tb::request rq = newrequest(gp);
+      rq.flags |= tb::kNoFrames | skip;
+      send(rq, t, tbregions{});
+    } else {
+      traceback0(gp, t, skip);
+    }
+  };
   // allgs is newest first; print in creation order, as Go does, through an
-  // array of the list (mmap'd: no malloc here).
+  // array of the list (mmap'd: no malloc here), or newest first when even
+  // that cannot be had.
   uintptr n = 0;
   g* head = __atomic_load_n(&allgs, __ATOMIC_ACQUIRE);
   for (g* gp = head; gp != nullptr; gp = gp->alllink) n++;
   g** v = static_cast<g**>(sysAlloc(n * sizeof(g*) + 1));
-  uintptr k = 0;
-  if (v != nullptr)
+  if (v != nullptr) {
+    uintptr k = 0;
     for (g* gp = head; gp != nullptr && k < n; gp = gp->alllink) v[k++] = gp;
-  for (uintptr i = k; i > 0; i--) {
-    g* gp = v[i - 1];
-    if (gp == me || gp == curgp || readgstatus(gp) == _Gdead || (level < 2 && isSystemGoroutine(gp))) continue;
-    print("\n");
-    goroutineheader(gp);
-    if (gp->m != selfm && readgstatus(gp) == _Grunning) {
-      print("\tgoroutine running on other thread; stack unavailable\n");
-      lock(&tracebacklock);
-      printcreatedby(gp);
-      unlock(&tracebacklock);
-    } else {
-      traceback(gp);
-    }
+    for (uintptr i = k; i > 0; i--) one(v[i - 1]);
+    sysFree(v, n * sizeof(g*) + 1);
+  } else {
+    for (g* gp = head; gp != nullptr; gp = gp->alllink) one(gp);
   }
-  if (v != nullptr) sysFree(v, n * sizeof(g*) + 1);
+  unlock(&tracebacklock);
 }
 
 }  // namespace gort::runtime

@@ -107,18 +107,16 @@ PROG_LIBS_cxxcore = -std=c++20
 # message: statically (bypassing gort-c++, which refuses -static itself).
 # Static glibc wants _start, _init, _fini and _DYNAMIC from its start files; they are
 # pointed at our entry only to let the link finish: the program stops before
-# glibc could use them. The traceback libraries (libunwind, libdw and what
-# libdw needs) come as static archives here, libgcc_eh first so that its
-# _Unwind_* are the ones linked (libunwind.a defines them too).
+# glibc could use them.
 $(O)/tests/wrong/static_hello: tests/wrong/hello.cpp $(SDK)
 	@mkdir -p $(@D)
 	$(CXX) -static -no-pie -O2 -I$(O)/include $< $(subst @DYNLIST@,$(DYNLIST),$(subst @CRT@,$(CRT),$(GORT_ENTRY))) \
 	    -Wl,--defsym,_start=_rt0_amd64_linux,--defsym,_init=_rt0_amd64_linux,--defsym,_fini=_rt0_amd64_linux,--defsym,_DYNAMIC=0 \
-	    -L$(O)/lib -lgort -lgcc_eh -lunwind -ldw -lelf -lz -llzma -lbz2 -o $@
+	    -L$(O)/lib -lgort -o $@
 
-# The test binary is a hosted program: the hosted flavour and its reader
-# for tracebacks come with the runtime.
-TEST_FLAVOUR_OBJS := $(O)/obj/boot/flavour_hosted.o $(O)/obj/boot/symtab_hosted.o $(O)/obj/boot/demangle.o
+# The test binary is a hosted program: the hosted flavour comes with the
+# runtime.
+TEST_FLAVOUR_OBJS := $(O)/obj/boot/flavour_hosted.o
 $(TEST_BIN): $(TEST_SRCS) $(wildcard tests/*/*.hpp) $(LIB) $(TEST_FLAVOUR_OBJS)
 	@mkdir -p $(@D)
 	$(CXX) $(TEST_CXXFLAGS) $(TEST_SRCS) $(TEST_FLAVOUR_OBJS) $(LIB) $(GORT_LIBS) -lcriterion -o $@

@@ -1,5 +1,5 @@
 /* bench/floor/switch.S: the cheapest symmetric context switch that keeps
- * what a goroutine switch in gort must keep (DESIGN.md), for measuring the
+ * what a goroutine switch in gort must keep (gort(7), "THREADS AND TLS"), for measuring the
  * floor under gort's Gosched switch. Not part of the runtime.
  *
  * void floor_switch_cw(void **save_sp, void *load_sp)

@@ -1,6 +1,6 @@
 // bench/floor/switch.cpp: the floor under gort's Gosched switch on this
 // machine. Two contexts switch back and forth with floor_switch (switch.S),
-// which saves only what DESIGN.md makes a goroutine switch keep, and
+// which saves only what a gort goroutine switch keeps (callee-saved registers and the FP control words), and
 // nothing of a scheduler runs in between. Three variants, interleaved over
 // several rounds, medians reported in ns per switch:
 //   callee-saved      rbx, rbp, r12-r15, rsp and the resume address

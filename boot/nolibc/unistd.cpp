@@ -2,7 +2,9 @@
 // nolibc flavour: each one a system call through arch/, its result turned
 // into libc's (-1 and errno). The calls that may block for long (read,
 // write, open, nanosleep, waitpid, poll, ...) are not here: they are the
-// runtime's hooks (runtime/syscall_linux.cpp), which tell the scheduler.
+// runtime's hooks (runtime/syscall_linux.cpp), which tell the scheduler;
+// so are close, dup2 and dup3, which keep the poller's view of a
+// descriptor true.
 // Also: time (through the vDSO), signals (with the runtime's restorer),
 // directories (getdents64), sysconf, getauxval.
 #include <dirent.h>
@@ -62,15 +64,9 @@ extern "C" {
 
 // ---- files and descriptors ----
 
-int close(int fd) { return int(sys(SYS_close, fd)); }
 int pipe(int fds[2]) { return int(sys(SYS_pipe2, fds, 0)); }
 int pipe2(int fds[2], int flags) { return int(sys(SYS_pipe2, fds, flags)); }
 int dup(int fd) { return int(sys(SYS_dup, fd)); }
-int dup2(int fd, int fd2) {
-  if (fd == fd2) return int(sys(SYS_fcntl, fd, F_GETFD, 0)) < 0 ? -1 : fd2;
-  return int(sys(SYS_dup3, fd, fd2, 0));
-}
-int dup3(int fd, int fd2, int flags) { return int(sys(SYS_dup3, fd, fd2, flags)); }
 off_t lseek(int fd, off_t off, int whence) { return sys(SYS_lseek, fd, off, whence); }
 off_t lseek64(int fd, off_t off, int whence) { return sys(SYS_lseek, fd, off, whence); }
 int unlink(const char* p) { return int(sys(SYS_unlinkat, AT_FDCWD, p, 0)); }

@@ -126,10 +126,9 @@ void threads() {
   gort::set_max_threads(12);
   int p[2];
   if (pipe(p) != 0) std::exit(3);
-  for (int i = 0; i < 40; i++) gort::go([&] {
-      char c;
-      (void)!read(p[0], &c, 1);
-    });
+  // gort::blocking: each holds a thread (a hooked read would not: it
+  // waits on the network poller).
+  for (int i = 0; i < 40; i++) gort::go([&] { (void)!gort::blocking(rawread, p[0]); });
   gort::sleep(std::chrono::seconds(5));
   std::printf("threads: not stopped\n");
   std::exit(0);
@@ -176,7 +175,8 @@ void blocklocked() {
 }
 
 // numgoroutine: goroutines in system calls count, and a SIGQUIT dump
-// shows them [syscall] (the system-call part of Go's TestNumGoroutine).
+// shows them [syscall] (the system-call part of Go's TestNumGoroutine);
+// those in a hooked read of a pipe wait on the poller: [IO wait].
 void numgoroutine() {
   const int N = 6;
   int p[2];
@@ -184,7 +184,7 @@ void numgoroutine() {
   for (int i = 0; i < N; i++) gort::go([&, i] {
       char c;
       if (i % 2 == 0)
-        (void)!read(p[0], &c, 1);  // hooked: entersyscallblock
+        (void)!read(p[0], &c, 1);  // hooked: parks on the poller
       else
         (void)!gort::syscall(rawread, p[0]);
     });
