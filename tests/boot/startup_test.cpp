@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "boot/harness.hpp"
+#include "harness.hpp"
 
 static result startup(const std::string& v, const char* what, int procs, std::vector<std::string> env = {}) {
   return runp(v, "startup", procs, {what}, env, 30);
