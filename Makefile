@@ -260,7 +260,7 @@ install: $(SDK) $(ICRT) $(if $(SANITIZE),,$(ICRT_NOLIBC))
 	$(SUBST_LINK) -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@CRT@|$${libdir}/gort/crt-nolibc.o|' \
 	    scripts/gort-nolibc.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/gort-nolibc.pc
 	install -d $(DESTDIR)$(PREFIX)/lib/cmake/gort
-	$(SUBST_LINK) -e 's|@CRT@|$${_gort_libdir}/gort/crt-hosted.o|' -e 's|@CRT_NOLIBC@|$${_gort_libdir}/gort/crt-nolibc.o|' \
+	$(SUBST_LINK) -e '/_gort_entry_nolibc/s|@CRT@|$${_gort_libdir}/gort/crt-nolibc.o|' -e 's|@CRT@|$${_gort_libdir}/gort/crt-hosted.o|' \
 	    -e 's|@DYNLIST@|$${_gort_libdir}/gort/hooks.dynlist|' scripts/gortConfig.cmake.in \
 	    > $(DESTDIR)$(PREFIX)/lib/cmake/gort/gortConfig.cmake
 	sed -e 's|@VERSION@|$(VERSION)|' scripts/gortConfigVersion.cmake.in \
@@ -268,6 +268,8 @@ install: $(SDK) $(ICRT) $(if $(SANITIZE),,$(ICRT_NOLIBC))
 	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 man/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
 	install -m 644 man/*.7 $(DESTDIR)$(PREFIX)/share/man/man7/
+
+comma := ,
 
 # ---- the CMake package and pkg-config from other build systems ----
 # Part of `make check`: the demo built by CMake (find_package, gort::gort)
@@ -280,9 +282,11 @@ check-packages: check-install
 	cmake --build $(O)/tests/cmake >/dev/null
 	PKG_CONFIG_PATH=$(abspath $(O)/tests/prefix)/lib/pkgconfig meson setup $(O)/tests/meson examples/meson >/dev/null
 	ninja -C $(O)/tests/meson >/dev/null
-	for p in $(O)/tests/cmake/hello $(O)/tests/meson/hello; do \
+	for p in $(O)/tests/cmake/hello $(O)/tests/meson/hello \
+	    $(if $(SANITIZE),,$(O)/tests/cmake/hello-nolibc $(O)/tests/meson/hello-nolibc); do \
 	  $$p packages >/dev/null && readelf -hs $$p | scripts/check-entry $$p || exit 1; done
-	@echo "check-packages: the demo from CMake (gort::gort) and Meson (pkg-config): ok"
+	$(if $(SANITIZE),,! readelf -d $(O)/tests/cmake/hello-nolibc | grep -q NEEDED)
+	@echo "check-packages: the demo from CMake (gort::gort$(if $(SANITIZE),,$(comma) gort::nolibc)) and Meson (pkg-config): ok"
 
 # ---- the Debian package ----
 # What `make install PREFIX=/usr` installs, man pages compressed, with a
@@ -314,7 +318,8 @@ check-deb:
 	/usr/bin/gort-c++ -O2 examples/hello.cpp -o $(O)/tests/deb/hello-driver
 	cmake -S examples/cmake -B $(O)/tests/deb/cmake >/dev/null && cmake --build $(O)/tests/deb/cmake >/dev/null
 	meson setup $(O)/tests/deb/meson examples/meson >/dev/null && ninja -C $(O)/tests/deb/meson >/dev/null
-	for p in $(O)/tests/deb/hello-driver $(O)/tests/deb/cmake/hello $(O)/tests/deb/meson/hello; do \
+	for p in $(O)/tests/deb/hello-driver $(O)/tests/deb/cmake/hello $(O)/tests/deb/meson/hello \
+	    $(O)/tests/deb/cmake/hello-nolibc $(O)/tests/deb/meson/hello-nolibc; do \
 	  $$p deb >/dev/null && readelf -hs $$p | scripts/check-entry $$p || exit 1; done
 	@echo "check-deb: the installed package builds the demo with gort-c++, CMake and Meson: ok"
 
