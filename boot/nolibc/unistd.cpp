@@ -7,6 +7,7 @@
 // descriptor true.
 // Also: time (through the vDSO), signals (with the runtime's restorer),
 // directories (getdents64), sysconf, getauxval.
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -384,6 +385,17 @@ int epoll_create1(int flags) { return int(sys(SYS_epoll_create1, flags)); }
 int epoll_create(int n) { return n <= 0 ? (errno = EINVAL, -1) : epoll_create1(0); }
 int epoll_ctl(int ep, int op, int fd, struct epoll_event* ev) { return int(sys(SYS_epoll_ctl, ep, op, fd, ev)); }
 int eventfd(unsigned v, int flags) { return int(sys(SYS_eventfd2, v, flags)); }
+
+// Byte order: calls at -O0; above it, <arpa/inet.h> makes them macros
+// (which are undone here to define the functions).
+#undef htonl
+#undef htons
+#undef ntohl
+#undef ntohs
+uint32_t htonl(uint32_t v) { return __builtin_bswap32(v); }
+uint16_t htons(uint16_t v) { return __builtin_bswap16(v); }
+uint32_t ntohl(uint32_t v) { return __builtin_bswap32(v); }
+uint16_t ntohs(uint16_t v) { return __builtin_bswap16(v); }
 
 // ---- directories ----
 //
