@@ -70,9 +70,10 @@ static uint8_t alignedClass(uintptr size, uintptr align) {
 // the mcentral directly.
 static inline void* nextFree(uint8_t spc) {
   if (g* gp = getg(); gp != nullptr) {
-    m* mp = gp->m;
-    mp->locks++;  // acquirem: the P stays ours until mp->locks drops
-    checksysblock(mp);
+    // acquirem: the P stays ours until mp->locks drops. The M is read
+    // after checksysblock: when sysmon had taken the P, the goroutine
+    // passes exitsyscall there and may come back on another M.
+    m* mp = acquirem();
     if (p* pp = mp->p; pp != nullptr) {
       mcache::list& l = pp->mcache->alloc[spc];
       if (gclink* v = l.head; __builtin_expect(v != nullptr, 1)) {
@@ -99,10 +100,15 @@ static void* largeAlloc(uintptr size, uintptr align, bool needzero) {
   if (size > (uintptr(1) << 47)) return nullptr;
   uintptr npages = (size + kPageSize - 1) >> kPageShift;
   if (align > kPageSize) npages += align >> kPageShift;
-  g* gp = getg();
-  if (gp != nullptr) gp->m->mallocing++;
+  // acquirem first: mheap's lock then finds the P already checked, and
+  // the goroutine cannot move to another M between the two counts.
+  m* mp = getg() != nullptr ? acquirem() : nullptr;
+  if (mp != nullptr) mp->mallocing++;
   mspan* s = mheap_.alloc(npages, 0);
-  if (gp != nullptr) gp->m->mallocing--;
+  if (mp != nullptr) {
+    mp->mallocing--;
+    releasem(mp);
+  }
   if (s == nullptr) return nullptr;
   uintptr v = (s->startAddr + align - 1) & ~(align - 1);
   if (needzero && s->needzero) rt_memclr(reinterpret_cast<void*>(v), size);
@@ -141,10 +147,8 @@ void mfree(void* v) {
       mspan* s = spanOf(addr);
       if ((addr - s->startAddr) % s->elemsize != 0) badfree(addr);
     }
-    if (g* gp = getg(); gp != nullptr) {
-      m* mp = gp->m;
-      mp->locks++;  // acquirem
-      checksysblock(mp);
+    if (getg() != nullptr) {
+      m* mp = acquirem();  // the M after checksysblock, as in nextFree
       if (p* pp = mp->p; pp != nullptr) {
         mcache::list& l = pp->mcache->alloc[spc];
         x->next = l.head;
