@@ -12,6 +12,7 @@
 //
 // This file is linked into the crt object (lib/gort/crt-hosted.o), not into
 // the runtime core, which never calls libc.
+#include <dlfcn.h>
 #include <pthread.h>
 
 #include <cerrno>
@@ -51,6 +52,8 @@ void flavour_init(int argc, char** argv, char** envp) {
   // An exception that escapes a constructor, main or a goroutine is a
   // panic (runtime/api.cpp).
   installterminate();
+  // fork() without exec (runtime/fork.cpp).
+  pthread_atfork(beforefork, afterfork, afterforkinchild);
   std::size_t n = std::size_t(__init_array_end - __init_array_start);
   boottrace(bootstep::init, nullptr, int64(n));
   for (std::size_t i = 0; i < n; i++) __init_array_start[i](argc, argv, envp);
@@ -81,6 +84,23 @@ int flavour_newosproc(m* mp, uintptr stk, uintptr size) {
   if (err == 0) err = pthread_create(&t, &attr, mthread_start, mp);
   pthread_attr_destroy(&attr);
   return err;
+}
+
+// glibc puts the thread descriptor and the static TLS block at the top of
+// a stack given with pthread_attr_setstack, and refuses one too small for
+// them with EINVAL. Their size is what ld.so's _dl_get_tls_static_info
+// says (GLIBC_PRIVATE, hence dlsym; the sanitizers' runtimes read it the
+// same way), plus a page for the descriptor; 64 KiB where it is missing.
+// Minimal: the realworld branch (issue 21) sizes this properly.
+uintptr flavour_threadreserve() {
+  static uintptr reserve = 0;
+  if (reserve == 0) {
+    using fn = void (*)(std::size_t*, std::size_t*);
+    std::size_t size = 0, align = 0;
+    if (auto f = reinterpret_cast<fn>(dlsym(RTLD_DEFAULT, "_dl_get_tls_static_info")); f != nullptr) f(&size, &align);
+    reserve = size != 0 ? ((size + 4095) & ~std::size_t(4095)) + 4096 : 64 << 10;
+  }
+  return reserve;
 }
 
 // The stack is ours, so glibc never frees it: join the thread (it is

@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 
 #include "chan.hpp"
@@ -125,61 +126,110 @@ void panic(const std::string& msg) { throw panic_error(msg); }
 
 namespace {
 
-// printtypename prints a C++ type's name, demangled.
-void printtypename(const std::type_info* t) {
-  const char* raw = t->name();
-  int status = 0;
-  char* d = abi::__cxa_demangle(raw, nullptr, nullptr, &status);
-  printstring(d != nullptr && status == 0 ? d : raw);
-  std::free(d);
+// panicval is a panic's value rendered as text before its report begins
+// (Go: preprintpanics, which calls Error and String first): what() may
+// block, yield, take a gort::mutex, use a channel or throw, none of which
+// can be done once startpanic_m has frozen the world. The text stays where
+// it is (what()'s result and a std::string's bytes live in the exception
+// object, which lives until the process ends) or is rendered into buf.
+struct panicval {
+  const char* s = nullptr;
+  std::size_t n = 0;
+  char buf[512];
+};
+
+void settext(panicval* v, const char* s, std::size_t n) {
+  v->s = s;
+  v->n = n;
 }
 
 template <class T>
-bool printnumber(const char* tname, const char* fmt) {
+bool rendernumber(panicval* v, const char* tname, const char* fmt) {
   try {
     throw;
-  } catch (T v) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, fmt, v);
-    print(tname, "(", static_cast<const char*>(buf), ")");
+  } catch (T x) {
+    char num[64];
+    std::snprintf(num, sizeof num, fmt, x);
+    int n = std::snprintf(v->buf, sizeof v->buf, "%s(%s)", tname, num);
+    settext(v, v->buf, std::size_t(n));
     return true;
   } catch (...) {
   }
   return false;
 }
 
-// printpanicval prints the value of the exception being handled, as Go's
-// printpanicval prints a panic's value: a std::exception by its what()
-// (Go: an error by its Error()), a string as it is, a number with its type
-// ("int(42)", Go's form for a value of a named type), anything else as its
-// type and its address ("(my::T) 0xc000010000"; the object stays alive
-// until the process ends, so a debugger can look at it there).
-void printpanicval() {
+// typename_ is the demangled name of the exception being handled.
+const char* typename_() {
+  const char* raw = abi::__cxa_current_exception_type()->name();
+  int status = 0;
+  char* d = abi::__cxa_demangle(raw, nullptr, nullptr, &status);
+  return d != nullptr && status == 0 ? d : raw;  // d is never freed: the process is ending
+}
+
+// renderpanicval renders the value of the exception being handled, as
+// Go's printpanicval prints a panic's value: a std::exception by its
+// what() (Go: an error by its Error()), a string as it is, a number with
+// its type ("int(42)", Go's form for a value of a named type), anything
+// else as its type and its address ("(my::T) 0xc000010000"; the object
+// stays alive until the process ends, so a debugger can look at it there).
+void renderpanicval(panicval* v) {
   try {
     throw;
   } catch (const std::exception& e) {
-    printstring(e.what());
+    const char* s = e.what();
+    settext(v, s, std::strlen(s));
   } catch (const char* s) {
-    printstring(s);
+    settext(v, s, std::strlen(s));
   } catch (const std::string& s) {
-    printbytes(s.data(), s.size());
+    settext(v, s.data(), s.size());
   } catch (...) {
-    if (printnumber<bool>("bool", "%d") || printnumber<char>("char", "%d") ||
-        printnumber<signed char>("signed char", "%d") || printnumber<unsigned char>("unsigned char", "%u") ||
-        printnumber<short>("short", "%d") || printnumber<unsigned short>("unsigned short", "%u") ||
-        printnumber<int>("int", "%d") || printnumber<unsigned>("unsigned int", "%u") ||
-        printnumber<long>("long", "%ld") || printnumber<unsigned long>("unsigned long", "%lu") ||
-        printnumber<long long>("long long", "%lld") ||
-        printnumber<unsigned long long>("unsigned long long", "%llu") || printnumber<float>("float", "%g") ||
-        printnumber<double>("double", "%g") || printnumber<long double>("long double", "%Lg"))
+    if (rendernumber<bool>(v, "bool", "%d") || rendernumber<char>(v, "char", "%d") ||
+        rendernumber<signed char>(v, "signed char", "%d") || rendernumber<unsigned char>(v, "unsigned char", "%u") ||
+        rendernumber<short>(v, "short", "%d") || rendernumber<unsigned short>(v, "unsigned short", "%u") ||
+        rendernumber<int>(v, "int", "%d") || rendernumber<unsigned>(v, "unsigned int", "%u") ||
+        rendernumber<long>(v, "long", "%ld") || rendernumber<unsigned long>(v, "unsigned long", "%lu") ||
+        rendernumber<long long>(v, "long long", "%lld") ||
+        rendernumber<unsigned long long>(v, "unsigned long long", "%llu") || rendernumber<float>(v, "float", "%g") ||
+        rendernumber<double>(v, "double", "%g") || rendernumber<long double>(v, "long double", "%Lg"))
       return;
     std::exception_ptr ep = std::current_exception();
-    printstring("(");
-    printtypename(abi::__cxa_current_exception_type());
     // libstdc++'s exception_ptr holds the address of the thrown object.
-    print(") ", static_cast<const void*>(*reinterpret_cast<void**>(&ep)));
+    int n = std::snprintf(v->buf, sizeof v->buf, "(%s) %p", typename_(), *reinterpret_cast<void**>(&ep));
+    settext(v, v->buf, std::size_t(n) < sizeof v->buf ? std::size_t(n) : sizeof v->buf - 1);
   }
 }
+
+// panicwhileprinting: the panic value's what() threw in turn (what() is
+// noexcept, so that is std::terminate again, with the new exception).
+// Go's preprintpanics recovers such a panic and throws "panic while
+// printing panic value: " and the new value if it is a string, its type
+// otherwise.
+[[noreturn]] void panicwhileprinting() {
+  static char msg[640];
+  const char* text = nullptr;
+  std::size_t n = 0;
+  try {
+    throw;
+  } catch (const panic_error& e) {  // gort::panic("...") in what(): a string
+    text = e.what();
+    n = std::strlen(text);
+  } catch (const char* s) {
+    text = s;
+    n = std::strlen(s);
+  } catch (const std::string& s) {
+    text = s.data();
+    n = s.size();
+  } catch (...) {
+  }
+  if (text != nullptr)
+    std::snprintf(msg, sizeof msg, "panic while printing panic value: %.*s", int(n), text);
+  else
+    std::snprintf(msg, sizeof msg, "panic while printing panic value: type %s", typename_());
+  runtime::throw_(msg);
+}
+
+// A thread that gort does not manage has no g to mark.
+thread_local bool foreignprintingpanic;
 
 // onterminate is the std::terminate handler: with an exception active it
 // is a panic that nothing recovered (gort-debug(7)); it runs inside the
@@ -188,16 +238,26 @@ void printpanicval() {
 [[noreturn]] [[gnu::noinline]] void onterminate() {
   if (abi::__cxa_current_exception_type() == nullptr)
     runtime::fatal("std::terminate called without an active exception");
+  // The goroutine, not the M: what() may move it to another M.
+  g* gp = getg();
+  bool* printing = gp != nullptr ? &gp->m->curg->printingpanic : &foreignprintingpanic;
+  if (*printing) panicwhileprinting();
+  // From here runtime.main waits for the report instead of exiting.
+  runningPanicDefers.fetch_add(1);
+  *printing = true;
+  panicval v;
+  renderpanicval(&v);
   runtime::fatalpanic(
       reinterpret_cast<uintptr>(__builtin_frame_address(0)), true,
-      [](void*) {  // Go: printpanics
+      [](void* a) {  // Go: printpanics
+        auto* v = static_cast<panicval*>(a);
         printlock();
         printstring("panic: ");
-        printpanicval();
+        printbytes(v->s, v->n);
         printstring("\n");
         printunlock();
       },
-      nullptr);
+      &v);
 }
 
 }  // namespace

@@ -34,6 +34,11 @@ void flavour_init(int argc, char** argv, char** envp);
 // part is a guard): the thread calls mstart_newthread(mp, sp). Returns 0 or
 // an errno (newosproc reports it).
 int flavour_newosproc(m* mp, uintptr stk, uintptr size);
+// The bytes the thread library keeps at the top of a thread's stack that
+// it is given (its thread descriptor and the static TLS block): allocm maps
+// them on top of each g0 stack, so that the g0 stack keeps its size (large
+// static TLS: ThreadSanitizer's per-thread state lives there).
+uintptr flavour_threadreserve();
 // Reports whether the thread of an M that exited has finished with its
 // stack, which may then be freed.
 bool flavour_threadgone(m* mp);

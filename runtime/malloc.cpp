@@ -14,10 +14,14 @@ namespace gort::runtime {
 void* sysAlloc(uintptr n) {
   long r = sys_mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (r < 0 && r > -4096) return nullptr;
+  lsanroot(reinterpret_cast<void*>(r), n);  // (sanitizer.hpp)
   return reinterpret_cast<void*>(r);
 }
 
-void sysFree(void* v, uintptr n) { sys_munmap(v, n); }
+void sysFree(void* v, uintptr n) {
+  lsanunroot(v, n);
+  sys_munmap(v, n);
+}
 
 static constexpr uintptr persistentChunkSize = 256 << 10;
 

@@ -228,6 +228,7 @@ void minit() {
   gp->m->ehglobals = flavour_minit();
   gp->m->errnoloc = flavour_errno();
   minitSignalStack();
+  santhread(gp->m->g0);  // sanitizer.hpp
 }
 
 // ---- what sysmon reads of other threads ----

@@ -11,7 +11,7 @@ constinit static mutex debuglock;
 static char printbuf[512];
 static uintptr printlen;
 
-static void printflush() {
+void printflush() {
   uintptr off = 0;
   while (off < printlen) {
     long r = sys_write(2, printbuf + off, printlen - off);

@@ -96,10 +96,24 @@ constinit std::atomic<uint32>* idlepMask = nullptr;
 // P goes idle with an empty heap. Thieves skip the Ps without the bit when
 // they look for timers to run (Go: timerpMask).
 constinit std::atomic<uint32>* timerpMask = nullptr;
+// newmHandoff hands the Ms that a thread in an unknown state (one locked
+// to a goroutine) wants started to the template thread, which starts them
+// from its own, known-good state (Go: newmHandoff).
+constinit static struct {
+  mutex lock;
+  // The Ms to start, linked through schedlink.
+  m* newm = nullptr;
+  // The template thread is asleep on wake, waiting for work.
+  bool waiting = false;
+  note wake;
+  // Set once the template thread is being started (it is never stopped).
+  std::atomic<uint32> haveTemplateThread{0};
+} newmHandoff;
 // Target of the next start of the world, set by gomaxprocs (Go: newprocs).
 int32 newprocs;
 static int64 starttime;  // schedtrace's zero (Go: starttime)
 static m* mcachefree;    // Ms whose thread is gone, for reuse (sched.lock)
+static bool m0exited;    // m0's goroutine exited locked: m0 parks for good (sched.lock)
 
 static uint32 allpcap;                  // capacity of allp (sched.lock)
 static constexpr int32 kMaxGomaxprocs = 1024;
@@ -133,6 +147,13 @@ struct randomEnum {
   uint32 position() const { return pos; }
 };
 
+// acquirem for the functions that a thread gort does not manage may reach
+// (readyforeign -> wakep -> startm -> newm): such a thread has no M to pin.
+static inline m* acquiremIfAny() { return getg() != nullptr ? acquirem() : nullptr; }
+static inline void releasemIfAny(m* mp) {
+  if (mp != nullptr) releasem(mp);
+}
+
 // Declarations of what this file defines further down: C++ wants a name
 // declared before its use, Go does not, and the definitions below keep
 // proc.go's order (callers first).
@@ -145,6 +166,8 @@ static void mstart1();
 static void mexit(bool osStack);
 static m* allocm(void (*fn)(), int64 id);
 static void mspinning();
+static void startTemplateThread();
+static void templateThread();
 static void stoplockedm();
 static void startlockedm(g* gp);
 static void gostartstack(p* pp, g* gp);
@@ -171,6 +194,7 @@ static void dounlockOSThread();
 static void pinit(p* pp, int32 id);
 static void pdestroy(p* pp);
 static void sysmon();
+static bool throwsInFlight();
 static bool runqsbusy();
 static void markwaitsince(int64 now);
 static uint32 retake(int64 now);
@@ -222,8 +246,49 @@ void main(void*) {
 
   boottrace(bootstep::main);
   int status = user_main(argc_, argv_, envp_);
+
+  // Make racy client program work: if panicking on another goroutine at
+  // the same time as main returns, let the other goroutine finish printing
+  // the panic trace. Once it does, it will exit. (Go's words, and issues
+  // 3934 and 20018.)
+  //
+  // Differences from Go. A C++ panic starts with a throw, whose search for
+  // a handler (which finds none) comes before onterminate counts it in
+  // runningPanicDefers: so main first waits, 100 ms at most, while a
+  // goroutine on another M has a throw in flight. And Go gives up on a
+  // panic after 1000 yields; here what() runs then, which may block, and a
+  // report lost with exit status 0 is worse than a wait, so main waits.
+  for (int64 until = nanotime() + 100 * 1000 * 1000, c = 0;
+       runningPanicDefers.load() == 0 && throwsInFlight() && nanotime() < until; c++) {
+    if (c < 1000)
+      Gosched();
+    else
+      timeSleep(50 * 1000);
+  }
+  for (int c = 0; c < 1000 && runningPanicDefers.load() != 0; c++) Gosched();
+  if (panicking.load() != 0 || runningPanicDefers.load() != 0) gopark(nullptr, nullptr, waitReason::panicwait);
+
   boottrace(bootstep::exit, nullptr, status);
   flavour_exit(status);
+}
+
+// throwsInFlight reports whether a goroutine running on another M is
+// throwing a C++ exception that no handler has taken yet: the M's
+// exception state (g::ehstate) counts it from the start of the throw
+// (__cxa_eh_globals::uncaughtExceptions, after the caught-exception
+// stack). Under sched.lock, so that no M's thread, whose TLS holds that
+// state, can be reaped meanwhile (allocm).
+static bool throwsInFlight() {
+  m* self = getg()->m;
+  bool inflight = false;
+  lock(&sched.lock);
+  for (m* mp = allm; mp != nullptr && !inflight; mp = mp->alllink) {
+    if (mp == self || mp->ehglobals == nullptr || __atomic_load_n(&mp->curg, __ATOMIC_RELAXED) == nullptr) continue;
+    auto* uncaught = reinterpret_cast<uint32*>(static_cast<void**>(mp->ehglobals) + 1);
+    inflight = __atomic_load_n(uncaught, __ATOMIC_RELAXED) != 0;
+  }
+  unlock(&sched.lock);
+  return inflight;
 }
 
 // startsysmon starts sysmon on an M of its own, once.
@@ -263,6 +328,7 @@ void Gosched() {
 // externally readied. reason explains why the goroutine has been parked; it
 // is shown in goroutine dumps. Do not re-use waitReasons, add new ones.
 void gopark(bool (*unlockf)(g*, void*), void* lock, waitReason reason) {
+  if (__builtin_expect(getg() == nullptr, 0)) foreignblock();  // a thread that gort does not manage
   m* mp = acquirem();
   g* gp = mp->curg;
   uint32 status = readgstatus(gp);
@@ -326,7 +392,9 @@ void goready(g* gp) { ready(gp, true); }
 sudog* acquireSudog() {
   // Hold on to this M, and so to its P and the P's cache, for the whole
   // function: callers are semaphore code, and the refill below may block
-  // the M on sched.sudoglock.
+  // the M on sched.sudoglock. A thread that gort does not manage, about to
+  // wait, ends here.
+  if (__builtin_expect(getg() == nullptr, 0)) foreignblock();
   m* mp = acquirem();
   p* pp = mp->p;
   if (pp->sudogn == 0) sudogcacheRefill(pp);
@@ -376,6 +444,7 @@ void schedinit() {
 
   // goargs and goenvs: args() kept argv and envp as the kernel gave them.
   parsedebugvars();
+  reportinit();  // after GODEBUG: its stack's guard follows guardmprotect
 
   // Stack sizes (our addition: Go's stacks grow, ours are fixed).
   startingStackSize = envsize("GORT_STACKSIZE", startingStackSize, 16 << 10, 1 << 30);
@@ -431,6 +500,10 @@ static void mcommoninit(m* mp, int64 id) {
 // ready marks gp ready to run (Go: ready). Go runs it on the system stack;
 // our stacks are fixed, so it runs where it is called.
 static void ready(g* gp, bool next) {
+  if (__builtin_expect(getg() == nullptr, 0)) {  // a thread that gort does not manage
+    readyforeign(gp);
+    return;
+  }
   uint32 status = readgstatus(gp);
   // Make gp runnable.
   m* mp = acquirem();  // not preemptible: our P is used below
@@ -635,7 +708,7 @@ void mstart0() {
 // mstart1 runs on the M's g0 stack. It returns only through
 // gogo(&g0->sched), when the M is to exit (a goroutine exited while locked
 // to it).
-static void mstart1() {
+GORT_NOTSAN static void mstart1() {
   g* gp = getg();
   if (gp != gp->m->g0) throw_("bad runtime.mstart");
 
@@ -643,7 +716,10 @@ static void mstart1() {
   // start from here, and a second return from gosave is how the M leaves
   // the scheduler to exit. After this, mstart1 must not return except
   // through gogo(&g0->sched).
-  if (gosave(&gp->sched) != 0) return;
+  if (gosave(&gp->sched) != 0) {
+    sanarriveg0(gp);  // back from goexit0's gogo (sanitizer.hpp)
+    return;
+  }
   gp->sched.g_ = gp;
 
   minit();
@@ -675,6 +751,7 @@ static void mexit(bool osStack) {
     handoffp(releasep());
     lock(&sched.lock);
     sched.nmfreed++;
+    m0exited = true;
     checkdead();
     unlock(&sched.lock);
     mPark();
@@ -714,7 +791,7 @@ static void mexit(bool osStack) {
 // mapping for the g0 stack (Go: allocm). fn becomes the M's mstartfn; id is
 // an M id that the caller reserved, or -1.
 static m* allocm(void (*fn)(), int64 id) {
-  acquirem();
+  m* curm = acquiremIfAny();
   // First reap the Ms that have exited (sched.freem). That job has to be
   // done at some point, and doing it now may give back an M to reuse here.
   if (sched.freem != nullptr) {
@@ -743,14 +820,19 @@ static m* allocm(void (*fn)(), int64 id) {
   if (mp != nullptr) mcachefree = mp->freelink;
   unlock(&sched.lock);
   g* g0p;
+  g* gsignal = nullptr;
   if (mp != nullptr) {
+    // A reused M keeps its g0 and its signal g (minitSignalStack gives the
+    // latter a fresh stack): a new one each time leaked a g per M reused.
     g0p = mp->g0;
+    gsignal = mp->gsignal;
     mp->~m();
   } else {
     mp = static_cast<m*>(persistentalloc(sizeof(m), 64));
     g0p = malg();
   }
   new (mp) m();
+  mp->gsignal = gsignal;
   g0p->~g();
   new (g0p) g();
   mp->mstartfn = fn;
@@ -758,7 +840,7 @@ static m* allocm(void (*fn)(), int64 id) {
 
   // The g0 stack: mapped here, so its bounds are ours to check, with a
   // guard region at the bottom. The thread library is told to use it.
-  uintptr size = kM0StackSize + kM0GuardSize;
+  uintptr size = kM0StackSize + kM0GuardSize + flavour_threadreserve();
   void* v = sysAlloc(size);
   if (v == nullptr) {
     print("runtime: cannot allocate ", size, "-byte g0 stack for a new M\n");
@@ -770,7 +852,7 @@ static m* allocm(void (*fn)(), int64 id) {
   mp->g0 = g0p;
   g0p->m = mp;
   g0p->atomicstatus.store(_Gidle);
-  releasem(getg()->m);
+  releasemIfAny(curm);
   return mp;
 }
 
@@ -779,22 +861,85 @@ static m* allocm(void (*fn)(), int64 id) {
 // scheduler; fn is a plain function, never a closure. The caller need not
 // hold a P (m->p may be null). id is an M id that the caller reserved
 // beforehand, or -1 to reserve one here.
-//
-// Difference from Go: a new M is not cloned from a "template thread" when
-// the caller is locked to its thread (Go keeps one so that Ms never inherit
-// unusual state such as a changed namespace from a locked thread). gort's
-// Ms come from the thread library with explicit attributes; see gort(7).
 void newm(void (*fn)(), p* pp, int64 id) {
-  acquirem();
+  m* curm = acquiremIfAny();
   m* mp = allocm(fn, id);
   mp->nextp = pp;
+  if (g* gp = getg(); gp != nullptr && gp->m != nullptr && gp->m->lockedExt != 0) {
+    // We're on a locked M or a thread that may have been started by C.
+    // The kernel state of this thread may be strange (the user may have
+    // locked it for that purpose). We don't want to clone that into
+    // another thread. Instead, ask a known-good thread to create the
+    // thread for us. (Go's words. A thread inherits its creator's
+    // unshared filesystem context, namespaces, scheduling policy...;
+    // the M whose goroutine exited locked (goexit0 keeps its lockedExt)
+    // creates its successor here too.)
+    lock(&newmHandoff.lock);
+    if (newmHandoff.haveTemplateThread.load() == 0) throw_("on a locked thread with no template thread");
+    mp->schedlink = newmHandoff.newm;
+    newmHandoff.newm = mp;
+    if (newmHandoff.waiting) {
+      newmHandoff.waiting = false;
+      notewakeup(&newmHandoff.wake);
+    }
+    unlock(&newmHandoff.lock);
+    releasemIfAny(curm);
+    return;
+  }
   newm1(mp);
-  releasem(getg()->m);
+  releasemIfAny(curm);
 }
 
 void newm1(m* mp) {
   mp->createdAt = nanotime();
   newosproc(mp);
+}
+
+// startTemplateThread starts the template thread if it is not already
+// running. The calling thread must itself be in a known-good state (Go:
+// startTemplateThread).
+static void startTemplateThread() {
+  // Not preemptible: the template thread is created before this goroutine
+  // can park once haveTemplateThread is set.
+  m* mp = acquirem();
+  uint32 zero = 0;
+  if (!newmHandoff.haveTemplateThread.compare_exchange_strong(zero, 1)) {
+    releasem(mp);
+    return;
+  }
+  newm(templateThread, nullptr, -1);
+  releasem(mp);
+}
+
+// templateThread is a thread in a known-good state that exists solely to
+// start new threads in known-good states when the calling thread may not
+// be in a good state (Go: templateThread). It is started lazily, by the
+// first LockOSThread. It runs on an M without a P.
+static void templateThread() {
+  lock(&sched.lock);
+  sched.nmsys++;
+  checkdead();
+  unlock(&sched.lock);
+
+  for (;;) {
+    lock(&newmHandoff.lock);
+    while (newmHandoff.newm != nullptr) {
+      m* newm = newmHandoff.newm;
+      newmHandoff.newm = nullptr;
+      unlock(&newmHandoff.lock);
+      while (newm != nullptr) {
+        m* next = newm->schedlink;
+        newm->schedlink = nullptr;
+        newm1(newm);
+        newm = next;
+      }
+      lock(&newmHandoff.lock);
+    }
+    newmHandoff.waiting = true;
+    noteclear(&newmHandoff.wake);
+    unlock(&newmHandoff.lock);
+    notesleep(&newmHandoff.wake);
+  }
 }
 
 // stopm parks the current M on the idle list until someone gives it work,
@@ -831,7 +976,7 @@ void startm(p* pp, bool spinning) {
   // Stay non-preemptible throughout: a P that is owned must always have an
   // owner able to stop it later, and from the moment this M takes pp until
   // a started M holds it, that owner is us.
-  m* mp = acquirem();
+  m* mp = acquiremIfAny();
   lock(&sched.lock);
   if (pp == nullptr) {
     pp = pidleget();
@@ -842,7 +987,7 @@ void startm(p* pp, bool spinning) {
         // increment of nmspinning and stop here.
         if (int32(sched.nmspinning.fetch_sub(1)) - 1 < 0) throw_("startm: negative nmspinning");
       }
-      releasem(mp);
+      releasemIfAny(mp);
       return;
     }
   }
@@ -856,7 +1001,7 @@ void startm(p* pp, bool spinning) {
     unlock(&sched.lock);
     newm(spinning ? mspinning : nullptr, pp, id);
     // newm has started the M with pp as its nextp: pp is that M's now.
-    releasem(mp);
+    releasemIfAny(mp);
     return;
   }
   unlock(&sched.lock);
@@ -867,7 +1012,7 @@ void startm(p* pp, bool spinning) {
   nmp->spinning = spinning;
   nmp->nextp = pp;
   notewakeup(&nmp->park);
-  releasem(mp);
+  releasemIfAny(mp);
 }
 
 // handoffp passes pp on from an M that cannot use it, one in a system call
@@ -985,7 +1130,7 @@ void gcstopm() {
 // execute switches the current M, from g0, to running gp, and never
 // returns. With inheritTime, gp runs on what is left of the current time
 // slice; without it, a fresh slice begins (schedtick advances).
-void execute(g* gp, bool inheritTime) {
+GORT_NOTSAN void execute(g* gp, bool inheritTime) {
   m* mp = getg()->m;
   // Link gp and the M before gp's status says _Grunning: a G that is
   // running always has an M.
@@ -996,12 +1141,16 @@ void execute(g* gp, bool inheritTime) {
   gp->waitsince = 0;
   gp->preempt.store(false, std::memory_order_relaxed);
   gp->stackguard0 = gp->stack.lo + kStackGuard;
-  if (!inheritTime) mp->p->schedtick.store(mp->p->schedtick.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  if (!inheritTime) {
+    mp->p->schedtick.store(mp->p->schedtick.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    mp->p->inherited = 0;  // runqget's bound on inherited slices (runq.cpp)
+  }
   if (void** eh = static_cast<void**>(mp->ehglobals); eh != nullptr) {
     eh[0] = gp->ehstate[0];
     eh[1] = gp->ehstate[1];
   }
   *mp->errnoloc = gp->goerrno;
+  sanleave(mp->g0, false, gp, gp->stack.lo, gp->stack.hi);  // sanitizer.hpp
   gogo(&gp->sched);
 }
 
@@ -1020,7 +1169,11 @@ static void gostartstack(p* pp, g* gp) {
   // goroutine still touches one page.
   uintptr color = (pp->stackcolor++ % 48) * 64;
   uintptr sp = (gp->stack.hi - color - 4 * sizeof(uintptr)) & ~uintptr(15);
-  gostartcall(&gp->sched, sp, gp->startfn, gp->startarg);
+  sangostart(gp);
+  if constexpr (sanfibers)
+    gostartcall(&gp->sched, sp, gostartsan, gp);  // it tells the sanitizer it has arrived
+  else
+    gostartcall(&gp->sched, sp, gp->startfn, gp->startarg);
 }
 
 // findRunnable returns a goroutine for this M to run (Go 1.19:
@@ -1409,9 +1562,10 @@ static void injectglist(gList* glist) {
 
 // schedule does one scheduling round: it picks a goroutine that is ready
 // and runs it. Runs on g0 and never returns.
-void schedule() {
+GORT_NOTSAN void schedule() {
   m* mp = getg()->m;
   if (mp->locks != 0) throw_("schedule: holding locks");
+  if (__builtin_expect(forkedchild, 0)) forkedchildfatal();  // fork.cpp
 
   if (mp->lockedg != nullptr) {
     stoplockedm();
@@ -1525,7 +1679,7 @@ static bool parkunlock_c(g*, void* lock) {
 }
 
 // park_m is gopark's continuation on g0.
-static void park_m(g* gp) {
+GORT_NOTSAN static void park_m(g* gp) {
   m* mp = getg()->m;
   casgstatus(gp, _Grunning, _Gwaiting);
   dropg();
@@ -1541,7 +1695,8 @@ static void park_m(g* gp) {
   schedule();
 }
 
-static void goschedImpl(g* gp) {
+GORT_NOTSAN static void goschedImpl(g* gp) {
+  if (__builtin_expect(forkedchild, 0)) forkedchildfatal();  // fork.cpp
   uint32 status = readgstatus(gp);
   if (status != _Grunning) {
     print("runtime: gosched: bad g status ", status, "\n");
@@ -1551,6 +1706,14 @@ static void goschedImpl(g* gp) {
   dropg();
   m* mp = getg()->m;
   p* pp = mp->p;
+  // schedule() runs the P's due timers before it picks a G (findRunnable);
+  // the shortcut below bypasses it, so run them here first. Without this, a
+  // P whose goroutines only yield never fires a timer (Go's
+  // TestYieldProgress). A timer that readies a G fills the local queue,
+  // which turns the shortcut off.
+  if (pp->timer0When.load(std::memory_order_relaxed) != 0 ||
+      pp->timerModifiedEarliest.load(std::memory_order_relaxed) != 0)
+    checkTimers(pp, 0);
   lock(&sched.lock);
   globrunqput(gp);
   // Our shortcut: when this P's local queue is empty, schedule() would go
@@ -1577,7 +1740,7 @@ static void goschedImpl(g* gp) {
 }
 
 // gosched_m is where Gosched's mcall lands, on g0.
-static void gosched_m(g* gp) { goschedImpl(gp); }
+GORT_NOTSAN static void gosched_m(g* gp) { goschedImpl(gp); }
 
 // goyield is like Gosched, but it puts the G on the local run queue (tail)
 // instead of the global one; used by semrelease's handoff (Go: goyield).
@@ -1588,7 +1751,7 @@ void goyield() {
 
 // goyield_m is goyield's continuation on g0: like Gosched, but the
 // goroutine goes to the tail of the local run queue (Go: goyield_m).
-static void goyield_m(g* gp) {
+GORT_NOTSAN static void goyield_m(g* gp) {
   p* pp = gp->m->p;
   casgstatus(gp, _Grunning, _Grunnable);
   dropg();
@@ -1605,7 +1768,7 @@ void goexit1() {
 
 // goexit0 finishes gp on g0: gp is dead, its stack goes back to the cache and
 // the g to the free list; then schedule.
-static void goexit0(g* gp) {
+GORT_NOTSAN static void goexit0(g* gp) {
   m* mp = getg()->m;
   p* pp = mp->p;
   casgstatus(gp, _Grunning, _Gdead);
@@ -1619,11 +1782,15 @@ static void goexit0(g* gp) {
   gp->startarg = nullptr;
   dropg();
   gp->ehstate[0] = gp->ehstate[1] = nullptr;
+  sangoexit(gp);
   if (mp->lockedInt != 0) {
     print("invalid m->lockedInt = ", mp->lockedInt, "\n");
     throw_("internal lockOSThread error");
   }
-  mp->lockedExt = 0;
+  // A goroutine that exits locked leaves lockedExt set, as Go does: the
+  // M is about to end, and its successor (handoffp -> newm) must come
+  // from the template thread, not from this possibly tainted thread.
+  if (!locked) mp->lockedExt = 0;
   gfput(pp, gp);
   if (locked) {
     // The goroutine ended while locked to this thread, possibly after
@@ -1631,6 +1798,7 @@ static void goexit0(g* gp) {
     // must not be reused for other goroutines. End it instead: jump back
     // to mstart1's gosave, after which mstart0 calls mexit.
     mp->g0->sched.ret = 1;
+    sanleave(mp->g0, false, mp->g0, mp->g0->stack.lo, mp->g0->stack.hi, false);
     gogo(&mp->g0->sched);
   }
   schedule();
@@ -1993,6 +2161,11 @@ static void dolockOSThread() {
 // on (Go: LockOSThread). The external count is the user's; the runtime's
 // own uses (lockOSThread) are counted apart.
 void LockOSThread() {
+  if (newmHandoff.haveTemplateThread.load() == 0) {
+    // If we need to start a new thread from the locked thread, we need
+    // the template thread. Start it now while we're in a known-good state.
+    startTemplateThread();
+  }
   g* gp = getg();
   gp->m->lockedExt++;
   if (gp->m->lockedExt == 0) {
@@ -2244,6 +2417,13 @@ void checkdead() {
     }
   }
   unlock(&allglock);
+  // Threads that gort does not manage may still make a goroutine runnable
+  // (foreign.cpp): no deadlock while there are any. The Ms that ended and
+  // the parked m0 may still have threads; they are not foreign.
+  int32 nexited = m0exited ? 1 : 0;
+  for (m* mp = sched.freem; mp != nullptr; mp = mp->freelink) nexited++;
+  if (foreignthreads(nexited)) return;
+
   if (grunning == 0) {
     unlock(&sched.lock);  // Go's crash dump (GODEBUG=scheddetail=1) locks it
     fatal("no goroutines (main called runtime.Goexit) - deadlock!");

@@ -117,6 +117,22 @@ void runqputbatch(p* pp, gQueue* q, int32 qsize) {
 // head of the ring. *inheritTime is set when the G came from runnext: it is
 // to run on what is left of the current time slice. Only pp's owner calls
 // it.
+//
+// Difference from Go: an inherited slice is bounded here, by a count. Two
+// goroutines that hand a value back and forth (or one that sleeps 1 ns in
+// a loop) keep runnext filled: each runs from it, inheriting the slice, so
+// schedtick never advances and the Gs queued behind them, locally or
+// globally, never run, although every goroutine blocks all the time. Go
+// ends such a slice after 10 ms, when sysmon's retake sees schedtick
+// unchanged and preempts the running G. gort bounds it cooperatively,
+// whatever asyncpreemptoff says: once kInheritMax Gs in a row have
+// inherited the slice and other Gs wait, the runnext G loses its place. It
+// goes to the tail of the ring and the head runs on a fresh slice; with
+// only the global queue waiting, it runs on a fresh slice itself, so that
+// schedtick moves on and findRunnable's 1-in-61 look at the global queue
+// comes round.
+static constexpr uint32 kInheritMax = 64;
+
 g* runqget(p* pp, bool* inheritTime) {
   // runnext, when set, comes before everything in the ring.
   g* next = pp->runnext.load(std::memory_order_acquire);
@@ -124,8 +140,21 @@ g* runqget(p* pp, bool* inheritTime) {
   // only clear runnext, and only this P ever fills it. runnext is therefore
   // null now, and trying the CAS again would be pointless.
   if (next != nullptr && pp->runnext.compare_exchange_strong(next, nullptr, std::memory_order_acq_rel)) {
-    *inheritTime = true;
-    return next;
+    if (__builtin_expect(++pp->inherited < kInheritMax, 1)) {
+      *inheritTime = true;
+      return next;
+    }
+    // The slice has been passed on kInheritMax times (execute clears the
+    // count when a fresh slice begins).
+    uint32 h = pp->runqhead.load(std::memory_order_acquire);
+    if (h == pp->runqtail.load(std::memory_order_relaxed)) {
+      // Nothing waits in the ring: no need to move next. A fresh slice all
+      // the same, for the global queue's sake, if anything waits there.
+      *inheritTime = sched.runqsize.load(std::memory_order_relaxed) == 0;
+      if (*inheritTime) pp->inherited = 0;
+      return next;
+    }
+    runqput(pp, next, false);  // behind the Gs it was starving
   }
   for (;;) {
     uint32 h = pp->runqhead.load(std::memory_order_acquire);  // pairs with thieves' CAS

@@ -31,8 +31,32 @@ namespace gort::runtime {
 [[noreturn]] void gogo(gobuf* buf) RUNTIME_SYM("gogo");
 // gosave returns a second time when gogo resumes buf, like setjmp.
 __attribute__((returns_twice)) uintptr gosave(gobuf* buf) RUNTIME_SYM("gosave");
-void mcall(void (*fn)(g*)) RUNTIME_SYM("mcall");
-void systemstack(void (*fn)(void*), void* arg) RUNTIME_SYM("systemstack");
+void mcall_asm(void (*fn)(g*)) RUNTIME_SYM("mcall");
+void systemstack_asm(void (*fn)(void*), void* arg) RUNTIME_SYM("systemstack");
+
+}  // namespace gort::runtime
+
+#include "sanitizer.hpp"
+
+namespace gort::runtime {
+
+// mcall switches to g0 and calls fn(g) there (asm); systemstack runs
+// fn(arg) on g0 and returns. With a sanitizer they tell it about the
+// switches (sanitizer.cpp); otherwise they are the bare assembly.
+void mcallsan(void (*fn)(g*));
+void systemstacksan(void (*fn)(void*), void* arg);
+inline void mcall(void (*fn)(g*)) {
+  if constexpr (sanfibers)
+    mcallsan(fn);
+  else
+    mcall_asm(fn);
+}
+inline void systemstack(void (*fn)(void*), void* arg) {
+  if constexpr (sanfibers)
+    systemstacksan(fn, arg);
+  else
+    systemstack_asm(fn, arg);
+}
 
 // systemstack for any callable (runs it on g0 and returns).
 template <class F>
@@ -135,6 +159,9 @@ void printuint(uint64 v);
 void printhex(uint64 v);
 void printpointer(const void* v);
 void printnl();
+// printflush writes out what print has buffered, whoever holds printlock
+// (a report that failed halfway, before it exits).
+void printflush();
 struct hex {
   uint64 v;
 };
@@ -175,11 +202,26 @@ void print(A... a) {
 // be on a goroutine's stack (never g0). (api.cpp)
 [[noreturn]] void panicplain(const char* s);
 extern std::atomic<uint32> panicking;
+extern std::atomic<uint32> runningPanicDefers;
 extern void (*crashhook)();
-// startpanic_m and dopanic_m: the two halves of a fatal report (Go's), for
-// the signal handler too (sigctx: the signal's ucontext, or null).
+// reportinit reserves, at start-up, what a fatal report needs: its stack.
+void reportinit();
+// startpanic_m, then dopanic: the two halves of a fatal report (Go's
+// startpanic_m and dopanic_m), for the signal handler too. dopanic prints,
+// on the report stack, printpanics(arg) when given, then gp's frames from
+// the context `here` saved by gosave (those at or below skipsp left out)
+// or from the signal's ucontext sigctx, then the other goroutines as
+// GOTRACEBACK says; then this M's part in the report ends (dopanic_end).
+// It reports whether to crash.
 bool startpanic_m();
-bool dopanic_m(g* gp, uintptr sp, bool skipthrow, void* sigctx);
+bool dopanic(g* gp, const gobuf* here, uintptr skipsp, bool skipthrow, void* sigctx,
+             void (*printpanics)(void*) = nullptr, void* arg = nullptr);
+void dopanic_end();
+// onreportstack runs fn(arg) on the fatal reports' stack (the caller
+// holds the report: startpanic_m said yes).
+void onreportstack(void (*fn)(void*), void* arg);
+// callonstack (asm) runs fn(arg) with the stack pointer at sp.
+void callonstack(void (*fn)(void*), void* arg, uintptr sp) RUNTIME_SYM("callonstack");
 
 // ---- signal_unix.cpp ----
 void initsig();             // install the handlers (m0, at start)
@@ -199,9 +241,10 @@ extern "C" [[noreturn]] void runtime_abort() RUNTIME_SYM("abort");
 void goroutineheader(g* gp);
 // traceback prints the frames of gp, which is not running, from gp->sched.
 void traceback(g* gp);
-// tracebackhere prints the running code's frames above the frame whose
-// frame pointer is sp; bounded: stop at the end of gp's stack.
-void tracebackhere(uintptr sp, g* gp, bool skipthrow, bool bounded);
+// tracebackfrom prints the frames of the running code, gp's, from a
+// context saved by gosave, leaving out those at or below skipsp; bounded:
+// stop at the end of gp's stack.
+void tracebackfrom(const gobuf* here, uintptr skipsp, g* gp, bool skipthrow, bool bounded);
 // tracebacktrap prints gp's frames from a signal's ucontext.
 void tracebacktrap(void* uc, g* gp);
 void tracebackothers(g* me);
@@ -478,6 +521,24 @@ g* globrunqget(p* pp, int32 max);
 void gfput(p* pp, g* gp);
 g* gfget(p* pp);
 void gfpurge(p* pp);
+
+// ---- foreign.cpp: threads that gort does not manage (getg() null) ----
+// foreignblock ends the program: such a thread would have to wait.
+[[noreturn]] void foreignblock();
+void readyforeign(g* gp);
+uint32 fastrandforeign();
+// foreignthreads: does the process have threads besides its Ms (less the
+// nexited Ms that ended but whose threads may not be gone yet)?
+bool foreignthreads(int32 nexited);
+
+// ---- fork.cpp: fork() without exec ----
+// The pthread_atfork handlers (hosted flavour); forkedchild is set in the
+// child, where schedule and gosched end the program (forkedchildfatal).
+void beforefork();
+void afterfork();
+void afterforkinchild();
+extern bool forkedchild;
+[[noreturn]] void forkedchildfatal();
 
 // ---- api.cpp ----
 // installterminate makes an uncaught exception a panic report (hosted).

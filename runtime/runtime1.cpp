@@ -28,7 +28,7 @@ const char* gogetenv(const char* name) {
 bool atoi64(const char* s, int64* out) {
   if (s == nullptr || *s == 0) return false;
   bool neg = false;
-  if (*s == '-' || *s == '+') neg = *s++ == '-';
+  if (*s == '-') neg = *s++ == '-';  // no '+', as Go's atoi
   if (*s == 0) return false;
   uint64 n = 0;
   for (; *s != 0; s++) {

@@ -178,6 +178,13 @@ struct g {
   // (struct __cxa_eh_globals), kept with the g so that a goroutine blocking
   // inside a catch block may resume on another M.
   void* ehstate[2] = {};
+  // Set while api.cpp's onterminate renders this goroutine's panic value:
+  // a what() that throws in turn is "panic while printing panic value".
+  bool printingpanic = false;
+  // What sanitizers know of this G (sanitizer.hpp): ASan's fake stack
+  // while the G does not run, and its TSan fiber.
+  void* asanfake = nullptr;
+  void* tsanfiber = nullptr;
   alignas(16) unsigned char closure[kClosureSize] = {};
   // Cached timer for gort::sleep (timeSleep), made on first use and kept
   // with the g for ever, across reuse (Go: g.timer).
@@ -300,6 +307,9 @@ struct m {
   // on g0 after gp has left its stack.
   bool (*waitunlockf)(g*, void*) = nullptr;
   void* waitlock = nullptr;
+  // The function an mcall runs on g0, when a sanitizer makes mcall go
+  // through a trampoline (sanitizer.cpp).
+  void (*mcallfn)(g*) = nullptr;
 
   m* freelink = nullptr;  // on sched.freem
   // The M's g0 stack mapping (allocm), freed once the thread has gone.
@@ -395,6 +405,11 @@ struct p {
   // A runnable G that should run next, before what is in runq, inheriting
   // the current time slice: the G just readied or created by the running G.
   std::atomic<g*> runnext{nullptr};
+  // How many Gs in a row have run from runnext on the current time slice
+  // (runqget counts, execute clears it when a fresh slice begins). Our
+  // addition: it bounds an inherited slice without preemption (runq.cpp,
+  // kInheritMax). Owner only.
+  uint32 inherited = 0;
 
   // Available dead Gs (status == _Gdead), without stacks.
   struct {

@@ -133,7 +133,7 @@ void semrelease1(uint32* addr, bool handoff) {
   // and release s at once.
   bool handedOff = s->ticket == 1;
   readyWithTime(s);
-  if (handedOff && getg()->m->locks == 0) {
+  if (handedOff && getg() != nullptr && getg()->m->locks == 0) {  // (not from a foreign thread)
     // Direct handoff (starving gort::mutex): goready put the waiter in our
     // P's runnext; yielding to the local queue lets it run now, on the rest
     // of our time slice, so that a contended semaphore cannot keep the P

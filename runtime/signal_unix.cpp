@@ -198,7 +198,7 @@ void sigtrampgo(int sig, siginfo_t* info, void* ctx) {
       print("runtime: goroutine stack exceeds ", over->stack.hi - over->stack.lo, "-byte limit\n");
       print("runtime: sp=", hex{sp}, " stack=[", hex{over->stack.lo}, ", ", hex{over->stack.hi}, "]\n");
       print("fatal error: stack overflow\n");
-      if (startpanic_m() && dopanic_m(over, 0, false, uc)) crash();
+      if (startpanic_m() && dopanic(over, nullptr, 0, false, uc)) crash();
       exit_group(2);
     }
   }
@@ -227,7 +227,7 @@ void sigtrampgo(int sig, siginfo_t* info, void* ctx) {
     if (msg != nullptr) print("panic: ", msg, "\n");
     print("[signal ", t->name, " code=", hex{uint64(code)}, " addr=", hex{addr}, " pc=", hex{pc}, "]\n");
     tracebackCaughtsig = gp;
-    if (startpanic_m() && dopanic_m(gp, 0, false, uc)) crash();
+    if (startpanic_m() && dopanic(gp, nullptr, 0, false, uc)) crash();
     exit_group(2);
   }
 
@@ -238,20 +238,31 @@ void sigtrampgo(int sig, siginfo_t* info, void* ctx) {
     mp->throwing = throwTypeRuntime;
     tracebackCaughtsig = gp;
   }
-  startpanic_m();
+  if (!startpanic_m()) exit_group(2);
   print(t->name, "\n");
   print("PC=", hex{pc}, " m=", mp != nullptr ? mp->id : -1, " sigcode=", int64(info->si_code), "\n\n");
   int32 level;
   bool all, docrash;
   gotraceback(&level, &all, &docrash);
   if (level > 0) {
-    if (gp != nullptr) {
-      goroutineheader(gp);
-      tracebacktrap(uc, gp);
-    }
-    tracebackothers(gp);
-    print("\n");
-    dumpregs(c);
+    // On the report stack, as every report (panic.cpp).
+    struct args {
+      g* gp;
+      ucontext_t* uc;
+      sigctxt* c;
+    } a{gp, uc, &c};
+    onreportstack(
+        [](void* v) {
+          auto* a = static_cast<args*>(v);
+          if (a->gp != nullptr) {
+            goroutineheader(a->gp);
+            tracebacktrap(a->uc, a->gp);
+          }
+          tracebackothers(a->gp);
+          print("\n");
+          dumpregs(*a->c);
+        },
+        &a);
   }
   if (docrash) crash();
   exit_group(2);

@@ -21,6 +21,7 @@
 // (the call, the mm lock, the page walk); a batch's guards now go in one
 // process_madvise call for the calling process (PIDFD_SELF, Linux 6.15+),
 // one madvise each where the kernel lacks it.
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
 
@@ -63,14 +64,53 @@ constinit static struct {
 
 static uintptr roundpage(uintptr n) { return (n + physPageSize - 1) & ~(physPageSize - 1); }
 
-static bool installGuard(uintptr lo, uintptr n) {
+// installGuard returns 0, or the -errno of the mprotect that failed.
+static long installGuard(uintptr lo, uintptr n) {
   if (debug.guardmprotect != 0) useMprotectGuard = true;  // GODEBUG=guardmprotect=1 (tests)
   if (!useMprotectGuard) {
     long r = sys_madvise(reinterpret_cast<void*>(lo), n, MADV_GUARD_INSTALL);
-    if (r == 0) return true;
+    if (r == 0) return 0;
     useMprotectGuard = true;  // EINVAL: a kernel before 6.13
   }
-  return sys_mprotect(reinterpret_cast<void*>(lo), n, PROT_NONE) == 0;
+  return sys_mprotect(reinterpret_cast<void*>(lo), n, PROT_NONE);
+}
+
+// countlines returns the number of lines of a /proc file, read with raw
+// system calls into a buffer on the stack (a failure's report: nothing to
+// allocate), or -1.
+static int64 countlines(const char* path, int64* first) {
+  int fd = int(sys_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0));
+  if (fd < 0) return -1;
+  char buf[4096];
+  int64 lines = 0, num = 0;
+  bool innum = true;
+  for (long r; (r = sys_read(fd, buf, sizeof buf)) > 0;)
+    for (long i = 0; i < r; i++) {
+      if (buf[i] == '\n') lines++, innum = false;
+      if (innum && buf[i] >= '0' && buf[i] <= '9') num = num * 10 + (buf[i] - '0');
+    }
+  sys_close(fd);
+  if (first != nullptr) *first = num;
+  return lines;
+}
+
+// mapfailed explains a stack mapping or guard that the kernel refused
+// when the cause is the limit on a process's mappings, vm.max_map_count
+// (mprotect guards split a mapping, two per stack; MADV_GUARD_INSTALL ones
+// do not, but each batch of stacks is a mapping still). A guard's failure
+// is explained in any case; a mapping's only at that limit (otherwise it
+// is plain lack of memory, which the fatal error says).
+static void mapfailed(const char* what, long err, bool guard) {
+  int64 limit = -1;
+  int64 n = countlines("/proc/self/maps", nullptr);
+  countlines("/proc/sys/vm/max_map_count", &limit);
+  bool atlimit = n >= 0 && limit > 0 && n + 16 >= limit;
+  if (!atlimit && !guard) return;
+  print("runtime: ", what, " failed (errno ", -err, "); the process has ", n, " memory mappings, vm.max_map_count is ",
+        limit, "\n");
+  if (atlimit)
+    print("runtime: the limit on mappings was reached: raise vm.max_map_count (sysctl -w vm.max_map_count=",
+          limit * 4, "), or run fewer goroutines at once\n");
 }
 
 // ---- the record of guards, for debuggers ----
@@ -188,46 +228,68 @@ extern "C" long debugGuards(int install) {
 
 // sysGuard makes [v, v+n) fault on access (a g0 stack's guard).
 void sysGuard(void* v, uintptr n) {
-  if (!installGuard(reinterpret_cast<uintptr>(v), n)) throw_("cannot install stack guard");
+  if (long err = installGuard(reinterpret_cast<uintptr>(v), n); err != 0) {
+    mapfailed("the stack guard's mprotect", err, true);
+    throw_("runtime: cannot install a stack guard");
+  }
   recordGuards(reinterpret_cast<uintptr>(v), n, 0, 1);
 }
 
 void stackinit() {
+  // Under valgrind, guards are mprotect'd, splitting each stack into a
+  // mapping of its own: valgrind registers a new thread's stack as the
+  // whole mapping around its stack pointer, and with MADV_GUARD_INSTALL
+  // the g0 stacks and goroutine stacks merge into one, so that every
+  // stack overlapped the thread's, and memcheck took goroutine switches
+  // for stack growth (sanitizer.hpp).
+  if (runningOnValgrind()) useMprotectGuard = true;
   stackpool.cap = 256;
   stackpool.v = static_cast<struct stack*>(persistentalloc(stackpool.cap * sizeof(struct stack), 8));
 }
 
 // installGuards installs count guards of n bytes at lo, lo+stride, ...: in
-// one process_madvise call where the kernel can, else one by one.
-static bool installGuards(uintptr lo, uintptr n, uintptr stride, int count) {
+// one process_madvise call where the kernel can, else one by one. Returns 0,
+// or the -errno of the mprotect that failed.
+static long installGuards(uintptr lo, uintptr n, uintptr stride, int count) {
   if (debug.guardmprotect != 0) useMprotectGuard = true;
   if (!useMprotectGuard && !noProcessMadvise && count > 1 && count <= kStackBatch) {
     iovec iov[kStackBatch];
     for (int i = 0; i < count; i++) iov[i] = {reinterpret_cast<void*>(lo + uintptr(i) * stride), n};
     long r = arch::syscall5(SYS_process_madvise, PIDFD_SELF, reinterpret_cast<long>(iov), count, MADV_GUARD_INSTALL, 0);
-    if (r == long(n) * count) return true;
+    if (r == long(n) * count) return 0;
     // EBADF (no PIDFD_SELF, before 6.15), EINVAL (no guards through it):
     // one by one from now on. Installing a guard twice is harmless, so a
     // partial success is simply redone.
     if (r < 0) noProcessMadvise = true;
   }
   for (int i = 0; i < count; i++)
-    if (!installGuard(lo + uintptr(i) * stride, n)) return false;
-  return true;
+    if (long err = installGuard(lo + uintptr(i) * stride, n); err != 0) return err;
+  return 0;
 }
 
 // stackmap maps one stack of n bytes (or a batch), each with its guard below.
 // Returns the number of stacks made, putting them in out[].
 static int stackmap(uintptr n, int count, struct stack* out) {
   uintptr one = stackGuardSize + n;
-  void* v = sysAlloc(one * uintptr(count));
-  if (v == nullptr) return 0;
-  uintptr base = reinterpret_cast<uintptr>(v);
-  if (!installGuards(base, stackGuardSize, one, count)) throw_("runtime: cannot install a stack guard");
+  long r = sys_mmap(nullptr, one * uintptr(count), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                    -1, 0);
+  if (r < 0 && r > -4096) {
+    if (count == 1) mapfailed("mmap of a goroutine stack", r, false);  // the last try (stackalloc)
+    return 0;
+  }
+  uintptr base = uintptr(r);
+  lsanroot(reinterpret_cast<void*>(base), one * uintptr(count));  // (sanitizer.hpp)
+  if (long err = installGuards(base, stackGuardSize, one, count); err != 0) {
+    mapfailed("the stack guard's mprotect", err, true);
+    throw_("runtime: cannot install a stack guard");
+  }
   for (int i = 0; i < count; i++) {
     uintptr lo = base + uintptr(i) * one;
     out[i].lo = lo + stackGuardSize;
     out[i].hi = lo + one;
+    // For valgrind; never deregistered: a default-size stack is never
+    // unmapped, and the main goroutine's never in practice.
+    vgstackregister(out[i].lo, out[i].hi);
   }
   recordGuards(base, stackGuardSize, one, uintptr(count));
   return count;
@@ -257,6 +319,9 @@ static void stackcacherefill(p* pp) {
     unlock(&stackpool.lock);
     struct stack batch[kStackBatch];
     int k = stackmap(startingStackSize, kStackBatch, batch);
+    // When memory is short (RLIMIT_AS, vm.max_map_count), one stack may
+    // still fit where a batch does not.
+    if (k == 0) k = stackmap(startingStackSize, 1, batch);
     lock(&stackpool.lock);
     for (int i = 0; i < k; i++) poolpush(batch[i]);
     // Never touched, so nothing to give back: they count as scavenged

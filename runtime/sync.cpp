@@ -23,14 +23,16 @@ using runtime::uint32;
 namespace {
 
 // needg returns the running goroutine, or ends the program if the caller is
-// a thread that gort does not manage: parking and readying need a G and a P.
+// a thread that gort does not manage: parking needs a G and a P. (Waking
+// does not: such a thread may unlock, signal or call done, and the
+// goroutine it wakes is readied through runtime/foreign.cpp.)
 g* needg() {
   g* gp = getg();
   if (__builtin_expect(gp == nullptr, 0)) {
     runtime::print(
-        "gort: a gort::mutex, rwmutex, cond or wait_group blocked or woke a goroutine from a thread\n"
-        "gort: that gort does not manage (std::thread, pthread_create, a library's thread): only\n"
-        "gort: goroutines can wait on them\n");
+        "gort: a gort::mutex, rwmutex, cond or wait_group would block a thread that gort does not\n"
+        "gort: manage (std::thread, pthread_create, a library's thread): only goroutines can wait\n"
+        "gort: on them; see gort(3), THREADS THAT GORT DOES NOT MANAGE\n");
     runtime::exit_group(2);
   }
   return gp;
@@ -59,10 +61,7 @@ void semacquire_mutex(std::uint32_t* addr, bool lifo) noexcept {
   runtime::semacquire1(addr, lifo, runtime::waitReason::semacquire);
 }
 
-void semrelease(std::uint32_t* addr, bool handoff) noexcept {
-  needg();
-  runtime::semrelease1(addr, handoff);
-}
+void semrelease(std::uint32_t* addr, bool handoff) noexcept { runtime::semrelease1(addr, handoff); }
 
 bool can_spin(int i) noexcept {
   if (getg() == nullptr) return false;  // a foreign thread: it is about to park, and cannot
@@ -80,15 +79,9 @@ void notify_list_wait(notify_list* l, std::uint32_t ticket) noexcept {
   runtime::notifyListWait(nl(l), ticket);
 }
 
-void notify_list_notify_one(notify_list* l) noexcept {
-  needg();
-  runtime::notifyListNotifyOne(nl(l));
-}
+void notify_list_notify_one(notify_list* l) noexcept { runtime::notifyListNotifyOne(nl(l)); }
 
-void notify_list_notify_all(notify_list* l) noexcept {
-  needg();
-  runtime::notifyListNotifyAll(nl(l));
-}
+void notify_list_notify_all(notify_list* l) noexcept { runtime::notifyListNotifyAll(nl(l)); }
 
 }  // namespace detail
 

@@ -445,15 +445,17 @@ void traceback(g* gp) {
   unlock(&tracebacklock);
 }
 
-// tracebackhere prints the frames of the running code, gp's, from the
-// caller of the function whose frame pointer is skipsp (Go: traceback with
+// tracebackfrom prints the frames of the running code, gp's, from the
+// context `here` saved by gosave in the reporting function, leaving out the
+// frames at or below skipsp, the reporter's own (Go: traceback with
 // getcallerpc/getcallersp). skipthrow: begin below the C++ throw that is
-// being reported. The code may run on g0 (through systemstack), whose
-// frames lead back onto gp's stack: both are sent.
-[[gnu::noinline]] void tracebackhere(uintptr skipsp, g* gp, bool skipthrow, bool bounded) {
+// being reported. The report runs on a stack of its own (panic.cpp): the
+// context was saved before it moved there, and its frames are intact. The
+// code may have run on g0 (through systemstack), whose frames lead back
+// onto gp's stack: both are sent.
+void tracebackfrom(const gobuf* here_, uintptr skipsp, g* gp, bool skipthrow, bool bounded) {
   lock(&tracebacklock);
-  gobuf here;
-  gosave(&here);
+  const gobuf& here = *here_;
   tb::request rq = newrequest(gp);
   if (skipthrow) rq.flags |= tb::kSkipThrow;
   if (bounded && gp != nullptr && gp->stack.lo != 0) rq.flags |= tb::kBounded;

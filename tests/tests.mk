@@ -16,6 +16,7 @@
 #   env/     the environment and GODEBUG (env)
 #   diag/    panics, fatal errors, tracebacks (diag)
 #   gdb/     the gdb extension (gdb)
+#   tools/   the tools people use on C++ programs: valgrind (tools)
 #   syscall/ goroutines blocking in the kernel: the hooks, handoff, retake
 #            (syscall)
 #   loader/  gort-exec and gort::exec (loader): a binary of its own,
@@ -45,7 +46,8 @@
 # `make check` sets GORT_TEST_DIR, GORT_TEST_VARIANTS and GORT_BIN (below);
 # unset, they are build/tests, pie-O2 and build/bin.
 
-TEST_VARIANTS := pie-O0 pie-O2 nopie-O0 nopie-O2
+# Under a sanitizer (make check-asan, check-tsan) two variants are enough.
+TEST_VARIANTS := $(if $(SANITIZE),pie-O2 nopie-O0,pie-O0 pie-O2 nopie-O0 nopie-O2)
 VFLAGS_pie-O0   := -fPIE -pie -O0
 VFLAGS_pie-O2   := -fPIE -pie -O2
 VFLAGS_nopie-O0 := -fno-pie -no-pie -O0
@@ -57,7 +59,9 @@ PROG_BINS   := $(foreach v,$(TEST_VARIANTS),$(foreach p,$(filter-out $(NOLIBC_ON
 ORACLE_BINS := $(O)/tests/oracle/lifecycle $(O)/tests/oracle/cxx $(O)/tests/oracle/cxxcore
 TEST_SRCS   := $(filter-out tests/loader/%,$(wildcard tests/*/*_test.cpp))
 TEST_BIN    := $(O)/tests/gort_tests
-TEST_CXXFLAGS = -std=c++20 -O1 $(if $(DEBUG),-DGORT_DEBUG=1) $(SANFLAGS) -g -Wall -Wextra -Werror -I. -Iarch/$(ARCH) -Itests
+# (GCC 12 warns falsely about libstdc++'s <regex> under a sanitizer.)
+TEST_CXXFLAGS = -std=c++20 -O1 $(if $(DEBUG),-DGORT_DEBUG=1) $(SANFLAGS) -g -Wall -Wextra -Werror \
+                $(if $(SANITIZE),-Wno-maybe-uninitialized) -I. -Iarch/$(ARCH) -Itests
 
 # The headers the tests share (tests/*/*.hpp are in the link rule below).
 $(TEST_BIN): $(wildcard tests/*.hpp)
@@ -108,11 +112,20 @@ PROG_LIBS_cxxcore = -std=c++20
 # Static glibc wants _start, _init, _fini and _DYNAMIC from its start files; they are
 # pointed at our entry only to let the link finish: the program stops before
 # glibc could use them.
+# A sanitizer cannot be linked statically: under SANITIZE the program comes
+# from the plain build (the runtime refuses it all the same).
+ifneq ($(SANITIZE),)
+$(O)/tests/wrong/static_hello: tests/wrong/hello.cpp
+	$(MAKE) --no-print-directory SANITIZE= O=build build/tests/wrong/static_hello
+	@mkdir -p $(@D)
+	cp build/tests/wrong/static_hello $@
+else
 $(O)/tests/wrong/static_hello: tests/wrong/hello.cpp $(SDK)
 	@mkdir -p $(@D)
 	$(CXX) -static -no-pie -O2 -I$(O)/include $< $(subst @DYNLIST@,$(DYNLIST),$(subst @CRT@,$(CRT),$(GORT_ENTRY))) \
 	    -Wl,--defsym,_start=_rt0_amd64_linux,--defsym,_init=_rt0_amd64_linux,--defsym,_fini=_rt0_amd64_linux,--defsym,_DYNAMIC=0 \
 	    -L$(O)/lib -lgort -o $@
+endif
 
 # The test binary is a hosted program: the hosted flavour comes with the
 # runtime.
@@ -154,9 +167,19 @@ check-man:
 NOLIBC_ONCE := runq|gfree|steal|sema|lock|timerheap|env|stack|driver|malloc|nolibc
 check: all $(PROG_BINS) $(NOLIBC_PROG_BINS) $(ORACLE_BINS) $(O)/tests/wrong/static_hello $(TEST_BIN) check-install check-man
 	GORT_TEST_DIR=$(abspath $(O)/tests) GORT_TEST_VARIANTS="$(TEST_VARIANTS)" GORT_BIN=$(abspath $(O)/bin) \
+	    GORT_TEST_SANITIZE=$(SANITIZE) $(if $(filter address,$(SANITIZE)),ASAN_OPTIONS=handle_segv=0) \
 	    $(TEST_BIN) --jobs 2
 	$(if $(NOLIBC_VARIANTS),GORT_TEST_FLAVOUR=nolibc GORT_TEST_DIR=$(abspath $(O)/tests) \
 	    GORT_TEST_VARIANTS="$(NOLIBC_VARIANTS)" GORT_BIN=$(abspath $(O)/bin) \
 	    $(TEST_BIN) --jobs 2 --filter '!(@($(NOLIBC_ONCE))/*)')
 
-.PHONY: check check-install check-man
+# The whole suite with the runtime and every test program built with
+# AddressSanitizer or ThreadSanitizer (into build-address/, build-thread/);
+# tests that cannot hold there (valgrind, memory limits, core files) say
+# so and skip (gort-debug(7), SANITIZERS AND VALGRIND).
+check-asan:
+	$(MAKE) --no-print-directory SANITIZE=address check
+check-tsan:
+	$(MAKE) --no-print-directory SANITIZE=thread check
+
+.PHONY: check check-install check-man check-asan check-tsan

@@ -327,10 +327,19 @@ const described& describe(u64 lookup) {
 // number of entries printed.
 int printframe(u64 pc, u64 lookup, bool all, int budget) {
   const described& d = describe(lookup);
+  // A call inlined into a function of the runtime proper is the runtime's
+  // too, whatever its DWARF name says: a static helper (chanpark, inlined
+  // into chanrecv) is named without its namespace. (Nothing of the program
+  // is inlined into those, which are compiled apart; unlike gort::detail's
+  // entries, instantiated in the program with its callables inlined.)
+  const std::string& phys = d.entries.back().shown;
+  const char* physname = funcname(phys.c_str());
+  bool inruntime = hasprefix(physname, "runtime.") || hasprefix(physname, "gort::runtime::");
   int n = 0;
   for (std::size_t i = 0; i < d.entries.size() && n < budget; i++) {
     const callentry& e = d.entries[i];
-    if (!showframe(e.shown, all)) continue;
+    bool inlined = i + 1 < d.entries.size();
+    if (!showframe(inlined && inruntime ? phys : e.shown, all)) continue;
     const char* name = e.shown.empty() ? "??" : funcname(e.shown.c_str());
     put(name);
     if (std::strchr(name, '(') == nullptr) put("(...)");

@@ -166,6 +166,36 @@ runtime.systemstack:
 	.cfi_endproc
 	.size	runtime.systemstack, .-runtime.systemstack
 
+/* void runtime.callonstack(void (*fn)(void *), void *arg, uintptr sp)
+ *   rdi = fn, rsi = arg, rdx = the top of the stack to run on (16-byte
+ *   aligned; fn is entered with rsp = sp - 8, as after a call).
+ * Calls fn(arg) on another stack and returns: the fatal reports' stack
+ * (runtime/panic.cpp). Unlike systemstack, the current g stays as it is;
+ * only rsp moves. The frame is rbp-based on the caller's stack, so
+ * unwinders walk from fn back onto it:
+ *   [rbp+8] return address, [rbp] caller's rbp. Clobbers rax. */
+	.globl	runtime.callonstack
+	.type	runtime.callonstack, @function
+	.p2align 4
+runtime.callonstack:
+	.cfi_startproc
+	pushq	%rbp
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset rbp, 0
+	movq	%rsp, %rbp
+	.cfi_def_cfa_register rbp
+	movq	%rdi, %rax		/* rax = fn */
+	movq	%rsi, %rdi		/* rdi = arg */
+	movq	%rdx, %rsp		/* the other stack */
+	call	*%rax
+	movq	%rbp, %rsp		/* back on the caller's stack */
+	popq	%rbp
+	.cfi_def_cfa rsp, 8
+	.cfi_restore rbp
+	ret
+	.cfi_endproc
+	.size	runtime.callonstack, .-runtime.callonstack
+
 /* runtime.gostart: the first instruction of every goroutine.
  * Entered by gogo from a gobuf prepared by gostartcall:
  *   rbx = the entry's argument, r12 = the entry function, rbp = 0,

@@ -10,7 +10,7 @@ Test(env, atoi64) {
   int64 v;
   cr_assert(atoi64("42", &v) && v == 42);
   cr_assert(atoi64("-7", &v) && v == -7);
-  cr_assert(atoi64("+7", &v) && v == 7);
+  cr_assert(!atoi64("+7", &v));  // no '+', as Go's atoi (GOMAXPROCS=+1 is refused)
   cr_assert(!atoi64("", &v));
   cr_assert(!atoi64("-", &v));
   cr_assert(!atoi64("4x", &v));

@@ -17,6 +17,7 @@
 #include <regex>
 
 #include "harness.hpp"
+#include "sanitize.hpp"
 #include "skip.hpp"
 
 namespace {
@@ -32,6 +33,7 @@ std::string gdb_path() {
 // denies ptrace): that is the environment, not gort, and is said loudly, in
 // a [SKIP] line on stderr for each test (tests/skip.hpp).
 void need_ptrace() {
+  SKIP_UNDER_SANITIZER("the gdb tests are for plain builds");
   std::string gdb = gdb_path();
   cr_assert(!gdb.empty(), "gdb is not installed (scripts/install-deps test installs it)");
   std::vector<std::string> env = {"PATH=/usr/bin:/bin"};

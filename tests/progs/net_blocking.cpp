@@ -18,12 +18,16 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
+
+#include <gort/chan.hpp>
+#include <gort/time.hpp>
 
 #include "check.hpp"
 
@@ -107,12 +111,16 @@ void echo(int n) {
   std::atomic<int> ok{0}, bad{0};
   std::atomic<int> maxthreads{0};
   gort::wait_group wg;
-  gort::chan<bool> connected(n);
+  // Every client connects and then waits at the gate, so that all n
+  // server goroutines are blocked in read at the same time: main counts
+  // the threads then (without the hooks, each of them holds one).
+  gort::chan<bool> connected(n), gate(0);
   for (int i = 0; i < n; i++) {
     wg.add(1);
     gort::go([&, i] {
       int c = dialer(addr);
       connected.send(true);
+      gate.recv();
       // 3 rounds of a message whose bytes depend on (i, round).
       bool good = true;
       for (int round = 0; round < 3 && good; round++) {
@@ -131,6 +139,15 @@ void echo(int n) {
       wg.done();
     });
   }
+  for (int i = 0; i < n; i++) connected.recv();
+  // The servers reach read soon after the connections exist; give them up
+  // to 500 ms (without the hooks, until more than 64 threads are seen).
+  for (int k = 0; k < 50 && maxthreads.load() <= 64; k++) {
+    gort::sleep(std::chrono::milliseconds(10));
+    int t = threads();
+    if (t > maxthreads.load()) maxthreads.store(t);
+  }
+  gate.close();
   wg.wait();
   char d[96];
   std::snprintf(d, sizeof d, "ok=%d bad=%d maxthreads=%d", ok.load(), bad.load(), maxthreads.load());
