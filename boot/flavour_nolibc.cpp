@@ -305,6 +305,11 @@ static void mthread_start(m* mp) {
 // (CLONE_PARENT_SETTID, CLONE_CHILD_CLEARTID): the low half of m::thread.
 static int* tidword(m* mp) { return reinterpret_cast<int*>(&mp->thread); }
 
+// What flavour_newosproc takes from the top of each g0 mapping: the TLS
+// block and TCB, aligned, in whole pages; allocm maps that much more, so
+// the g0 stack keeps its size.
+uintptr flavour_threadreserve() { return nolibc::alignup(nolibc::tlsblocksize() + 63, 4096); }
+
 int flavour_newosproc(m* mp, uintptr stk, uintptr size) {
   // The TLS block and TCB at the top of the mapping, the stack below.
   uintptr top = stk + size;
