@@ -129,6 +129,8 @@ int isatty(int fd) {
 
 // ---- processes ----
 
+int unshare(int flags) { return int(sys(SYS_unshare, flags)); }
+
 pid_t getpid() { return pid_t(gort::arch::syscall0(SYS_getpid)); }
 pid_t getppid() { return pid_t(gort::arch::syscall0(SYS_getppid)); }
 pid_t gettid() { return pid_t(gort::arch::syscall0(SYS_gettid)); }
