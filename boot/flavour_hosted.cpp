@@ -13,13 +13,19 @@
 // This file is linked into the crt object (lib/gort/crt-hosted.o), not into
 // the runtime core, which never calls libc.
 #include <dlfcn.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <link.h>
 #include <pthread.h>
 
+#include <atomic>
 #include <cerrno>
+#include <cstring>
 
 #include <cstddef>
 #include <cstdlib>
 
+#include "../include/gort/net_abi.hpp"
 #include "../runtime/runtime.hpp"
 
 extern "C" int __cxa_atexit(void (*fn)(void*), void* arg, void* dso);
@@ -86,21 +92,48 @@ int flavour_newosproc(m* mp, uintptr stk, uintptr size) {
   return err;
 }
 
-// glibc puts the thread descriptor and the static TLS block at the top of
-// a stack given with pthread_attr_setstack, and refuses one too small for
-// them with EINVAL. Their size is what ld.so's _dl_get_tls_static_info
-// says (GLIBC_PRIVATE, hence dlsym; the sanitizers' runtimes read it the
-// same way), plus a page for the descriptor; 64 KiB where it is missing.
-// Minimal: the realworld branch (issue 21) sizes this properly.
+// What glibc keeps at the top of a thread's stack when it is given one
+// (pthread_attr_setstack; nptl/allocatestack.c): its static TLS block,
+// laid out below the thread descriptor, and it refuses (EINVAL) a stack
+// smaller than that plus 16 KiB. Their size is what ld.so's
+// _dl_get_tls_static_info says (GLIBC_PRIVATE, hence dlsym; the
+// sanitizers' runtimes read it the same way): the PT_TLS segments of the
+// program and of the libraries loaded with it, glibc's descriptor (struct
+// pthread, 2.3 KiB in 2.36) and its surplus for libraries dlopen'd later
+// with initial-exec TLS (the glibc.rtld.optional_static_tls tunable
+// included). 16 KiB more hold start_thread's and mthread_start's frames.
+// Where that symbol is missing, the PT_TLS segments are found with
+// dl_iterate_phdr (at the first call, before any dlopen) and 64 KiB cover
+// the rest; a tunable beyond that is caught by mstart_newthread, which
+// checks the g0 stack it is left with.
+constinit static std::atomic<uintptr> threadreserve{0};
+
 uintptr flavour_threadreserve() {
-  static uintptr reserve = 0;
-  if (reserve == 0) {
-    using fn = void (*)(std::size_t*, std::size_t*);
-    std::size_t size = 0, align = 0;
-    if (auto f = reinterpret_cast<fn>(dlsym(RTLD_DEFAULT, "_dl_get_tls_static_info")); f != nullptr) f(&size, &align);
-    reserve = size != 0 ? ((size + 4095) & ~std::size_t(4095)) + 4096 : 64 << 10;
+  uintptr r = threadreserve.load(std::memory_order_relaxed);
+  if (r != 0) return r;
+  using fn = void (*)(std::size_t*, std::size_t*);
+  std::size_t size = 0, align = 0;
+  if (auto f = reinterpret_cast<fn>(dlsym(RTLD_DEFAULT, "_dl_get_tls_static_info")); f != nullptr) f(&size, &align);
+  if (size != 0) {
+    r = size + (16 << 10);
+  } else {
+    uintptr tls = 0;
+    dl_iterate_phdr(
+        [](dl_phdr_info* info, std::size_t, void* arg) {
+          for (int i = 0; i < info->dlpi_phnum; i++) {
+            const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+            if (ph.p_type != PT_TLS) continue;
+            uintptr a = ph.p_align > 0 ? ph.p_align : 1;
+            *static_cast<uintptr*>(arg) += (ph.p_memsz + a - 1) / a * a + a;
+          }
+          return 0;
+        },
+        &tls);
+    r = tls + (64 << 10);
   }
-  return reserve;
+  r = (r + 4095) & ~uintptr(4095);
+  threadreserve.store(r, std::memory_order_relaxed);
+  return r;
 }
 
 // The stack is ours, so glibc never frees it: join the thread (it is
@@ -128,5 +161,53 @@ void flavour_free(void* v) { std::free(v); }
 #error "GORT_TRACEBACK_HELPER (the traceback helper's installed path) comes from the Makefile"
 #endif
 const char* flavour_tracebackhelper() { return GORT_TRACEBACK_HELPER; }
+
+// ---- names (gort::net) ----
+
+// freeaddrinfo is reached through dlsym: glibc defines it in the object
+// that defines getaddrinfo, so a direct call would pull that object into a
+// static link, where its getaddrinfo clashes with the hook's
+// (boot/hooks_hosted.cpp), and tests/wrong/static_hello, linked so to be
+// refused at boot, would not link. getaddrinfo itself binds to the hook.
+static void freeaddrinfo1(addrinfo* res) {
+  using F = void (*)(addrinfo*);
+  static constinit std::atomic<F> f{nullptr};
+  F fn = f.load(std::memory_order_acquire);
+  if (fn == nullptr) {
+    fn = reinterpret_cast<F>(dlsym(RTLD_DEFAULT, "freeaddrinfo"));
+    if (fn == nullptr) return;  // leak rather than crash
+    f.store(fn, std::memory_order_release);
+  }
+  fn(res);
+}
+
+int flavour_lookuphost(const char* host, bool want4, bool want6, std::uint8_t (*out)[16], int max) {
+  addrinfo hints{};
+  hints.ai_family = want4 && want6 ? AF_UNSPEC : want4 ? AF_INET : AF_INET6;
+  hints.ai_socktype = SOCK_STREAM;  // one entry per address, not one per socket type
+  addrinfo* res = nullptr;
+  // getaddrinfo is hooked (boot/hooks_hosted.cpp): the goroutine waits in
+  // entersyscallblock, its P goes on.
+  int r = getaddrinfo(host, nullptr, &hints, &res);
+  if (r != 0) {
+    if (r == EAI_SYSTEM) return -errno;
+    if (r == EAI_MEMORY) return -ENOMEM;
+    return -gort::detail::net_error(gort::net::errc::no_such_host);
+  }
+  int n = 0;
+  for (addrinfo* ai = res; ai != nullptr && n < max; ai = ai->ai_next) {
+    if (ai->ai_family == AF_INET) {
+      static constexpr std::uint8_t v4prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+      std::memcpy(out[n], v4prefix, 12);
+      std::memcpy(out[n] + 12, &reinterpret_cast<sockaddr_in*>(ai->ai_addr)->sin_addr, 4);
+      n++;
+    } else if (ai->ai_family == AF_INET6) {
+      std::memcpy(out[n], &reinterpret_cast<sockaddr_in6*>(ai->ai_addr)->sin6_addr, 16);
+      n++;
+    }
+  }
+  freeaddrinfo1(res);
+  return n > 0 ? n : -gort::detail::net_error(gort::net::errc::no_such_host);
+}
 
 }  // namespace gort::runtime

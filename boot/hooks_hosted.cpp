@@ -13,10 +13,18 @@
 //     entersyscallblock, which hands the P off at once.
 // A thread gort does not manage, g0, or a goroutine already in a system
 // call calls libc straight away (hookable). gort(7), "SYSTEM CALLS".
+//
+// And the signal calls that asynchronous preemption must see (gort(7),
+// "PREEMPTION"): sigaction and signal for the preemption signal (SIGURG)
+// keep the program's action aside for the signals the runtime did not
+// send, without replacing the runtime's handler; pthread_sigmask and
+// sigprocmask tell the runtime the thread's new mask, against which its
+// handler recognises code running inside a signal handler.
 #include <dlfcn.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <signal.h>
 
 #include <atomic>
 #include <cerrno>
@@ -53,6 +61,7 @@ template <class F>
   int r = f();
   int e = errno;
   exitsyscall();
+  preemptcheck();  // a pending preemption request is honoured here
   errno = e;  // this thread's, which may not be the one f ran on
   return r;
 }
@@ -68,6 +77,10 @@ static std::atomic<int (*)(sem_t*)> real_sem_wait;
 static std::atomic<int (*)(sem_t*)> real_sem_trywait;
 static std::atomic<int (*)(sem_t*, const timespec*)> real_sem_timedwait;
 static std::atomic<int (*)(const char*, const char*, const addrinfo*, addrinfo**)> real_getaddrinfo;
+static std::atomic<int (*)(int, const struct sigaction*, struct sigaction*)> real_sigaction;
+static std::atomic<sighandler_t (*)(int, sighandler_t)> real_signal;
+static std::atomic<int (*)(int, const sigset_t*, sigset_t*)> real_pthread_sigmask;
+static std::atomic<int (*)(int, const sigset_t*, sigset_t*)> real_sigprocmask;
 
 }  // namespace gort::runtime
 
@@ -120,4 +133,30 @@ extern "C" int sem_timedwait(sem_t* s, const timespec* abstime) {
 extern "C" int getaddrinfo(const char* node, const char* service, const addrinfo* hints, addrinfo** res) {
   if (!hookable()) return REAL(getaddrinfo)(node, service, hints, res);
   return blockingcall(true, [=] { return REAL(getaddrinfo)(node, service, hints, res); });
+}
+
+extern "C" int sigaction(int sig, const struct sigaction* act, struct sigaction* old) noexcept {
+  if (sigpreemptaction(sig, act, old)) return 0;
+  return REAL(sigaction)(sig, act, old);
+}
+
+// signal(3) as glibc's: BSD semantics (SA_RESTART), the old handler back.
+extern "C" sighandler_t signal(int sig, sighandler_t handler) noexcept {
+  struct sigaction act = {}, old = {};
+  act.sa_handler = handler;
+  act.sa_flags = SA_RESTART;
+  if (handler != SIG_ERR && sigpreemptaction(sig, &act, &old)) return old.sa_handler;
+  return REAL(signal)(sig, handler);
+}
+
+extern "C" int pthread_sigmask(int how, const sigset_t* set, sigset_t* old) noexcept {
+  int r = REAL(pthread_sigmask)(how, set, old);
+  if (r == 0 && set != nullptr) sigmaskchanged();
+  return r;
+}
+
+extern "C" int sigprocmask(int how, const sigset_t* set, sigset_t* old) noexcept {
+  int r = REAL(sigprocmask)(how, set, old);
+  if (r == 0 && set != nullptr) sigmaskchanged();
+  return r;
 }

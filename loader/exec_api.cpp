@@ -151,6 +151,9 @@ int exec(const char* path, char* const argv[], char* const envp[], std::string* 
   }
 
   // ---- the point of no return ----
+  // From here this goroutine must keep its thread running to the end: a
+  // preemption would park it for good once the world is frozen.
+  no_preempt np;
   g_plan = &p;
   arch::syscall4(SYS_rt_sigprocmask, SIG_SETMASK, 0, long(&g_mask), 8);
   struct sigaction sa = {};

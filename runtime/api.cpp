@@ -4,6 +4,7 @@
 #include "../include/gort/gort.hpp"
 
 #include <cxxabi.h>
+#include <sys/auxv.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -27,10 +28,17 @@ static_assert(detail::closure_align <= alignof(std::max_align_t) || detail::clos
 // notstarted: a gort call from a thread that has no g: either the runtime
 // never started (the program did not boot through _rt0_amd64_linux), or the
 // caller is a thread gort does not manage (std::thread, pthread_create).
+// The crt's entry (weak: the unit tests link the runtime without the crt).
+extern "C" [[gnu::weak]] void _rt0_amd64_linux();
+
 [[noreturn]] static void notstarted() {
   if (mainStarted.load())
     print("gort: gort called from a thread that gort does not manage (std::thread, pthread_create,\n"
           "gort: a library's thread): goroutines can be started and scheduled only from goroutines\n");
+  else if (&_rt0_amd64_linux != nullptr && getauxval(AT_ENTRY) == reinterpret_cast<unsigned long>(&_rt0_amd64_linux))
+    print("gort: gort called before the runtime started: the dynamic loader runs the constructors\n"
+          "gort: of shared libraries (and a .preinit_array) before the program's entry point;\n"
+          "gort: use gort from main, from what main calls, or from the program's own constructors\n");
   else
     print("gort: the gort runtime is not running: this program was not started through its\n"
           "gort: entry point _rt0_amd64_linux. Link it with gort-c++ (or pkg-config gort).\n");
@@ -54,6 +62,8 @@ spawn newproc_begin(void (*entry)(void*)) noexcept {
 }
 
 void newproc_end(void* gp) noexcept { newproc_start(static_cast<g*>(gp)); }
+
+void go_nil() noexcept { runtime::fatal("go of nil func value"); }
 
 void newproc_cancel(void* gp) noexcept {
   m* mp = acquirem();
@@ -106,7 +116,13 @@ namespace detail {
   return true;
 }
 
-void syscall_exit() noexcept { exitsyscall(); }
+void syscall_exit() noexcept {
+  exitsyscall();
+  preemptcheck();  // a pending preemption request is honoured here
+}
+
+void no_preempt_enter() noexcept { nopreemptenter(); }
+void no_preempt_exit() noexcept { nopreemptexit(); }
 
 }  // namespace detail
 
@@ -176,7 +192,13 @@ void renderpanicval(panicval* v) {
   try {
     throw;
   } catch (const std::exception& e) {
-    const char* s = e.what();
+    // libstdc++'s exception for a static whose initialiser reached itself
+    // (boot/cxa_guard_hosted.cpp) says only "std::exception"; say what it
+    // is. (By its name: the class is defined in the crt, not in libgort.)
+    const std::type_info* t = abi::__cxa_current_exception_type();
+    const char* s = t != nullptr && std::strcmp(t->name(), "N9__gnu_cxx20recursive_init_errorE") == 0
+                        ? "recursive initialisation of a function-local static (__gnu_cxx::recursive_init_error)"
+                        : e.what();
     settext(v, s, std::strlen(s));
   } catch (const char* s) {
     settext(v, s, std::strlen(s));

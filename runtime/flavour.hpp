@@ -34,10 +34,12 @@ void flavour_init(int argc, char** argv, char** envp);
 // part is a guard): the thread calls mstart_newthread(mp, sp). Returns 0 or
 // an errno (newosproc reports it).
 int flavour_newosproc(m* mp, uintptr stk, uintptr size);
-// The bytes the thread library keeps at the top of a thread's stack that
-// it is given (its thread descriptor and the static TLS block): allocm maps
-// them on top of each g0 stack, so that the g0 stack keeps its size (large
-// static TLS: ThreadSanitizer's per-thread state lives there).
+// The bytes the thread library keeps for itself at the top of the stack
+// that flavour_newosproc gives a thread (hosted: glibc's thread descriptor
+// and the static TLS of the program and its libraries, which can be large:
+// `thread_local char buf[1 << 20]`, or ThreadSanitizer's per-thread state).
+// allocm maps that much more than the g0 stack, so that the g0 stack keeps
+// its size whatever the program's TLS.
 uintptr flavour_threadreserve();
 // Reports whether the thread of an M that exited has finished with its
 // stack, which may then be freed.
@@ -52,6 +54,12 @@ int* flavour_errno();
 // (channels): the hosted flavour's malloc. Null when out of memory.
 void* flavour_malloc(uintptr size, uintptr align);
 void flavour_free(void* v);
+// Looks up the IP addresses of a host name that is neither numeric nor
+// "localhost" (gort::net's dial and listen, runtime/net.cpp): up to max
+// 16-byte addresses (IPv4 as ::ffff:a.b.c.d), IPv4 ones if want4, IPv6
+// ones if want6, into out. Returns how many, or minus an error code of
+// <gort/net_abi.hpp> (the hosted flavour asks getaddrinfo).
+int flavour_lookuphost(const char* host, bool want4, bool want6, std::uint8_t (*out)[16], int max);
 // The traceback helper's path, where the installation that linked this
 // program put it (runtime/tbhelper.hpp).
 const char* flavour_tracebackhelper();

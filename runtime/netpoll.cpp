@@ -92,6 +92,7 @@ pollDesc* poll_runtime_pollOpen(int32 fd, int32* errno_) {
   pd->fd = fd;
   pd->closing = false;
   pd->setEventErr(false);
+  pd->rdhup.store(false, std::memory_order_relaxed);
   pd->rseq++;
   pd->rg.store(0);
   pd->rd = 0;

@@ -63,6 +63,14 @@ struct pollDesc {
   std::atomic<uintptr> rg{0};
   std::atomic<uintptr> wg{0};
 
+  // Our addition: set by netpoll when epoll reports that the peer shut
+  // down its side or the connection hung up (EPOLLRDHUP, EPOLLHUP), before
+  // it readies the reader; cleared by poll_runtime_pollOpen. net.cpp's
+  // Read skips the system call that would only say EAGAIN after a short
+  // read of a stream socket (nginx's rule), which is safe only while no
+  // end of stream can be pending unreported: this tells it one may be.
+  std::atomic<bool> rdhup{false};
+
   mutex lock;  // protects the following fields
   bool closing = false;
   uint32 user = 0;  // user settable cookie (the libc hooks' generation)
@@ -101,6 +109,11 @@ void poll_runtime_pollClose(pollDesc* pd);
 // without touching epoll: for a caller that removed the descriptor from
 // epoll itself, or whose descriptor is gone (our addition).
 void pollfree(pollDesc* pd);
+// hookfdtakeover makes the libc hooks (syscall_linux.cpp) let go of fd,
+// which gort::fd takes over (net.cpp): epoll takes a file once, and the
+// gort::fd's registration must be the one. Weak: the hooks live in the
+// crt, and a binary linked without it (the bare-structure tests) has none.
+[[gnu::weak]] void hookfdtakeover(int32 fd);
 // mode is 'r', 'w' (or 'r'+'w' for deadlines).
 int32 poll_runtime_pollReset(pollDesc* pd, int32 mode);
 int32 poll_runtime_pollWait(pollDesc* pd, int32 mode);

@@ -153,6 +153,7 @@ retry:
     if (mode != 0) {
       auto* pd = static_cast<pollDesc*>(ev->data.ptr);
       pd->setEventErr(ev->events == EPOLLERR);
+      if ((ev->events & (EPOLLRDHUP | EPOLLHUP)) != 0) pd->rdhup.store(true);
       netpollready(&toRun, pd, mode);
     }
   }

@@ -22,6 +22,7 @@ void (*rtld_fini_)();
 uint64 startupRandom;
 uint64 hwcap;
 uintptr vdsoBase;
+uintptr execPhdr, execPhnum;
 uintptr physPageSize;
 int32 ncpu;
 static Elf64_auxv_t* auxv_;
@@ -90,7 +91,10 @@ static void* vdsoFindSymbol(uintptr base, const char* name) {
 
 // args records argc/argv/envp and reads the auxiliary vector (Go: args and
 // sysargs). Called by rt0_go on g0 before anything else of the runtime.
+uintptr initStackTop;
+
 void args(int argc, char** argv, void (*rtld_fini)()) {
+  const char* execfn = nullptr;
   boot::initstack st = boot::initstack_read(argc, argv);
   argc_ = st.argc;
   argv_ = st.argv;
@@ -103,9 +107,16 @@ void args(int argc, char** argv, void (*rtld_fini)()) {
       case AT_RANDOM: atRandom = reinterpret_cast<const unsigned char*>(a->a_un.a_val); break;
       case AT_HWCAP: hwcap = a->a_un.a_val; break;
       case AT_SYSINFO_EHDR: vdsoBase = a->a_un.a_val; break;
+      case AT_EXECFN: execfn = reinterpret_cast<const char*>(a->a_un.a_val); break;
+      case AT_PHDR: execPhdr = a->a_un.a_val; break;
+      case AT_PHNUM: execPhnum = a->a_un.a_val; break;
     }
   }
   if (physPageSize == 0) physPageSize = 4096;
+  // The kernel copies the path it executed first, just below a NULL word
+  // that ends the stack mapping (boot/initstack.hpp).
+  if (execfn != nullptr) initStackTop = reinterpret_cast<uintptr>(execfn) + rt_strlen(execfn) + 1 + 8;
+  if (initStackTop % physPageSize != 0 || initStackTop <= reinterpret_cast<uintptr>(argv)) initStackTop = 0;
   if (atRandom != nullptr) rt_memmove(&startupRandom, atRandom + 8, sizeof startupRandom);
   if (vdsoBase != 0)
     vdsoClockGettime = reinterpret_cast<clock_gettime_fn>(vdsoFindSymbol(vdsoBase, "__vdso_clock_gettime"));
@@ -154,8 +165,8 @@ void usleep(uint32 usec) {
   sys_nanosleep(&ts, nullptr);
 }
 
-// The signal mask of the thread that booted: new Ms restore it in minit,
-// after being created with every signal blocked (Go: initSigmask).
+// The signal mask of the thread that booted (Go: initSigmask); new Ms
+// take theirs from newmSigmask (signal_unix.cpp).
 uint64 initSigmask;
 
 void sigsave(uint64* mask) { sys_rt_sigprocmask(SIG_SETMASK, nullptr, mask); }
@@ -190,8 +201,8 @@ void futexwakeup(std::atomic<uint32>* addr, uint32 cnt) {
 
 // newosproc starts the thread of mp (Go: newosproc). All signals are
 // masked while the thread is being created, and it inherits that mask, so
-// it begins with every signal masked; minit lifts the mask once the thread
-// has a g.
+// it begins with every signal masked; minit gives it mp->sigmask once the
+// thread has a g.
 void newosproc(m* mp) {
   uint64 all = ~uint64(0), old;
   sigprocmask_set(all, &old);
@@ -215,19 +226,31 @@ void mstart_newthread(m* mp, uintptr sp) {
   g* g0p = mp->g0;
   g0p->stack.hi = sp;
   g0p->stack.lo = mp->g0mem + kM0GuardSize;
+  // allocm sized the mapping for what the thread library keeps; if it kept
+  // more (a glibc tunable that enlarges the static TLS surplus), the g0
+  // stack would be smaller than the runtime counts on: say so, never
+  // shrink in silence.
+  if (sp < g0p->stack.lo + kM0StackSize) {
+    print("runtime: g0 stack of a new M is ", sp > g0p->stack.lo ? sp - g0p->stack.lo : 0, " bytes, want ",
+          kM0StackSize, ": the thread library kept ", mp->g0mem + mp->g0memsize - sp, " bytes of ",
+          mp->g0memsize - kM0GuardSize, " for itself (static TLS)\n");
+    throw_("newosproc: g0 stack too small");
+  }
   mstart0();
 }
 
 // minit is called to initialise a new m, on the new thread (Go: minit):
-// record the thread id, restore the signal mask that newosproc blocked, and
-// find this thread's C++ exception state (hosted flavour).
+// record the thread id, find this thread's C++ exception state (hosted
+// flavour), give it its signal stack and then its signal mask (the one
+// newmSigmask chose, in place of the full mask that newosproc blocked),
+// which the preemption handler checks against.
 void minit() {
   g* gp = getg();
   gp->m->procid = gettid();
-  if (gp->m != &m0) sigprocmask_set(initSigmask, nullptr);
   gp->m->ehglobals = flavour_minit();
   gp->m->errnoloc = flavour_errno();
   minitSignalStack();
+  minitSignalMask();
   santhread(gp->m->g0);  // sanitizer.hpp
 }
 
@@ -251,20 +274,28 @@ static void taskpath(char* buf, int64 tid, const char* file) {
 // third field of /proc/self/task/<tid>/stat: 'R' running or runnable, 'S'
 // asleep (interruptibly), 'D' asleep (uninterruptibly), ... or 0 when it
 // cannot be read. The file stays open in m::statfd, so a read costs one
-// pread (about 3 us here). sysmon only.
+// pread (about 3 us here). sysmon, and a stopper of the world (preemptone);
+// a pread at offset 0 needs no lock, and of two opens the loser closes its
+// own.
 int32 threadstate(m* mp) {
   if (mp->procid == 0) return 0;
-  if (mp->statfd < 0) {
+  int32 fd = mp->statfd.load(std::memory_order_acquire);
+  if (fd < 0) {
     char path[64];
     taskpath(path, mp->procid, "stat");
-    long fd = sys_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
-    if (fd < 0) return 0;
-    mp->statfd = int32(fd);
+    long nfd = sys_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
+    if (nfd < 0) return 0;
+    fd = int32(nfd);
+    int32 none = -1;
+    if (!mp->statfd.compare_exchange_strong(none, fd)) {
+      sys_close(fd);
+      fd = none;
+    }
   }
   // "tid (comm) S ...": comm may hold spaces and parentheses, so the state
   // follows the last ')'.
   char buf[512];
-  long n = sys_pread64(mp->statfd, buf, sizeof buf - 1, 0);
+  long n = sys_pread64(fd, buf, sizeof buf - 1, 0);
   if (n <= 0) return 0;
   for (long i = n - 1; i > 0; i--)
     if (buf[i] == ')') return i + 2 < n ? buf[i + 2] : 0;

@@ -23,10 +23,13 @@ constinit static mutex deadlock;
 constinit static bool didothers;
 
 // crash ends the process with a core dump, after the report, under
-// GOTRACEBACK=crash (Go: crash). It is set by the signal code (signal.cpp)
-// once the handlers are installed; until then the exit is plain.
-using crashfn = void (*)();
+// GOTRACEBACK=crash (Go: crash): a panic or a fatal error by SIGABRT, as
+// std::terminate's abort() would. It is set by the signal code
+// (signal_unix.cpp) once the handlers are installed; until then the exit is
+// plain.
+using crashfn = void (*)(int);
 constinit crashfn crashhook = nullptr;
+static constexpr int kSIGABRT = 6;
 
 // ---- the report stack ----
 //
@@ -216,7 +219,7 @@ bool dopanic(g* gp, const gobuf* here, uintptr skipsp, bool skipthrow, void* sig
   g* gp = getg();
   if (gp != nullptr && gp->m != nullptr && gp->m->throwing == throwTypeNone) gp->m->throwing = t;
   if (startpanic_m()) {
-    if (dopanic(gp, &here, sp, false, nullptr) && crashhook != nullptr) crashhook();
+    if (dopanic(gp, &here, sp, false, nullptr) && crashhook != nullptr) crashhook(kSIGABRT);
   }
   exit_group(2);
 }
@@ -242,7 +245,7 @@ void fatal(const char* s) {
     runningPanicDefers.fetch_sub(1);
     // The message is printed once this M owns the report (Go: printpanics
     // after startpanic_m), so two panics at once do not interleave.
-    if (dopanic(gp, &here, sp, skipthrow, nullptr, printpanics, arg) && crashhook != nullptr) crashhook();
+    if (dopanic(gp, &here, sp, skipthrow, nullptr, printpanics, arg) && crashhook != nullptr) crashhook(kSIGABRT);
   }
   exit_group(2);
 }

@@ -200,7 +200,6 @@ static void markwaitsince(int64 now);
 static uint32 retake(int64 now);
 static bool retakeblocked(p* pp, int64 now);
 static void preemptall();
-static bool preemptone(p* pp);
 static void mput(m* mp);
 static m* mget();
 static bool pMaskRead(std::atomic<uint32>* mask, uint32 id);
@@ -441,18 +440,17 @@ void schedinit() {
   stackinit();
   mcommoninit(gp->m, -1);
   sigsave(&initSigmask);
+  gp->m->sigmask.store(initSigmask, std::memory_order_relaxed);
 
   // goargs and goenvs: args() kept argv and envp as the kernel gave them.
   parsedebugvars();
+  preemptinit();
   reportinit();  // after GODEBUG: its stack's guard follows guardmprotect
 
   // Stack sizes (our addition: Go's stacks grow, ours are fixed).
   startingStackSize = envsize("GORT_STACKSIZE", startingStackSize, 16 << 10, 1 << 30);
   startingStackSize = (startingStackSize + physPageSize - 1) & ~(physPageSize - 1);
-  uintptr rl = stack_rlimit();  // the main goroutine gets what a C++ main thread would
-  uintptr mainDefault = rl == 0 ? uintptr(64) << 20 : rl < (1u << 20) ? (1u << 20) : rl > (1u << 30) ? (1u << 30) : rl;
-  mainStackSize = envsize("GORT_MAINSTACKSIZE", mainDefault, 16 << 10, 1 << 30);
-  mainStackSize = (mainStackSize + physPageSize - 1) & ~(physPageSize - 1);
+  mainstackinit();  // the main goroutine gets what a C++ main thread would
 
   lock(&sched.lock);
   sched.lastpoll.store(nanotime());
@@ -759,6 +757,9 @@ static void mexit(bool osStack) {
   }
 
   // Block signals before unminit: the thread is about to lose its M.
+  // (exiting from here: the handoffp below may start an M, which must not
+  // take this blocked mask; see newmSigmask.)
+  mp->exiting = true;
   uint64 all = ~uint64(0);
   sigprocmask_set(all, nullptr);
   unminitSignals();
@@ -782,7 +783,6 @@ static void mexit(bool osStack) {
   sched.nmfreed++;
   checkdead();
   unlock(&sched.lock);
-  mp->exiting = true;
   tlsg = nullptr;
   // Return to the flavour's thread entry, which ends the thread.
 }
@@ -839,7 +839,8 @@ static m* allocm(void (*fn)(), int64 id) {
   mcommoninit(mp, id);
 
   // The g0 stack: mapped here, so its bounds are ours to check, with a
-  // guard region at the bottom. The thread library is told to use it.
+  // guard region at the bottom. The thread library is told to use it, and
+  // keeps its own per-thread data (the program's static TLS) at the top.
   uintptr size = kM0StackSize + kM0GuardSize + flavour_threadreserve();
   void* v = sysAlloc(size);
   if (v == nullptr) {
@@ -865,6 +866,11 @@ void newm(void (*fn)(), p* pp, int64 id) {
   m* curm = acquiremIfAny();
   m* mp = allocm(fn, id);
   mp->nextp = pp;
+  // Difference from Go, which gives every new M initSigmask: sysmon and
+  // the template thread run no program code and block every signal they
+  // may, so that they never take a signal the program blocked (sigwait in
+  // a thread); other Ms take the mask the program has set (newmSigmask).
+  mp->sigmask = newmSigmask(fn == sysmon || fn == templateThread);
   if (g* gp = getg(); gp != nullptr && gp->m != nullptr && gp->m->lockedExt != 0) {
     // We're on a locked M or a thread that may have been started by C.
     // The kernel state of this thread may be strange (the user may have
@@ -1019,6 +1025,8 @@ void startm(p* pp, bool spinning) {
 // or one locked to a goroutine; the caller no longer holds pp (Go:
 // handoffp).
 void handoffp(p* pp) {
+  // The goroutines preempted on pp's last M need not wait for it any more.
+  pinnedflush(pp, false);
   // Work is queued (on pp or globally): give pp to an M right now.
   if (!runqempty(pp) || sched.runqsize.load(std::memory_order_relaxed) != 0) {
     startm(pp, false);
@@ -1118,6 +1126,7 @@ void gcstopm() {
     // startTheWorld wakes whatever threads are needed.
     if (int32(sched.nmspinning.fetch_sub(1)) - 1 < 0) throw_("gcstopm: negative nmspinning");
   }
+  pinnedflush(mp->p, false);  // this M stops: its preempted goroutines may run anywhere
   p* pp = releasep();
   lock(&sched.lock);
   pp->status.store(_Pgcstop, std::memory_order_relaxed);
@@ -1159,7 +1168,7 @@ GORT_NOTSAN void execute(g* gp, bool inheritTime) {
 // runtime.goexit+1 as its return address (gostartcall). Difference from
 // Go: newproc1 does this in Go; gort attaches stacks lazily (g::stacksize).
 static void gostartstack(p* pp, g* gp) {
-  gp->stack = stackalloc(pp, gp->stacksize);
+  gp->stack = gp->startfn == &main && mainstack.lo != 0 ? mainstack : stackalloc(pp, gp->stacksize);
   // Cache colouring: every stack's top has the same alignment, so without
   // this the hot top frames of all goroutines fall into the same few cache
   // sets, and switching between many goroutines (a ring of 1000) misses
@@ -1210,9 +1219,15 @@ top:
   // Every so often, serve the global queue before the local one, for
   // fairness: two goroutines that keep re-creating each other could
   // otherwise hold the local queue for ever, and the global one would starve.
-  if (pp->schedtick.load(std::memory_order_relaxed) % 61 == 0 && sched.runqsize.load(std::memory_order_relaxed) > 0) {
+  // (Our addition: with the goroutines preempted on this M, whose place in
+  // Go's order is the global queue's tail: pinnedget, pinnedpass.)
+  if (pp->schedtick.load(std::memory_order_relaxed) % 61 == 0 &&
+      (sched.runqsize.load(std::memory_order_relaxed) > 0 || pp->npinned.load(std::memory_order_relaxed) != 0)) {
+    if (pp->npinned.load(std::memory_order_relaxed) != 0)
+      if (g* gp = pinnedget(pp, false); gp != nullptr) return gp;
     lock(&sched.lock);
     g* gp = globrunqget(pp, 1);
+    if (gp != nullptr && pp->npinned.load(std::memory_order_relaxed) != 0) pinnedpass(pp, 1);
     unlock(&sched.lock);
     if (gp != nullptr) return gp;
   }
@@ -1220,13 +1235,20 @@ top:
   // local runq
   if (g* gp = runqget(pp, inheritTime); gp != nullptr) return gp;
 
-  // global runq
+  // global runq (and after it, our addition, the goroutines preempted on
+  // this M: pinnedget)
+  if (pp->npinned.load(std::memory_order_relaxed) != 0)
+    if (g* gp = pinnedget(pp, false); gp != nullptr) return gp;
   if (sched.runqsize.load(std::memory_order_relaxed) != 0) {
     lock(&sched.lock);
+    int32 before = sched.runqsize.load(std::memory_order_relaxed);
     g* gp = globrunqget(pp, 0);
+    if (pp->npinned.load(std::memory_order_relaxed) != 0) pinnedpass(pp, before - sched.runqsize.load(std::memory_order_relaxed));
     unlock(&sched.lock);
     if (gp != nullptr) return gp;
   }
+  if (pp->npinned.load(std::memory_order_relaxed) != 0)
+    if (g* gp = pinnedget(pp, true); gp != nullptr) return gp;
 
   // Poll network.
   // This netpoll is only an optimization before we resort to stealing.
@@ -1723,8 +1745,11 @@ GORT_NOTSAN static void goschedImpl(g* gp) {
   // Only that one G: findRunnable takes a batch to spare later lock round
   // trips, but a goroutine that yields takes sched.lock at its next yield
   // anyway, and a batch would be taken off the local queue with a CAS.
+  // (Not while goroutines preempted on this M wait for their turn, which
+  // schedule() gives them.)
   g* next = nullptr;
-  if (mp->lockedg == nullptr && !mp->spinning && sched.gcwaiting.load() == 0 && runqempty(pp)) {
+  if (mp->lockedg == nullptr && !mp->spinning && sched.gcwaiting.load() == 0 && runqempty(pp) &&
+      pp->npinned.load(std::memory_order_relaxed) == 0) {
     next = globrunqget(pp, 1);
     if (next != nullptr && next->lockedm != nullptr) {
       globrunqputhead(next);
@@ -1741,6 +1766,16 @@ GORT_NOTSAN static void goschedImpl(g* gp) {
 
 // gosched_m is where Gosched's mcall lands, on g0.
 GORT_NOTSAN static void gosched_m(g* gp) { goschedImpl(gp); }
+
+// gopreempt_m is where an asynchronous preemption lands, on g0
+// (asyncPreempt2's mcall; Go: gopreempt_m). Difference from Go: the
+// goroutine waits to resume on this same M (pinpreempted, preempt.cpp);
+// Go's way, the global run queue, is for a goroutine locked to its thread,
+// and for all with GODEBUG=asyncpreemptpin=0.
+void gopreempt_m(g* gp) {
+  pinpreempted(gp);  // returns only to leave gp to Go's path
+  goschedImpl(gp);
+}
 
 // goyield is like Gosched, but it puts the G on the local run queue (tail)
 // instead of the global one; used by semrelease's handoff (Go: goyield).
@@ -1994,9 +2029,15 @@ static void exitsyscallfast_reacquired() {
 // goroutine that gets a P straight back in exitsyscallfast is not, so each
 // later sysmon tick would take its P again (measured: a loop of one-byte
 // writes lost its P every 20-60 us, 15,000 thread switches a second). The
-// P taken is the goroutine's preemption; its slice begins again here.
+// P taken is the goroutine's preemption; its slice begins again here, so
+// a preemption request still pending for it is void, and sysmon is told
+// when the slice began (p::slicetick), which it cannot see itself.
 static void newslice(p* pp) {
-  pp->schedtick.store(pp->schedtick.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  uint32 t = pp->schedtick.load(std::memory_order_relaxed) + 1;
+  pp->schedtick.store(t, std::memory_order_relaxed);
+  pp->slicewhen.store(nanotime(), std::memory_order_relaxed);
+  pp->slicetick.store(t, std::memory_order_release);
+  getg()->m->curg->preempt.store(false, std::memory_order_relaxed);
 }
 
 static bool exitsyscallfast_pidle() {
@@ -2229,6 +2270,7 @@ static void pinit(p* pp, int32 id) {
 // stopped.
 static void pdestroy(p* pp) {
   // Its runnable goroutines go to the global queue.
+  pinnedflush(pp, true);
   while (pp->runqhead.load() != pp->runqtail.load()) {
     // Newest first, from the tail: each goes to the global head, which
     // keeps their order.
@@ -2328,6 +2370,7 @@ p* procresize(int32 nprocs) {
     p* pp = allp[i];
     if (mp->p == pp) continue;
     pp->status.store(_Pidle, std::memory_order_relaxed);
+    pinnedflush(pp, true);  // its M lost it in a system call: nothing holds them
     if (runqempty(pp)) {
       pidleput(pp);
     } else {
@@ -2450,14 +2493,27 @@ static constexpr int64 kWaitsincePeriod = int64(10) * 1000 * 1000 * 1000;
 static constexpr int64 kForcegcperiod = int64(2) * 60 * 1000 * 1000 * 1000;
 static constexpr uintptr kPoolKeepHotStacks = 64;
 
+// Our addition: when a preemption request finds no safe point (the
+// goroutine is in libc, in the runtime, in a no_preempt region), retake
+// tries again after kPreemptRetryNS, doubling up to kPreemptRetryMaxNS;
+// Go waits for its next sysmon tick, up to 10 ms, which a goroutine that
+// spends 95 % of its time in malloc (research/preemption.md A2) would make
+// 200 ms. And sysmon sleeps no longer than until the earliest such time,
+// or the end of the earliest slice (sysmonwake, set by retake): a slice
+// then ends 10 ms after it began, where Go's sysmon notices the end up to
+// a tick later (measured in Go here: 20 ms median).
+static constexpr int64 kPreemptRetryNS = 100 * 1000;
+static constexpr int64 kPreemptRetryMaxNS = 1000 * 1000;
+static int64 sysmonwake;  // sysmon only; 0: nothing to wake for
+
 // sysmon has an M of its own and never holds a P, so it runs no goroutine
 // (Go: sysmon; Go adds that this rules out write barriers there). It
 // wakes up every 20us at first, doubling its sleep after 1 ms of finding
 // nothing to do, up to 10 ms; while every P is idle it sleeps on
-// sched.sysmonnote until the scheduler wakes it (deep sleep). It prints
-// schedtrace, runs the stack scavenger, and stamps blocked goroutines'
-// waitsince. Go's retake (syscall handoff, preemption) and its periodic
-// netpoll are not here yet: see the notes where they belong.
+// sched.sysmonnote until the scheduler wakes it (deep sleep). It polls the
+// network, retakes the Ps of Ms blocked in system calls and preempts
+// goroutines that have run a whole slice (retake), prints schedtrace, runs
+// the stack scavenger, and stamps blocked goroutines' waitsince.
 static void sysmon() {
   lock(&sched.lock);
   sched.nmsys++;
@@ -2482,7 +2538,15 @@ static void sysmon() {
       delay *= 2;
     }
     if (delay > 10 * 1000) delay = 10 * 1000;  // capped at 10 ms
-    usleep(delay);
+    // Our addition: not past the end of a slice, or the next try at
+    // preempting a goroutine (retake sets sysmonwake).
+    uint32 sleep = delay;
+    if (int64 w = sysmonwake; w != 0) {
+      int64 us = (w - nanotime() + 999) / 1000;
+      if (us < 20) us = 20;
+      if (us < int64(sleep)) sleep = uint32(us);
+    }
+    usleep(sleep);
 
     // With schedtrace on, sysmon stays out of deep sleep: the trace lines
     // would not come out on time otherwise.
@@ -2556,12 +2620,13 @@ static void sysmon() {
     } else {
       idle++;
     }
-    // Our addition, while gort has no preemption: the spinning protocol
-    // tolerates a window in which an M gives up its P without re-checking
-    // (it was not spinning) just after a goroutine was queued on a busy P,
-    // whose submitter saw no idle P to wake. Go closes it by preempting the
-    // busy P's goroutine within 10 ms; here sysmon notices queued work with
-    // an idle P and no spinning M, and wakes a P for it.
+    // Our addition: the spinning protocol tolerates a window in which an M
+    // gives up its P without re-checking (it was not spinning) just after a
+    // goroutine was queued on a busy P, whose submitter saw no idle P to
+    // wake. Go closes it by preempting the busy P's goroutine within 10 ms,
+    // as gort now does too; but a goroutine in a long library call or a
+    // no_preempt region cannot be preempted, so sysmon also notices queued
+    // work with an idle P and no spinning M, and wakes a P for it.
     if (sched.npidle.load() > 0 && sched.nmspinning.load() == 0 && sched.gcwaiting.load() == 0 && runqsbusy()) {
       wakep();
       idle = 0;
@@ -2618,6 +2683,18 @@ static void markwaitsince(int64 now) {
 // (Go: forcePreemptNS).
 static constexpr int64 kForcePreemptNS = 10 * 1000 * 1000;
 
+
+// slicestart returns when pp's slice t began: the time the M stamped for it
+// where it did (p::slicetick: a goroutine resuming after a preemption or
+// a retaken system call), else now, the first time sysmon sees it (Go's
+// estimate).
+static int64 slicestart(p* pp, uint32 t, int64 now) {
+  uint32 st = pp->slicetick.load(std::memory_order_acquire);
+  int64 w = pp->slicewhen.load(std::memory_order_relaxed);
+  if (st != t || pp->slicetick.load(std::memory_order_acquire) != st || w <= 0 || w > now) return now;
+  return w;
+}
+
 // retake takes back the Ps of Ms that are blocked in system calls, and
 // asks goroutines that have run for longer than a time slice to yield; it
 // returns how many Ps it took back (Go: retake). sysmon only. Go holds
@@ -2625,6 +2702,7 @@ static constexpr int64 kForcePreemptNS = 10 * 1000 * 1000;
 // before gomaxprocs grows, so a snapshot read without a lock suffices.
 static uint32 retake(int64 now) {
   uint32 n = 0;
+  sysmonwake = 0;
   int32 np = __atomic_load_n(&gomaxprocs, __ATOMIC_ACQUIRE);
   p** ps = __atomic_load_n(&allp, __ATOMIC_ACQUIRE);
   for (int32 i = 0; i < np; i++) {
@@ -2643,22 +2721,32 @@ static uint32 retake(int64 now) {
       uint32 t = pp->schedtick.load(std::memory_order_relaxed);
       if (pd.schedtick != t) {
         pd.schedtick = t;
-        pd.schedwhen = now;
+        pd.schedwhen = slicestart(pp, t, now);
+        pd.preemptnext = 0;
       } else {
         stuck = true;
         if (pd.schedwhen + kForcePreemptNS <= now) {
-          preemptone(pp);
+          if (now >= pd.preemptnext) {
+            preemptone(pp);
+            pd.preemptbackoff = pd.preemptnext == 0 ? kPreemptRetryNS : 2 * pd.preemptbackoff;
+            if (pd.preemptbackoff > kPreemptRetryMaxNS) pd.preemptbackoff = kPreemptRetryMaxNS;
+            pd.preemptnext = now + pd.preemptbackoff;
+          }
           // In case of syscall, preemptone() doesn't
           // work, because there is no M wired to P.
           sysretake = true;
         }
+      }
+      if (s == _Prunning) {
+        int64 w = pd.preemptnext != 0 ? pd.preemptnext : pd.schedwhen + kForcePreemptNS;
+        if (sysmonwake == 0 || w < sysmonwake) sysmonwake = w;
       }
     }
     // On the one hand we don't want to retake Ps if there is no other work to do,
     // but on the other hand we want to retake them eventually
     // because they can prevent the sysmon thread from deep sleep.
     auto idleWork = [&](int64 since) {
-      return runqempty(pp) && sched.nmspinning.load() + sched.npidle.load() > 0 && since + 10 * 1000 * 1000 > now;
+      return runqempty(pp) && pp->npinned.load(std::memory_order_relaxed) == 0 && sched.nmspinning.load() + sched.npidle.load() > 0 && since + 10 * 1000 * 1000 > now;
     };
     if (s == _Prunning && stuck && !idleWork(pd.schedwhen)) {
       // Our addition: an M blocked in the kernel without having told us.
@@ -2773,32 +2861,35 @@ static bool retakeblocked(p* pp, int64 now) {
   return taken;
 }
 
-// preemptall asks every running goroutine to stop (Go: preemptall).
-//
-// Difference from Go: nothing forces a
-// goroutine to notice the request. A goroutine stops at its next call into
-// the scheduler (gosched, a blocking operation, exit), so a world stop
-// waits for goroutines that compute without one.
+// preemptall asks every running goroutine to stop (Go: preemptall): for a
+// stop of the world, and for freezetheworld before a fatal report or a
+// SIGQUIT dump. Best effort: a goroutine that just started running on a P
+// may be missed, hence the callers' retries.
 static void preemptall() {
   for (int32 i = 0; i < gomaxprocs; i++) {
     p* pp = allp[i];
     if (pp->status.load(std::memory_order_relaxed) != _Prunning) continue;
-    pp->preempt.store(true, std::memory_order_relaxed);
-    if (m* mp = pp->m; mp != nullptr)
-      if (g* gp = mp->curg; gp != nullptr) gp->preempt.store(true, std::memory_order_relaxed);
+    preemptone(pp);
   }
 }
 
-// preemptone asks the goroutine running on pp to stop (Go: preemptone).
-// Difference from Go: as with preemptall, nothing forces it yet; it stops
-// at its next scheduling point. Returns whether a request was made.
-static bool preemptone(p* pp) {
+// preemptone asks the goroutine running on pp to stop (Go: preemptone):
+// g->preempt for its next cooperative point, and, unless
+// GODEBUG=asyncpreemptoff=1, a signal to its thread (preemptM), whose
+// handler stops it at once if it is at a safe point (preempt.cpp). Returns
+// whether a request was made.
+bool preemptone(p* pp) {
   m* mp = __atomic_load_n(&pp->m, __ATOMIC_ACQUIRE);
-  if (mp == nullptr || mp == getg()->m) return false;
+  g* me = getg();  // null on a thread gort does not run (a test's driver)
+  if (mp == nullptr || (me != nullptr && mp == me->m)) return false;
   g* gp = __atomic_load_n(&mp->curg, __ATOMIC_ACQUIRE);
   if (gp == nullptr || gp == mp->g0) return false;
   gp->preempt.store(true, std::memory_order_relaxed);
-  pp->preempt.store(true, std::memory_order_relaxed);
+  // Request an async preemption of this P.
+  if (sigPreempt != 0) {
+    pp->preempt.store(true, std::memory_order_relaxed);
+    preemptM(mp);
+  }
   return true;
 }
 
@@ -2864,7 +2955,10 @@ void schedtrace(bool detailed) {
     m* lockedm = __atomic_load_n(&gp->lockedm, __ATOMIC_RELAXED);
     int64 id1 = mp != nullptr ? mp->id : -1;
     int64 id2 = lockedm != nullptr ? lockedm->id : -1;
-    print("  G", gp->goid, ": status=", readgstatus(gp), "(", waitReasonString(gp->waitreason), ") m=", id1,
+    // Our addition: "preempted" for a goroutine stopped by asynchronous
+    // preemption and waiting for its M (p::pinned).
+    const char* why = __atomic_load_n(&gp->pinnedm, __ATOMIC_RELAXED) != nullptr ? "preempted" : waitReasonString(gp->waitreason);
+    print("  G", gp->goid, ": status=", readgstatus(gp), "(", why, ") m=", id1,
           " lockedm=", id2, "\n");
   }
   unlock(&allglock);

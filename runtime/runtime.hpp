@@ -14,6 +14,8 @@
 
 #define RUNTIME_SYM(name) asm("runtime." name)
 
+struct sigaction;  // <signal.h>, for the libc hooks' sigpreemptaction
+
 namespace gort::runtime {
 
 // The current goroutine, one slot per thread (an initial-exec TLS variable of
@@ -87,6 +89,7 @@ struct dbgvar_set {
   int32 guardmprotect = 0;  // stack guards with mprotect even where MADV_GUARD_INSTALL works
   int32 syscallhook = 1;    // 0: the libc hooks make plain calls (syscall_linux.cpp)
   int32 retakeblocked = 1;  // 0: sysmon leaves Ms blocked in unhooked calls alone
+  int32 asyncpreemptpin = 1;  // 0: a preempted goroutine may resume on any M, as in Go (preempt.cpp)
 };
 extern dbgvar_set debug;
 
@@ -119,6 +122,8 @@ void sigsave(uint64* mask);
 void sigprocmask_set(uint64 mask, uint64* old);
 [[noreturn]] void exit_group(int code);
 uintptr stack_rlimit();
+// The top of the process's initial stack mapping (from AT_EXECFN), or 0.
+extern uintptr initStackTop;
 extern int argc_;
 extern char** argv_;
 extern char** envp_;
@@ -126,6 +131,8 @@ extern void (*rtld_fini_)();
 extern uint64 startupRandom;
 extern uint64 hwcap;
 extern uintptr vdsoBase;
+// The executable's program headers (AT_PHDR, AT_PHNUM), for preemptinit.
+extern uintptr execPhdr, execPhnum;
 
 // ---- runtime1.cpp ----
 const char* gogetenv(const char* name);
@@ -203,7 +210,9 @@ void print(A... a) {
 [[noreturn]] void panicplain(const char* s);
 extern std::atomic<uint32> panicking;
 extern std::atomic<uint32> runningPanicDefers;
-extern void (*crashhook)();
+// crashhook(sig) ends the process by sig after a report under
+// GOTRACEBACK=crash (set by initsig).
+extern void (*crashhook)(int sig);
 // reportinit reserves, at start-up, what a fatal report needs: its stack.
 void reportinit();
 // startpanic_m, then dopanic: the two halves of a fatal report (Go's
@@ -225,8 +234,23 @@ void callonstack(void (*fn)(void*), void* arg, uintptr sp) RUNTIME_SYM("callonst
 
 // ---- signal_unix.cpp ----
 void initsig();             // install the handlers (m0, at start)
+void minitSignalMask();     // give this M's thread the mask m->sigmask (minit)
+uint64 newmSigmask(bool forSysmon);  // the mask for an M that the caller creates (newm)
 void minitSignalStack();    // give this M its signal stack (minit)
 void unminitSignals();      // take it away (an M whose thread ends)
+// The asynchronous preemption signal (SIGURG unless GORT_PREEMPTSIG says
+// otherwise; 0 when preemption is off), chosen by sigpreemptinit.
+extern int32 sigPreempt;
+void sigpreemptinit();
+// preemptM sends the preemption signal to mp's thread if that thread runs
+// and no signal is pending yet (Go: preemptM).
+void preemptM(m* mp);
+// For the libc hooks (boot/hooks_hosted.cpp): a program's sigaction or
+// signal for the preemption signal is kept for the foreign signals
+// (sigpreemptaction returns true when it took the call), and a program that
+// changes its signal mask tells the runtime (sigmaskchanged).
+bool sigpreemptaction(int sig, const struct ::sigaction* act, struct ::sigaction* old);
+void sigmaskchanged();
 extern "C" [[noreturn]] void runtime_abort() RUNTIME_SYM("abort");
 
 // fatalpanic ends the program after a panic that nothing recovered:
@@ -349,6 +373,10 @@ void sysFree(void* v, uintptr n);
 // ---- stack.cpp ----
 extern uintptr startingStackSize;  // default goroutine stack size
 extern uintptr mainStackSize;      // the main goroutine's stack size
+// The main goroutine's stack when it is on the process's initial stack,
+// below g0's (mainstackinit says when); {0, 0} when it is mapped.
+extern struct stack mainstack;
+void mainstackinit();
 extern uintptr stackGuardSize;     // guard region below each stack
 void stackinit();
 struct stack stackalloc(p* pp, uintptr n);
@@ -435,8 +463,11 @@ inline m* acquirem() {
 }
 inline void releasem(m* mp) {
   mp->locks--;
-  // Go restores a pending preemption request here (m->locks == 0 and
-  // curg->preempt); gort has no preemption to restore yet.
+  // Difference from Go: Go re-arms a pending preemption request here
+  // (m->locks == 0 and curg->preempt: stackguard0 = stackPreempt, checked
+  // at the next call). C++ calls check nothing; the request stays in
+  // g->preempt, for the next cooperative point (preemptcheck) and sysmon's
+  // next try.
 }
 // cansyscall reports whether the caller is a goroutine that holds its P
 // and runs user code: only then may it enter a system call through the
@@ -453,6 +484,77 @@ inline bool cansyscall() {
 // turns into plain calls (syscall_linux.cpp, boot/hooks_hosted.cpp).
 inline bool hookable() { return debug.syscallhook != 0 && cansyscall(); }
 uint32 fastrand();
+
+// ---- preempt.cpp: asynchronous preemption ----
+extern uintptr asyncPreemptStack;
+void preemptinit();
+// doSigPreempt: the preemption signal's handler, on gp's thread.
+void doSigPreempt(g* gp, void* ctx);
+// gopreempt_m (proc.cpp) is where an asynchronous preemption parks the
+// goroutine, on g0; pinpreempted (preempt.cpp) is its sticky path, which
+// returns only to leave gp to Go's (goschedImpl).
+void gopreempt_m(g* gp) RUNTIME_SYM("gopreempt_m");
+void pinpreempted(g* gp);
+// The pinned queue of a P (runtime2.hpp, p::pinned): pinnedget takes the
+// next goroutine whose turn has come (any: whichever is first), pinnedpass
+// counts n goroutines taken from the global queue ahead of them,
+// pinnedflush unpins them all.
+g* pinnedget(p* pp, bool any);
+void pinnedpass(p* pp, int32 n);
+void pinnedflush(p* pp, bool toglobal);
+// preemptone asks the goroutine running on pp to stop (proc.cpp; Go:
+// preemptone).
+bool preemptone(p* pp);
+// preemptcheck is a cooperative point: a goroutine asked to stop (by a
+// preemption request that found no safe point) yields here. Called where a
+// goroutine comes back from the runtime to its own code: a gort system call
+// returning, the end of a gort::no_preempt region.
+void preemptPark();
+inline void preemptcheck() {
+  g* gp = getg();
+  if (__builtin_expect(gp != nullptr && gp->preempt.load(std::memory_order_relaxed), 0) && gp == gp->m->curg &&
+      gp->m->locks == 0 && gp->nopreempt == 0 && readgstatus(gp) == _Grunning)
+    preemptPark();
+}
+// gort::no_preempt's two halves (api.cpp calls them).
+void nopreemptenter();
+void nopreemptexit();
+// Counters of what preemption did, for tests and benchmarks (relaxed
+// atomics: read them when the program is quiet).
+enum : int {
+  statRequests,          // preemptM calls
+  statSignals,           // signals sent
+  statNotRunningThread,  // not sent: the thread sleeps in the kernel (retake's business)
+  statStale,             // not sent: the goroutine stopped while its thread's state was read
+  statHandled,           // our signal, handled (doSigPreempt)
+  statInjected,          // ... at a safe point: asyncPreempt injected
+  statPreempted,         // goroutines parked by asyncPreempt2
+  statPinned,            // ... put on their P's pinned queue
+  statResumedAtOnce,     // ... resumed at once: nothing else to run
+  statUnpinned,          // pinned goroutines let go because their M left the P
+  statCooperative,       // requests honoured at a cooperative point
+  statForeign,           // signals that were not ours, forwarded
+  statRefusedNotuser,    // refused: g0, the signal stack, no goroutine
+  statRefusedRuntimePC,  // refused: pc in the runtime
+  statRefusedForeignPC,  // refused: pc in a shared object, the vDSO, ...
+  statRefusedLocks,      // refused: runtime locks, no_preempt, sysmon's handshake
+  statRefusedStatus,     // refused: no P, or not _Grunning
+  statRefusedStack,      // refused: too little stack
+  statRefusedSigmask,    // refused: inside a signal handler (another mask)
+  statRefusedSyscallInsn,  // refused: at a syscall instruction
+  preemptStatCount
+};
+struct preemptcounters {
+  std::atomic<uint64> n[preemptStatCount] = {};
+  void add(int i) { n[i].fetch_add(1, std::memory_order_relaxed); }
+  uint64 get(int i) const { return n[i].load(std::memory_order_relaxed); }
+};
+extern preemptcounters preemptStats;
+extern const char* const preemptStatNames[preemptStatCount];
+// For tests and benchmarks (Go: export_test.go): ask the goroutines
+// running on the other Ms to stop now, as sysmon does when their slices
+// end; returns how many were asked.
+int32 PreemptOthers() RUNTIME_SYM("PreemptOthers");
 
 // ---- parking (proc.cpp) ----
 // gopark, goparkunlock, goready, goyield: their contracts are at their

@@ -54,6 +54,7 @@ void parsedebugvars() {
       {"guardmprotect", &debug.guardmprotect},
       {"syscallhook", &debug.syscallhook},
       {"retakeblocked", &debug.retakeblocked},
+      {"asyncpreemptpin", &debug.asyncpreemptpin},
   };
   setTraceback(gogetenv("GOTRACEBACK"));
   const char* s = gogetenv("GODEBUG");
@@ -169,7 +170,7 @@ static void bootline(bootstep step, int64 t, const char* detail, int64 n) {
       break;
     case bootstep::schedinit:
       print(" gomaxprocs=", gomaxprocs, " maxmcount=", sched.maxmcount, " stack=", startingStackSize,
-            " mainstack=", mainStackSize);
+            " mainstack=", mainStackSize, mainstack.lo != 0 ? " (initial stack)" : " (mapped)");
       break;
     case bootstep::init:
       print(" constructors=", n);

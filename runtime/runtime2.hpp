@@ -189,6 +189,15 @@ struct g {
   // Cached timer for gort::sleep (timeSleep), made on first use and kept
   // with the g for ever, across reuse (Go: g.timer).
   struct timer* timer = nullptr;
+  // Asynchronous preemption (preempt.cpp). nopreempt: the depth of
+  // gort::no_preempt guards; the signal handler leaves the goroutine alone
+  // while it is not 0. pinnedm: while the goroutine waits on its P's pinned
+  // queue after a preemption, the M it must resume on; pinahead: how many
+  // goroutines of the global queue that M takes before it (owner of the P
+  // only).
+  int32 nopreempt = 0;
+  int32 pinahead = 0;
+  struct m* pinnedm = nullptr;
 };
 static_assert(offsetof(g, stack) + offsetof(struct stack, lo) == g_stack_lo);
 static_assert(offsetof(g, stack) + offsetof(struct stack, hi) == g_stack_hi);
@@ -341,7 +350,23 @@ struct m {
   // to a full pipe): sysblock's states and statfd are described at
   // retakeblocked (proc.cpp).
   std::atomic<uint32> sysblock{0};
-  int32 statfd = -1;  // /proc/self/task/<procid>/stat, kept open by sysmon
+  // /proc/self/task/<procid>/stat, kept open by threadstate (os_linux.cpp);
+  // -1 until first read. Set with a compare-and-swap: sysmon and a stopper
+  // of the world (preemptall) may both open it.
+  std::atomic<int32> statfd{-1};
+
+  // Asynchronous preemption (preempt.cpp, signal_unix.cpp). signalPending
+  // is 1 from preemptM's tgkill until this thread's handler has taken the
+  // signal (Go: m.signalPending); it is also how the handler tells our
+  // signal from a program's own. preemptGen counts the preemption signals
+  // handled (Go: m.preemptGen). sigmask is the signal mask minit gives the
+  // thread (newmSigmask chose it; Go: m.sigmask), then the thread's mask as
+  // the program set it (the pthread_sigmask hook): interrupted code
+  // that runs with another mask is inside a signal handler, never a safe
+  // point.
+  std::atomic<uint32> signalPending{0};
+  std::atomic<uint32> preemptGen{0};
+  std::atomic<uint64> sigmask{0};
 };
 static_assert(offsetof(m, g0) == m_g0);
 static_assert(offsetof(m, curg) == m_curg);
@@ -391,7 +416,19 @@ struct p {
     int64 schedwhen = 0;
     uint32 syscalltick = 0;
     int64 syscallwhen = 0;
+    // Our additions (retake): when sysmon next tries to preempt the slice
+    // that began at schedwhen, once it is over (0: not tried yet), and the
+    // backoff before the try after that.
+    int64 preemptnext = 0;
+    int64 preemptbackoff = 0;
   } sysmontick;
+  // When the current slice began, as the M saw it, for the slices whose
+  // start sysmon cannot see itself: a goroutine resuming after a
+  // preemption, or after its system call lost the P (newslice).
+  // slicetick is the schedtick of that slice; sysmon uses slicewhen only
+  // when it matches (retake). Written by the owner, read by sysmon.
+  std::atomic<uint32> slicetick{0};
+  std::atomic<int64> slicewhen{0};
 
   // Cache of goroutine ids, amortises accesses to sched.goidgen.
   uint64 goidcache = 0;
@@ -427,6 +464,13 @@ struct p {
   sudog* sudogcache[128] = {};
 
   std::atomic<bool> preempt{false};  // this P should enter the scheduler ASAP
+
+  // Goroutines stopped by asynchronous preemption on this P's M, each to
+  // resume on that same M (g::pinnedm), in Go's order as if at the global
+  // queue's tail (preempt.cpp, pinpreempted). A FIFO; owner only, except
+  // that npinned is read by anyone.
+  gQueue pinned;
+  std::atomic<int32> npinned{0};
 
   uint32 stackcolor = 0;  // cache colour of the next stack's top (gostartcall)
 

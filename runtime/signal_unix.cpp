@@ -2,8 +2,9 @@
 // signal_unix.go, signal_amd64.go, os_linux.go's signal parts, and
 // stack.go's overflow report).
 //
-// gort installs handlers for SIGSEGV, SIGBUS, SIGFPE, SIGILL (faults) and
-// SIGQUIT (a goroutine dump), with raw rt_sigaction: SA_SIGINFO, SA_ONSTACK
+// gort installs handlers for SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP
+// (faults), SIGABRT (abort(3), an assert that failed) and SIGQUIT (a
+// goroutine dump), with raw rt_sigaction: SA_SIGINFO, SA_ONSTACK
 // (every M has its own signal stack, so that a goroutine that overflowed its
 // stack can still be reported), SA_RESTORER with our own restorer
 // (runtime.sigreturn__sigaction in asm_amd64.S), and SA_NODEFER for the
@@ -60,6 +61,8 @@ struct sigTabT {
 static const sigTabT sigtable[] = {
     {SIGQUIT, false, "SIGQUIT: quit"},
     {SIGILL, false, "SIGILL: illegal instruction"},
+    {SIGTRAP, false, "SIGTRAP: trace trap"},
+    {SIGABRT, false, "SIGABRT: abort"},
     {SIGBUS, true, "SIGBUS: bus error"},
     {SIGFPE, true, "SIGFPE: floating-point exception"},
     {SIGSEGV, true, "SIGSEGV: segmentation violation"},
@@ -88,6 +91,245 @@ static void setsig(int sig, void (*fn)(int, siginfo_t*, void*), bool dfl) {
     sa.handler = reinterpret_cast<uintptr>(fn);
   }
   rt_sigaction(sig, &sa, nullptr);
+}
+
+// ---- the signal mask of each M (Go: minitSignalMask) ----
+
+// The mask the last M made by a thread running the program's code took;
+// initSigmask until then.
+constinit static std::atomic<uint64> lastSigmask{0};
+constinit static std::atomic<bool> haveLastSigmask{false};
+
+// newmSigmask returns the signal mask for an M that the caller is about to
+// create (sysmon's when forSysmon). Difference from Go, whose new Ms all
+// take initSigmask, the mask the process started with: a C++ program
+// blocks signals with pthread_sigmask and expects every thread it starts
+// afterwards to inherit the mask (POSIX's sigwait pattern: block SIGTERM in
+// main, sigwait in one thread). Its goroutines run on the runtime's Ms, so
+// an M takes the mask of the thread that makes it, which is the mask the
+// program set there, as a thread made by pthread_create would. sysmon and
+// an exiting M run no program code; an M they make takes the mask the last
+// M made by program code took. sysmon itself, started by program code
+// (startsysmon), records that mask first, so the Ms it makes later take
+// it, and then blocks every signal but the synchronous ones
+// (minitSignalMask) and SIGRTMAX, which gort::exec sends to every thread to
+// end it (loader/exec_api.cpp, kExitSignal) and refuses to start while a
+// thread blocks.
+uint64 newmSigmask(bool forSysmon) {
+  m* mp = getg()->m;
+  uint64 mask;
+  if (mp->isSysmon || mp->exiting) {
+    mask = haveLastSigmask.load(std::memory_order_acquire) ? lastSigmask.load(std::memory_order_relaxed)
+                                                           : initSigmask;
+  } else {
+    sigsave(&mask);
+    lastSigmask.store(mask, std::memory_order_relaxed);
+    haveLastSigmask.store(true, std::memory_order_release);
+  }
+  return forSysmon ? ~sigbit(64) : mask;
+}
+
+// ---- the preemption signal (Go: sigPreempt, preemptM, and the forwarding
+// of a signal the program handles itself, sigfwdgo) ----
+//
+// SIGURG by default, as in Go, for Go's reasons: no program or library is
+// likely to use it for anything else, debuggers pass it through silently
+// (gdb: "nostop noprint pass"), and libc does not use it. A program that
+// also embeds the Go runtime, or uses SIGURG itself for out-of-band data,
+// names another with GORT_PREEMPTSIG. The signal is the runtime's: a
+// program's sigaction or signal for it is kept (the libc hooks call
+// sigpreemptaction) and receives the signals the runtime did not send,
+// which si_code and si_pid tell (tgkill from this process) together with
+// m::signalPending (a program's own tgkill to itself is the program's).
+
+[[noreturn]] static void dieFromSignal(int sig);
+
+constinit int32 sigPreempt = 0;
+constinit static bool sigPreemptInstalled = false;
+
+// The program's action for the preemption signal: what was installed
+// before the runtime's handler, then whatever the program sets.
+constinit static struct {
+  std::atomic<uintptr> handler{0};  // SIG_DFL (0), SIG_IGN (1) or a function
+  std::atomic<unsigned long> flags{0};
+  std::atomic<uint64> mask{0};
+} preemptfwd;
+
+// The signals whose default action is to do nothing.
+static bool sigDefaultIgnores(int sig) { return sig == SIGURG || sig == SIGWINCH || sig == SIGCHLD || sig == SIGCONT; }
+
+// sigpreemptinit picks the preemption signal: none with
+// GODEBUG=asyncpreemptoff=1, GORT_PREEMPTSIG if set, else SIGURG. From
+// preemptinit (schedinit), before any M has a signal mask to set.
+//
+// Off under valgrind too (its preload library is in LD_PRELOAD): valgrind
+// runs signal handlers on its own model of the thread's stack, and the
+// injected call's writes below the interrupted sp read to it as invalid
+// writes, on every preemption.
+static bool undervalgrind() {
+  const char* s = gogetenv("LD_PRELOAD");
+  if (s == nullptr) return false;
+  for (; *s != 0; s++)
+    if (rt_memcmp(s, "vgpreload", 9) == 0) return true;
+  return false;
+}
+
+void sigpreemptinit() {
+  if (debug.asyncpreemptoff != 0 || undervalgrind()) return;
+  sigPreempt = SIGURG;
+  const char* s = gogetenv("GORT_PREEMPTSIG");
+  if (s == nullptr || *s == 0) return;
+  const char* want =
+      "a signal name (URG, USR1, USR2, WINCH, IO, PWR, RTMIN+n, RTMAX-n, with or without SIG) or number, "
+      "not one that the runtime or glibc uses";
+  auto is = [](const char* a, const char* b) {
+    while (*a != 0 && *a == *b) a++, b++;
+    return *a == *b;
+  };
+  const char* n = s;
+  if (n[0] == 'S' && n[1] == 'I' && n[2] == 'G') n += 3;
+  static const struct {
+    const char* name;
+    int sig;
+  } names[] = {{"URG", SIGURG}, {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"WINCH", SIGWINCH}, {"IO", SIGIO}, {"PWR", SIGPWR}};
+  int sig = 0;
+  for (auto& e : names)
+    if (is(n, e.name)) sig = e.sig;
+  int64 x;
+  if (sig == 0 && atoi64(s, &x) && x >= 1 && x <= 64) sig = int(x);
+  if (sig == 0 && rt_memcmp(n, "RTMIN+", 6) == 0 && atoi64(n + 6, &x) && x >= 0 && x <= 30) sig = int(34 + x);
+  if (sig == 0 && rt_memcmp(n, "RTMAX-", 6) == 0 && atoi64(n + 6, &x) && x >= 0 && x <= 30) sig = int(64 - x);
+  if (is(n, "RTMIN")) sig = 34;
+  if (is(n, "RTMAX")) sig = 64;
+  // The runtime's own (sigtable, SIGTRAP for debuggers), the ones nobody
+  // may catch, and glibc's two (SIGCANCEL 32, SIGSETXID 33).
+  if (sig == 0 || sig == SIGKILL || sig == SIGSTOP || sig == SIGTRAP || sig == 32 || sig == 33 || sigtab(sig) != nullptr)
+    badenv("GORT_PREEMPTSIG", s, want);
+  sigPreempt = sig;
+}
+
+// signalM sends sig to mp's thread (Go: signalM).
+static void signalM(m* mp, int sig) {
+  syscall3(SYS_tgkill, arch::syscall0(SYS_getpid), long(mp->procid), sig);
+}
+
+// preemptM asks mp's thread to preempt its goroutine (Go: preemptM): one
+// signal, unless one is already on its way (m::signalPending, cleared by the
+// handler). Difference from Go: only to a thread that runs. A thread asleep
+// in the kernel (state S or D in /proc) is in a system call that no hook
+// saw, or a futex; a signal would cut short the program's nanosleep, poll,
+// epoll_wait or sleep (EINTR even with SA_RESTART, measured: research/
+// preemption.md A9), and retake hands its P to another M instead
+// (retakeblocked).
+//
+// The thread's state is read from /proc, which takes microseconds; in that
+// time the goroutine may have stopped (preempted, parked, yielded) and its
+// M gone on to another that now sleeps in the kernel. So the request is
+// checked again after the read: the same goroutine, still running, still
+// asked to stop. What remains is the window between that check and the
+// tgkill, a few instructions on sysmon's side, in which the thread would
+// have to switch goroutines and enter the kernel: gort(7), "PREEMPTION",
+// tells programs to expect EINTR, as Go 1.14 did.
+void preemptM(m* mp) {
+  if (sigPreempt == 0 || mp->procid == 0) return;
+  preemptStats.add(statRequests);
+  g* gp = __atomic_load_n(&mp->curg, __ATOMIC_ACQUIRE);
+  if (gp == nullptr || threadstate(mp) != 'R') {
+    preemptStats.add(statNotRunningThread);
+    return;
+  }
+  // A goroutine in a no_preempt region would refuse the signal: g.preempt,
+  // set by preemptone, is honoured when the region ends.
+  if (__atomic_load_n(&mp->curg, __ATOMIC_ACQUIRE) != gp || !gp->preempt.load(std::memory_order_relaxed) ||
+      readgstatus(gp) != _Grunning || __atomic_load_n(&gp->nopreempt, __ATOMIC_RELAXED) != 0) {
+    preemptStats.add(statStale);
+    return;
+  }
+  uint32 zero = 0;
+  if (mp->signalPending.compare_exchange_strong(zero, 1)) {
+    preemptStats.add(statSignals);
+    signalM(mp, sigPreempt);
+  }
+}
+
+// sigfwdpreempt passes a preemption signal that the runtime did not send
+// to the program's action for it (Go: sigfwdgo).
+static void sigfwdpreempt(int sig, siginfo_t* info, void* ctx) {
+  preemptStats.add(statForeign);
+  uintptr h = preemptfwd.handler.load(std::memory_order_acquire);
+  unsigned long flags = preemptfwd.flags.load(std::memory_order_relaxed);
+  if (h == 1) return;  // SIG_IGN
+  if (h == 0) {        // SIG_DFL
+    if (!sigDefaultIgnores(sig)) dieFromSignal(sig);
+    return;
+  }
+  if ((flags & SA_RESETHAND) != 0) preemptfwd.handler.store(0);
+  if ((flags & SA_SIGINFO) != 0)
+    reinterpret_cast<void (*)(int, siginfo_t*, void*)>(h)(sig, info, ctx);
+  else
+    reinterpret_cast<void (*)(int)>(h)(sig);
+}
+
+// sigPreemptHandler is the preemption signal's handler.
+static void sigPreemptHandler(int sig, siginfo_t* info, void* ctx) {
+  g* gp = getg();
+  m* mp = gp != nullptr ? gp->m : nullptr;
+  if (mp != nullptr && info->si_code == SI_TKILL && info->si_pid == arch::syscall0(SYS_getpid) &&
+      mp->signalPending.load(std::memory_order_acquire) != 0) {
+    preemptStats.add(statHandled);
+    doSigPreempt(gp, ctx);
+    return;
+  }
+  sigfwdpreempt(sig, info, ctx);
+}
+
+// sigpreemptaction is sigaction(2) for the preemption signal, once the
+// runtime's handler is in place: the program's action is kept for the
+// signals that are not the runtime's, and the runtime's stays installed.
+// Returns false for any other signal (the hook then calls libc's).
+bool sigpreemptaction(int sig, const struct ::sigaction* act, struct ::sigaction* old) {
+  if (!sigPreemptInstalled || sig != sigPreempt) return false;
+  if (old != nullptr) {
+    *old = {};
+    old->sa_sigaction = reinterpret_cast<void (*)(int, siginfo_t*, void*)>(preemptfwd.handler.load());
+    old->sa_flags = int(preemptfwd.flags.load());
+    uint64 mask = preemptfwd.mask.load();
+    rt_memmove(&old->sa_mask, &mask, sizeof mask);
+  }
+  if (act != nullptr) {
+    uint64 mask;
+    rt_memmove(&mask, &act->sa_mask, sizeof mask);
+    preemptfwd.mask.store(mask);
+    preemptfwd.flags.store(unsigned(act->sa_flags));
+    preemptfwd.handler.store(reinterpret_cast<uintptr>(act->sa_sigaction), std::memory_order_release);
+  }
+  return true;
+}
+
+// minitSignalMask gives the current thread the mask m->sigmask (chosen by
+// newmSigmask when the M was made) less the synchronous signals, which are
+// never blocked: a fault with its signal blocked kills the process without
+// a report (Go: minitSignalMask, and blockableSig's _SigUnblock); and less
+// the preemption signal on an M that runs goroutines. m->sigmask then holds
+// the mask the thread runs the program with, which the preemption handler
+// compares against.
+void minitSignalMask() {
+  m* mp = getg()->m;
+  uint64 mask = mp->sigmask.load(std::memory_order_relaxed) & ~syncsigs;
+  if (sigPreempt != 0 && !mp->isSysmon) mask &= ~sigbit(sigPreempt);
+  sigprocmask_set(mask, nullptr);
+  mp->sigmask.store(mask, std::memory_order_relaxed);
+}
+
+// sigmaskchanged: the program changed this thread's signal mask
+// (pthread_sigmask, sigprocmask); the preemption handler compares against
+// it (isAsyncSafePoint).
+void sigmaskchanged() {
+  g* gp = getg();
+  if (gp == nullptr) return;
+  uint64 cur;
+  sigsave(&cur);
+  gp->m->sigmask.store(cur, std::memory_order_relaxed);
 }
 
 // ---- the signal stack of each M (Go: minitSignalStack) ----
@@ -147,7 +389,12 @@ static void raise(int sig) { syscall3(SYS_tgkill, arch::syscall0(SYS_getpid), sy
 }
 
 // crash dumps core after a report under GOTRACEBACK=crash (Go: crash).
-[[noreturn]] static void crash() { dieFromSignal(SIGABRT); }
+// Difference from Go: Go always dies by SIGABRT here; gort dies by the
+// signal that started the report (SIGSEGV for a fault, SIGQUIT for a
+// dump) and by SIGABRT only for a panic or a fatal error, which is what a
+// C++ program's supervisor, its core handler and WIFSIGNALED expect of a
+// C++ program (std::terminate ends in abort()).
+[[noreturn]] static void crash(int sig) { dieFromSignal(sig); }
 
 static void dumpregs(const sigctxt& c) {
   for (const sigreg& r : sigregs) print(r.name, hex{uint64(c.regs()[r.reg])}, "\n");
@@ -198,7 +445,7 @@ void sigtrampgo(int sig, siginfo_t* info, void* ctx) {
       print("runtime: goroutine stack exceeds ", over->stack.hi - over->stack.lo, "-byte limit\n");
       print("runtime: sp=", hex{sp}, " stack=[", hex{over->stack.lo}, ", ", hex{over->stack.hi}, "]\n");
       print("fatal error: stack overflow\n");
-      if (startpanic_m() && dopanic(over, nullptr, 0, false, uc)) crash();
+      if (startpanic_m() && dopanic(over, nullptr, 0, false, uc)) crash(sig);
       exit_group(2);
     }
   }
@@ -227,13 +474,20 @@ void sigtrampgo(int sig, siginfo_t* info, void* ctx) {
     if (msg != nullptr) print("panic: ", msg, "\n");
     print("[signal ", t->name, " code=", hex{uint64(code)}, " addr=", hex{addr}, " pc=", hex{pc}, "]\n");
     tracebackCaughtsig = gp;
-    if (startpanic_m() && dopanic(gp, nullptr, 0, false, uc)) crash();
+    if (startpanic_m() && dopanic(gp, nullptr, 0, false, uc)) crash(sig);
     exit_group(2);
   }
 
-  // SIGQUIT, SIGILL, or a fault signal sent by a user: Go's "throw" path of
-  // sighandler: the signal, the goroutine it hit, all the others, the
-  // registers.
+  // A fault signal that was sent (raise, kill, tgkill, sigqueue: si_code
+  // says so) rather than raised by an instruction. Difference from Go,
+  // which reports it like SIGQUIT below: nothing faulted, so there is
+  // nothing to report, and the process ends by the signal's default
+  // action, as a C++ program without gort would (test frameworks check
+  // that a child "was killed by SIGSEGV").
+  if (sig != SIGQUIT && sigFromUser(info)) dieFromSignal(sig);
+
+  // SIGQUIT or SIGILL: Go's "throw" path of sighandler: the signal, the
+  // goroutine it hit, all the others, the registers.
   if (mp != nullptr) {
     mp->throwing = throwTypeRuntime;
     tracebackCaughtsig = gp;
@@ -264,7 +518,7 @@ void sigtrampgo(int sig, siginfo_t* info, void* ctx) {
         },
         &a);
   }
-  if (docrash) crash();
+  if (docrash) crash(sig);
   exit_group(2);
 }
 
@@ -279,6 +533,18 @@ void initsig() {
         continue;
     }
     setsig(t.sig, sigtrampgo, false);
+  }
+  if (sigPreempt != 0) {
+    // What the program (a shared library's constructor, say) installed
+    // before us, or inherited as ignored, is where foreign signals go.
+    sigactiont old{};
+    if (rt_sigaction(sigPreempt, nullptr, &old) == 0) {
+      preemptfwd.handler.store(old.handler);
+      preemptfwd.flags.store(old.flags & ~kSA_RESTORER);
+      preemptfwd.mask.store(old.mask);
+    }
+    setsig(sigPreempt, sigPreemptHandler, false);
+    sigPreemptInstalled = true;
   }
   crashhook = crash;
 }

@@ -44,6 +44,7 @@ namespace gort::runtime {
 uintptr startingStackSize = 256 << 10;
 uintptr mainStackSize = 8 << 20;
 uintptr stackGuardSize = 64 << 10;
+constinit struct stack mainstack;
 
 static constexpr int kStackBatch = 64;            // stacks per mapping
 static constexpr uintptr kPoolKeepHot = 64;       // idle stacks kept committed
@@ -242,7 +243,12 @@ void stackinit() {
   // the g0 stacks and goroutine stacks merge into one, so that every
   // stack overlapped the thread's, and memcheck took goroutine switches
   // for stack growth (sanitizer.hpp).
-  if (runningOnValgrind()) useMprotectGuard = true;
+  //
+  // Under AddressSanitizer too: LeakSanitizer scans the runtime's mappings
+  // (root regions: sanitizer.hpp) where /proc/self/maps says they are
+  // readable; a MADV_GUARD_INSTALL guard lies inside a readable mapping,
+  // and the scan faulted on it at exit.
+  if (runningOnValgrind() || GORT_ASAN) useMprotectGuard = true;
   stackpool.cap = 256;
   stackpool.v = static_cast<struct stack*>(persistentalloc(stackpool.cap * sizeof(struct stack), 8));
 }
@@ -403,6 +409,7 @@ struct stack stackalloc(p* pp, uintptr n) {
 }
 
 void stackfree(p* pp, struct stack stk) {
+  if (__builtin_expect(stk.lo == mainstack.lo, 0) && stk.lo != 0) return;  // the process's own
   uintptr n = stk.hi - stk.lo;
   if (n == startingStackSize && pp != nullptr) {
     struct stackcache& c = pp->stackcache;
@@ -418,6 +425,68 @@ void stackfree(p* pp, struct stack stk) {
   }
   unguard(reinterpret_cast<void*>(stk.lo - stackGuardSize));
   sysFree(reinterpret_cast<void*>(stk.lo - stackGuardSize), n + stackGuardSize);
+}
+
+// mainstackinit chooses the main goroutine's stack (called by schedinit).
+//
+// Difference from Go, whose main goroutine starts on a small stack like any
+// other: goroutine 1 runs the C++ program's main, so it gets what a C++
+// main thread has, and where it has it. It runs on the process's initial
+// stack, below the 64 KiB that rt0_go gave m0's g0: [top - RLIMIT_STACK,
+// g0.stack.lo), which the kernel grows on demand up to the limit and which
+// is otherwise unused. Then what glibc says about the main thread's stack
+// is true of goroutine 1: pthread_getattr_np reports [top - RLIMIT_STACK,
+// the page above __libc_stack_end), and __libc_stack_end (set by ld.so,
+// read-only after relocation) is above g0: a conservative collector (Boehm
+// GC), a sanitizer or a stack-depth check that asks where main's stack is
+// finds the frames of goroutine 1 there. An overflow faults below the limit
+// (the kernel will not grow the stack further) and is reported as for any
+// goroutine.
+//
+// Between the two, kM0Overflow bytes stay free. m0's g0 has Go's 64 KiB,
+// which the scheduler fits in, but a fatal report printed on it (the
+// printing, the start of the traceback helper: what a signal stack has
+// 256 KiB for) may go deeper, into the initial stack below, unguarded as in
+// Go; goroutine 1's frames must not be there, they are the ones reported.
+//
+// With GORT_MAINSTACKSIZE=n, goroutine 1 takes the top n bytes of that
+// region if they fit; otherwise, and when the initial stack's top is
+// unknown or RLIMIT_STACK leaves it under 64 KiB, it gets a mapped stack
+// of its own (of n bytes, or of at least 1 MiB), and glibc's view is then
+// not its own. An unlimited RLIMIT_STACK gives 64 MiB.
+static constexpr uintptr kM0Overflow = 256 << 10;
+
+void mainstackinit() {
+  uintptr rl = stack_rlimit();
+  uintptr def = rl == 0 ? uintptr(64) << 20 : rl < (1u << 20) ? (1u << 20) : rl > (1u << 30) ? (1u << 30) : rl;
+  const char* env = gogetenv("GORT_MAINSTACKSIZE");
+  bool explicitSize = env != nullptr && *env != 0;
+  uintptr want = roundpage(envsize("GORT_MAINSTACKSIZE", def, 16 << 10, 1 << 30));
+  uintptr hi = (g0.stack.lo - kM0Overflow) & ~uintptr(63);
+  // The lowest address the kernel lets the initial stack grow to.
+  uintptr limit = 0;
+  if (initStackTop > g0.stack.hi) {
+    if (rl == 0)
+      limit = hi > (uintptr(1) << 30) ? hi - (uintptr(1) << 30) : 0;
+    else if (rl < initStackTop && roundpage(initStackTop - rl) < hi)
+      limit = roundpage(initStackTop - rl);
+  }
+  uintptr lo = 0;
+  if (limit != 0) {
+    if (explicitSize)
+      lo = hi - want >= limit ? hi - want : 0;
+    else if (rl == 0)
+      lo = hi - def;
+    else if (hi - limit >= (64u << 10))
+      lo = limit;
+  }
+  if (lo != 0) {
+    mainstack = {lo, hi};
+    mainStackSize = hi - lo;
+  } else {
+    mainstack = {};
+    mainStackSize = want;
+  }
 }
 
 // stackcache_clear empties pp's cache into the pool (a P being destroyed).

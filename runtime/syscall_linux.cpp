@@ -81,6 +81,7 @@ static inline long ret(long r) {
     entersyscall();
   long r = syscall6(nr, a1, a2, a3, a4, a5, a6);
   exitsyscall();
+  preemptcheck();  // a pending preemption request is honoured here
   return r;
 }
 
@@ -251,6 +252,14 @@ static void fdclosed(pollDesc* pd) {
     poll_runtime_pollUnblock(pd);
     fdrelease(pd);
   }
+}
+
+// hookfdtakeover (netpoll.hpp): gort::fd takes fd over. Goroutines still
+// waiting on it through a hook wake with EBADF, as at a close; from then
+// on the hooks see a non-blocking file they leave alone.
+void hookfdtakeover(int32 fd) {
+  fdkindforget(fd);
+  if (pollDesc* pd = fdforget(fd); pd != nullptr) fdclosed(pd);
 }
 
 // sockettimeout reads SO_RCVTIMEO or SO_SNDTIMEO of a socket, in ns (0:

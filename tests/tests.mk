@@ -151,7 +151,10 @@ check-install: $(SDK)
 	$(if $(NOLIBC_VARIANTS),PKG_CONFIG_PATH=$(O)/tests/prefix/lib/pkgconfig g++ -O2 examples/hello.cpp \
 	    $$(PKG_CONFIG_PATH=$(O)/tests/prefix/lib/pkgconfig pkg-config --cflags --libs gort-nolibc) -o $(O)/tests/hello-pkgconfig-nolibc)
 	$(if $(NOLIBC_VARIANTS),$(O)/tests/hello-pkgconfig-nolibc pkg-config-nolibc >/dev/null)
-	@echo "check-install: make install, gort-c++ and pkg-config builds (both flavours), the gdb script: ok"
+	cd $(O)/tests && g++ -c $(abspath tests/link/archive_main.cpp) -o archive_main.o && ar rcs libarchive_main.a archive_main.o && \
+	    g++ $(abspath tests/link/archive_tests.cpp) libarchive_main.a \
+	    $$(PKG_CONFIG_PATH=prefix/lib/pkgconfig pkg-config --libs gort) -o archive-pkgconfig && ./archive-pkgconfig >/dev/null
+	@echo "check-install: make install, gort-c++ and pkg-config builds (both flavours; main in an archive too), the gdb script: ok"
 
 # The man pages: mandoc's linter, warnings and worse are errors.
 check-man:

@@ -39,6 +39,49 @@
 #define m_gsignal  16
 #define m_tls      24
 
+/* The frame of runtime.asyncPreempt (preempt_amd64.S), the call that the
+ * preemption signal's handler injects into a running goroutine. Offsets
+ * from its frame pointer (rbp once the prologue has run); struct
+ * asyncPreemptFrame in runtime/preempt.cpp checks them. From the top:
+ *
+ *   AP_CFA      the interrupted rsp: the frame's CFA for unwinders
+ *   AP_REDZONE  the interrupted code's red zone (AP_REDZONE_SIZE bytes),
+ *               which SysV lets leaf code use below its rsp: left as it is
+ *   AP_PC       the resume pc (the interrupted instruction), pushed by the
+ *               handler as if asyncPreempt had been called from there
+ *   AP_RBP      the interrupted rbp (rbp points here)
+ *   AP_RFLAGS   rflags, then the other 14 general registers below it
+ *   ...         the XSAVE area, 64-byte aligned, below AP_R15
+ */
+#define AP_CFA          144
+#define AP_REDZONE      16
+#define AP_REDZONE_SIZE 128
+#define AP_PC           8
+#define AP_RBP          0
+#define AP_RFLAGS       (-8)
+#define AP_RAX          (-16)
+#define AP_RCX          (-24)
+#define AP_RDX          (-32)
+#define AP_RBX          (-40)
+#define AP_RSI          (-48)
+#define AP_RDI          (-56)
+#define AP_R8           (-64)
+#define AP_R9           (-72)
+#define AP_R10          (-80)
+#define AP_R11          (-88)
+#define AP_R12          (-96)
+#define AP_R13          (-104)
+#define AP_R14          (-112)
+#define AP_R15          (-120)
+/* The handler lowers rsp by this much before storing the resume pc:
+ * the red zone plus the pc's own slot. The trampoline ends in
+ * `ret $AP_REDZONE_SIZE`, which pops the pc and gives the red zone back. */
+#define AP_PUSH         (AP_REDZONE_SIZE + 8)
+/* The XSAVE header (XSTATE_BV, XCOMP_BV, reserved) follows the 512-byte
+ * legacy area and must be zero before XSAVE/XSAVEC, or XRSTOR faults. */
+#define XSAVE_HDR       512
+#define XSAVE_HDR_SIZE  64
+
 /* The g0 stack of m0 is carved out of the OS stack: [SP-64KiB+104, SP], as
  * Go's rt0_go does. */
 #define G0_STACK_SIZE  (64 * 1024)

@@ -15,7 +15,8 @@
 // Caution (gort(7), "THREADS AND TLS"): thread_local variables and errno
 // belong to the OS thread, and a goroutine may resume on another thread after
 // any call that can switch goroutines. Do not keep the address of a thread_local
-// across gort::gosched() or any blocking gort call.
+// across gort::gosched() or any blocking gort call. (A goroutine preempted
+// between two calls resumes on the same thread: gort(7), "PREEMPTION".)
 #pragma once
 
 #include <cstddef>
@@ -42,6 +43,25 @@ struct spawn {
 spawn newproc_begin(void (*entry)(void*)) noexcept;
 void newproc_end(void* g) noexcept;
 void newproc_cancel(void* g) noexcept;
+// go_nil ends the program: a go of a nil function (Go: newproc1's
+// "go of nil func value", a fatal error).
+[[noreturn]] void go_nil() noexcept;
+
+// isnil: f is a null function pointer, member pointer or an empty
+// std::function (anything with target_type()); other callables never are.
+template <class F, class = void>
+struct has_target_type : std::false_type {};
+template <class F>
+struct has_target_type<F, std::void_t<decltype(std::declval<const F&>().target_type())>> : std::true_type {};
+template <class F>
+bool isnil(const F& f) {
+  if constexpr (std::is_pointer_v<F> || std::is_member_pointer_v<F>)
+    return f == nullptr;
+  else if constexpr (has_target_type<F>::value)
+    return !f;
+  else
+    return false;
+}
 
 template <class F, class... A>
 struct closure {
@@ -86,6 +106,7 @@ template <class F, class... Args>
   using C = detail::closure<std::decay_t<F>, std::decay_t<Args>...>;
   static_assert(std::is_invocable_v<std::decay_t<F>, std::decay_t<Args>...>,
                 "gort::go: f is not callable with these arguments");
+  if (detail::isnil<std::decay_t<F>>(f)) detail::go_nil();
   if constexpr (sizeof(C) <= detail::closure_size && alignof(C) <= detail::closure_align) {
     detail::spawn s = detail::newproc_begin(&detail::entry_inline<C>);
     try {
@@ -138,11 +159,33 @@ const char* version() noexcept;
 
 // gomaxprocs sets the number of processors (Ps) that may run goroutines at
 // the same time and returns the previous setting. n <= 0 only queries.
-// Changing it stops the world: it waits until the goroutine running on
-// each P next enters the scheduler (yields, blocks or exits). gort does not
-// preempt yet, so a goroutine that computes without doing so delays the
-// change (Go: runtime.GOMAXPROCS).
+// Changing it stops the world: the goroutine running on each P is
+// preempted (gort(7), "PREEMPTION"), or, if it is inside a library call or
+// a no_preempt region, stops when it returns to the program's code or
+// enters the scheduler (Go: runtime.GOMAXPROCS).
 int gomaxprocs(int n) noexcept;
+
+namespace detail {
+void no_preempt_enter() noexcept;
+void no_preempt_exit() noexcept;
+}  // namespace detail
+
+// no_preempt keeps the running goroutine from being preempted
+// asynchronously while it lives: the goroutine still yields where it
+// calls the scheduler itself (a channel, a gort::mutex, gosched), but
+// sysmon cannot stop it in between. A request made meanwhile is honoured
+// when the outermost guard ends. For code that must not be interleaved
+// with other goroutines on the same thread although it makes no library
+// call: work under a pthread or std mutex that other goroutines take too,
+// a callback that a library calls while holding its own lock (gort(7),
+// "PREEMPTION"). Nests; per goroutine.
+class no_preempt {
+ public:
+  no_preempt() noexcept { detail::no_preempt_enter(); }
+  ~no_preempt() { detail::no_preempt_exit(); }
+  no_preempt(const no_preempt&) = delete;
+  no_preempt& operator=(const no_preempt&) = delete;
+};
 
 // lock_os_thread wires the calling goroutine to its current OS thread: it
 // always runs on that thread, and no other goroutine runs there, until it

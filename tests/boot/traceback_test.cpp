@@ -47,14 +47,17 @@ Test(traceback, fault_inside_malloc_is_reported) {
   }
 }
 
-// Out of memory (RLIMIT_AS of 10 MB: main's own stack cannot be mapped):
-// the report still names its frames (the helper is a fresh static process
-// under the same limit), and the status is 2, not the exit(1) with which
-// libdw, inside the program, gave up.
+// Out of memory (RLIMIT_AS of 10 MB: main's own stack cannot be mapped;
+// it runs on the initial stack unless GORT_MAINSTACKSIZE asks for more than
+// fits there, as here): the report still names its frames (the helper is a
+// fresh static process under the same limit), and the status is 2, not the
+// exit(1) with which libdw, inside the program, gave up.
 Test(traceback, out_of_memory_is_reported_with_frames) {
   const char* scenario = "oom";
   for (const std::string& v : variants()) {
-    result r = run({"/bin/sh", "-c", "ulimit -v 10000; exec \"$0\" oom", prog(v, "tb_crash")}, nullptr, 60);
+    result r = run({"/bin/sh", "-c", "ulimit -v 10000; ulimit -s 8192; GORT_MAINSTACKSIZE=16m exec \"$0\" oom",
+                    prog(v, "tb_crash")},
+                   nullptr, 60);
     EXPECT(!r.timedout, "no hang");
     EXPECT(r.exited && r.status == 2, "exit status 2");
     EXPECT(r.err.rfind("fatal error: out of memory", 0) == 0, "header");

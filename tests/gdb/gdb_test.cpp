@@ -462,7 +462,7 @@ Test(gdb, core_file_guardmprotect) {
 }
 
 // A core written by the kernel: gdb_target crash faults just after its stop,
-// and GOTRACEBACK=crash makes the runtime die by SIGABRT, dumping core. Only
+// and GOTRACEBACK=crash makes the runtime die by that SIGSEGV, dumping core. Only
 // where /proc/sys/kernel/core_pattern names a plain file (written in the
 // crashing program's directory), not a pipe to a core handler or another
 // directory, and where the core size limit can be raised.
@@ -487,7 +487,7 @@ Test(gdb, kernel_core) {
       SKIP("the core size limit cannot be raised");
       return;
     }
-    cr_assert(!r1.timedout && !r1.exited && r1.signal == SIGABRT, "%s: %s", w.c_str(), show(r1).c_str());
+    cr_assert(!r1.timedout && !r1.exited && r1.signal == SIGSEGV, "%s: %s", w.c_str(), show(r1).c_str());
     cr_assert(contains(r1.err, "nil pointer dereference"), "%s: %s", w.c_str(), show(r1).c_str());
     // pattern, or pattern.PID with kernel.core_uses_pid.
     std::string core = sh("ls -1 '" + dir + "' | grep -E '^" + pattern + "(\\.[0-9]+)?$' | head -1");
@@ -499,7 +499,7 @@ Test(gdb, kernel_core) {
     r.out = r1.out + r.out;
     sh("rm -rf '" + dir + "'");
     cr_assert(!r.timedout && r.exited && r.status == 0, "%s: %s", w.c_str(), show(r).c_str());
-    cr_assert(contains(r.out, "Program terminated with signal SIGABRT"), "%s: %s", w.c_str(), show(r).c_str());
+    cr_assert(contains(r.out, "Program terminated with signal SIGSEGV"), "%s: %s", w.c_str(), show(r).c_str());
     cr_assert(!contains(r.out, "warning: gort:"), "%s: %s", w.c_str(), show(r).c_str());
     check_inspection(r, w, at::kernel_core);
   }

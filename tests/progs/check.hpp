@@ -51,6 +51,26 @@ bool wait_until(P pred) {
   return true;
 }
 
+// spread calls f(i) over and over in goroutines i = 0..n-1, each yielding
+// between calls, for `seconds`, then returns: with GOMAXPROCS > 1 they run
+// on several Ms, which is what the callers check something about.
+template <class F>
+void spread(int n, double seconds, F f) {
+  gort::wait_group wg;
+  double deadline = now() + seconds;
+  for (int i = 0; i < n; i++) {
+    wg.add(1);
+    gort::go([&wg, &f, deadline, i] {
+      while (now() < deadline) {
+        f(i);
+        gort::gosched();
+      }
+      wg.done();
+    });
+  }
+  wg.wait();
+}
+
 }  // namespace progs
 
 // CHECK(cond, fmt, ...) prints "FAIL: <message>" and counts a failure.

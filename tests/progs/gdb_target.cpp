@@ -71,6 +71,9 @@ void role(const char* name, long long* id) {
 __attribute__((noinline)) void spinning_loop() {
   role("spinner", &goid_spinner);
   spinning.store(true);
+  // Running, not preempted (the crash's stop of the world would preempt it):
+  // the test wants a goroutine caught running on another thread.
+  gort::no_preempt np;
   while (!__atomic_load_n(&stop_spinner, __ATOMIC_RELAXED)) asm volatile("pause");
   work++;
 }

@@ -41,9 +41,13 @@ long step(long k) {
 }
 
 void child(long k) {
-  running++;
-  long v = step(k);
-  running--;
+  long v;
+  {
+    gort::no_preempt np;  // a preempted step would count as running
+    running++;
+    v = step(k);
+    running--;
+  }
   sum.fetch_add(v);
   children_done++;
 }
@@ -51,9 +55,13 @@ void child(long k) {
 void worker(long* mysteps) {
   long k = 0;
   while (!stop.load()) {
-    running++;
-    long v = step(k);
-    running--;
+    long v;
+    {
+      gort::no_preempt np;  // a preempted step would count as running
+      running++;
+      v = step(k);
+      running--;
+    }
     sum.fetch_add(v);
     steps++;
     if (++k % 50 == 0) {

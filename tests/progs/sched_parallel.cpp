@@ -32,6 +32,9 @@ struct round_state {
 };
 
 void participate(round_state* r, int k) {
+  // Not preempted in the spin: the barrier must be crossed in parallel,
+  // not by taking turns on one thread.
+  gort::no_preempt np;
   r->tid[size_t(k)] = long(gettid());
   r->arrived.fetch_add(1);
   bool ok = false;

@@ -49,34 +49,9 @@ static void yield_afterfunc() {
 // Goroutine pairs that hand a value back and forth for ever (each wakes the
 // other into runnext, and blocks); 4 more goroutines must still run.
 static std::atomic<bool> stop{false};
-static void pingpong(int pairs) {
-  for (int i = 0; i < pairs; i++) {
-    gort::chan<int> a(0), b(0);
-    gort::go([a, b]() mutable {
-      while (!stop.load()) {
-        a.send(1);
-        b.recv();
-      }
-    });
-    gort::go([a, b]() mutable {
-      while (!stop.load()) {
-        a.recv();
-        b.send(1);
-      }
-    });
-    gort::gosched();
-  }
-  gort::wait_group wg;
-  for (int i = 0; i < 4; i++) {
-    wg.add(1);
-    gort::go([&] { wg.done(); });
-  }
-  wg.wait();
-}
-
-// The same, with main waiting in the global run queue (it yields) rather
-// than in the local one.
-static void pingpong_global() {
+// startpair starts two goroutines that hand a value back and forth over
+// unbuffered channels until stop.
+static void startpair() {
   gort::chan<int> a(0), b(0);
   gort::go([a, b]() mutable {
     while (!stop.load()) {
@@ -90,6 +65,24 @@ static void pingpong_global() {
       b.send(1);
     }
   });
+}
+static void pingpong(int pairs) {
+  for (int i = 0; i < pairs; i++) {
+    startpair();
+    gort::gosched();
+  }
+  gort::wait_group wg;
+  for (int i = 0; i < 4; i++) {
+    wg.add(1);
+    gort::go([&] { wg.done(); });
+  }
+  wg.wait();
+}
+
+// The same, with main waiting in the global run queue (it yields) rather
+// than in the local one.
+static void pingpong_global() {
+  startpair();
   for (int i = 0; i < 3; i++) gort::gosched();
 }
 

@@ -3,8 +3,9 @@
 //   malloc  the heap is corrupted so that malloc faults while it holds its
 //           arena's lock: a report that called malloc would wait for ever
 //   oom     run under a small RLIMIT_AS: the runtime runs out of memory
-//           allocating stacks (main's own, under 10 MB); the report must
-//           still name frames
+//           allocating stacks (main's own, mapped when GORT_MAINSTACKSIZE
+//           is more than the initial stack has, under 10 MB); the report
+//           must still name frames
 // The functions the reports must name are noinline.
 #include <gort/gort.hpp>
 

@@ -5,19 +5,19 @@
 //
 // Runs, all at once and for SECONDS: channel and select traffic with sum
 // invariants, timer churn, spawn storms, goroutines that exit locked to
-// their thread, and GOMAXPROCS churn through 1, 2 and 8. A std::thread (not
-// a goroutine, so that it sees a hang too) samples RSS and the thread count
-// every second into CSV, checks that every workload keeps making progress,
-// and at the end fails (exit 1) if RSS or the thread count after the warm-up
-// (the first minute, or the first third of a shorter run) rose above what
-// the warm-up reached: RSS by more than 10% + 4 MiB, threads by more than 2.
-// It draws the RSS curve into SVG. Exit 0: flat, invariants held.
-//
-// TODO(issue 14, the lead): add goroutines that block in system calls
-// (plain read/nanosleep/poll) once entersyscall/exitsyscall and sysmon's
-// retake have landed; today a goroutine in a blocking call keeps its P, and
-// at GOMAXPROCS=1 the whole soak would stall. See syscall_workload below.
+// their thread, goroutines blocking in system calls (a pipe through the
+// poller, gort::blocking, a raw syscall(2) that only sysmon's
+// retakeblocked sees), and GOMAXPROCS churn through 1, 2 and 8. A
+// std::thread (not a goroutine, so that it sees a hang too) samples RSS
+// and the thread count every second into CSV, checks that every workload
+// keeps making progress, and at the end fails (exit 1) if RSS or the
+// thread count after the warm-up (the first minute, or the first third of
+// a shorter run) rose above what the warm-up reached: RSS by more than 10%
+// + 4 MiB, threads by more than 2. It draws the RSS curve into SVG. Exit
+// 0: flat, invariants held.
 #include <gort/gort.hpp>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -43,8 +43,9 @@ static void fail(const char* what) {
 
 // Progress counters, one per workload: the watcher fails the soak if one
 // stands still for 30 s.
-enum { wChan, wTimer, wSpawn, wLocked, wProcs, wCount };
-static const char* const wname[wCount] = {"chan/select", "timers", "spawn storms", "locked exits", "gomaxprocs"};
+enum { wChan, wTimer, wSpawn, wLocked, wProcs, wSyscall, wCount };
+static const char* const wname[wCount] = {"chan/select", "timers",     "spawn storms",
+                                          "locked exits", "gomaxprocs", "system calls"};
 static std::atomic<long> progress[wCount];
 
 static uint64_t rnd(uint64_t* s) {
@@ -179,13 +180,39 @@ static void procs_workload() {
   }
 }
 
-// TODO(issue 14): goroutines blocking in system calls. Enable once a
-// goroutine in a blocking call hands its P off (entersyscall); until then
-// it would stall the soak at GOMAXPROCS=1.
-[[maybe_unused]] static void syscall_workload() {
-  while (!stopping) {
-    usleep(1000);  // a plain blocking call
+// Goroutines blocking in system calls, three ways: a byte handed back and
+// forth through two pipes (hooked read/write: they park on the poller), a
+// 1 ms nanosleep inside gort::blocking (entersyscallblock), and a raw
+// syscall(2) nanosleep that no hook sees (sysmon's retakeblocked hands its
+// P off). Each round checks the bytes that came back.
+static void syscall_workload() {
+  int ab[2], ba[2];
+  if (pipe(ab) != 0 || pipe(ba) != 0) {
+    fail("syscall: pipe");
+    return;
   }
+  gort::go([ab, ba] {
+    char c;
+    while (read(ab[0], &c, 1) == 1) {
+      c++;
+      if (write(ba[1], &c, 1) != 1) break;
+    }
+    close(ba[1]);
+  });
+  const timespec ms{0, 1000000};
+  for (char c = 0; !stopping; c++) {
+    char back = 0;
+    if (write(ab[1], &c, 1) != 1 || read(ba[0], &back, 1) != 1 || back != char(c + 1)) fail("syscall: pipe echo");
+    gort::blocking([&] { return ::syscall(SYS_nanosleep, &ms, nullptr); });
+    ::syscall(SYS_nanosleep, &ms, nullptr);
+    progress[wSyscall]++;
+  }
+  close(ab[1]);  // the echo goroutine ends
+  char c;
+  while (read(ba[0], &c, 1) == 1) {
+  }
+  close(ab[0]);
+  close(ba[0]);
 }
 
 static long statusfield(const char* name) {
@@ -272,7 +299,7 @@ int main(int argc, char** argv) {
     if (csv != nullptr) std::fclose(csv);
   });
   gort::wait_group wg;
-  for (auto fn : {chan_workload, timer_workload, spawn_workload, locked_workload, procs_workload}) {
+  for (auto fn : {chan_workload, timer_workload, spawn_workload, locked_workload, procs_workload, syscall_workload}) {
     wg.add(1);
     gort::go([&wg, fn] {
       fn();

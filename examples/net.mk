@@ -1,0 +1,23 @@
+# examples/net.mk: the network examples and their benchmark. Included by
+# the Makefile.
+#
+#   make            also builds build/examples/{echo_server,echo_client,http_hello}
+#   make check      the tests in tests/net/ run them (against curl, each
+#                   other, and plain-socket clients)
+#   make bench-net  http_hello and echo_server against Go (net/http, a raw
+#                   TCP responder, an echo server) and nginx, under wrk and
+#                   an echo client: bench/net/run, results in bench/NET.md
+
+NET_EXAMPLES := $(O)/examples/echo_server $(O)/examples/echo_client $(O)/examples/http_hello
+
+all: $(NET_EXAMPLES)
+
+$(O)/examples/%: examples/%.cpp $(SDK)
+	@mkdir -p $(@D)
+	$(DRV) -O2 -g $(WARN) $< -o $@
+
+bench-net: all
+	scripts/install-deps bench-net
+	bench/net/run
+
+.PHONY: bench-net
