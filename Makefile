@@ -166,10 +166,16 @@ $(CRT): $(CRT_OBJS)
 	ld -r -o $@ $^
 
 # The nolibc crt. Checked: whatever it leaves undefined must come from
-# libgort.a, libstdc++, libgcc_eh or libgcc, never from a C library.
+# libgort.a, libstdc++, libgcc_eh or libgcc, never from a C library. All
+# its code is the runtime's for preemption (gort_rt, above), the C library
+# it supplies included: a static program has no libc of its own to stay
+# out of (runtime/preempt.cpp), so the allocator, mem*, stdio and the locks
+# are never interrupted; renamed once more here, whatever the objects were
+# built with.
 $(CRT_NOLIBC): $(CRT_NOLIBC_OBJS)
 	@mkdir -p $(@D)
 	ld -r -o $@ $^
+	@$(RT_SECTION)
 	@bad=$$(nm -u $@ | awk '{print $$2}' | grep -v -e '^_ZN4gort' -e '^runtime\.' -e '^_GLOBAL_OFFSET_TABLE_$$' \
 	  -e '^main$$' -e '^_ZN\(St\|9__gnu_cxx\|10__cxxabiv1\)' -e '^_ZS' -e '^_ZTV' -e '^_ZTI' -e '^__cxa_' -e '^_Unwind_' \
 	  -e '^__\(preinit\|init\|fini\)_array_\(start\|end\)$$' -e '^__ehdr_start$$' -e '^_DYNAMIC$$' -e '^__rela_iplt_' \
@@ -287,6 +293,7 @@ $(O)/install/flavour_nolibc.o: boot/flavour_nolibc.cpp $(O)/install/prefix
 
 $(ICRT_NOLIBC): $(filter-out %/flavour_nolibc.o,$(CRT_NOLIBC_OBJS)) $(O)/install/flavour_nolibc.o
 	ld -r -o $@ $^
+	@$(RT_SECTION)
 
 install: $(SDK) $(ICRT) $(if $(SANITIZE),,$(ICRT_NOLIBC))
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/gort $(DESTDIR)$(PREFIX)/lib/pkgconfig \

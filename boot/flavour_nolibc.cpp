@@ -36,6 +36,7 @@
 
 #include <utility>
 
+#include "../include/gort/net_abi.hpp"
 #include "../runtime/malloc.hpp"
 #include "../runtime/sys_linux.hpp"
 #include "initstack.hpp"
@@ -365,6 +366,14 @@ namespace gort::runtime {
 void* flavour_malloc(uintptr size, uintptr align) { return mallocgc(size, align, true); }
 
 void flavour_free(void* v) { mfree(v); }
+
+// A host name is looked up in /etc/hosts, as Go's own resolver does first;
+// a name not there is an error that says why (errc::no_resolver): DNS, and
+// NSS's other sources, are glibc's (getaddrinfo, the hosted flavour).
+int flavour_lookuphost(const char* host, bool want4, bool want6, std::uint8_t (*out)[16], int max) {
+  int n = lookupStaticHost(host, want4, want6, out, max);
+  return n > 0 ? n : -gort::detail::net_error(gort::net::errc::no_resolver);
+}
 
 }  // namespace gort::runtime
 

@@ -642,6 +642,11 @@ void afterforkinchild();
 extern bool forkedchild;
 [[noreturn]] void forkedchildfatal();
 
+// ---- net.cpp ----
+// The addresses /etc/hosts gives a host name, for a flavour's
+// flavour_lookuphost (Go: lookupStaticHost).
+int lookupStaticHost(const char* host, bool want4, bool want6, std::uint8_t (*out)[16], int max);
+
 // ---- api.cpp ----
 // installterminate makes an uncaught exception a panic report (hosted).
 void installterminate();

@@ -36,6 +36,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "../../runtime/runtime.hpp"
 #include "../../runtime/sys_linux.hpp"
 #include "../initstack.hpp"
 #include "nolibc.hpp"
@@ -297,7 +298,13 @@ unsigned alarm(unsigned s) {
 //
 // glibc's struct sigaction carries a 128-byte sigset_t; the kernel's has
 // 8 bytes, and needs SA_RESTORER: the runtime's restorer, the same bytes
-// as glibc's __restore_rt.
+// as glibc's __restore_rt. As the hosted flavour's hooks do
+// (boot/hooks_hosted.cpp), sigaction and signal leave the runtime's
+// preemption handler in place and keep the program's action for the
+// signals the runtime did not send (sigpreemptaction); a new signal mask
+// is told to the runtime (sigmaskchanged), against which the preemption
+// handler recognises code running inside a signal handler (gort(7),
+// "PREEMPTION").
 
 extern void sigreturn__sigaction() asm("runtime.sigreturn__sigaction");
 
@@ -309,6 +316,7 @@ struct ksigaction {
 };
 
 int sigaction(int sig, const struct sigaction* __restrict act, struct sigaction* __restrict old) {
+  if (rt::sigpreemptaction(sig, act, old)) return 0;
   ksigaction k{}, ko{};
   if (act != nullptr) {
     k.handler = reinterpret_cast<void*>(act->sa_handler);
@@ -327,6 +335,10 @@ int sigaction(int sig, const struct sigaction* __restrict act, struct sigaction*
 }
 
 __sighandler_t signal(int sig, __sighandler_t h) {
+  if (h == SIG_ERR) {
+    errno = EINVAL;
+    return SIG_ERR;
+  }
   struct sigaction sa{}, old{};
   sa.sa_handler = h;
   sa.sa_flags = SA_RESTART;
@@ -363,7 +375,9 @@ int sigismember(const sigset_t* s, int sig) {
 }
 int sigprocmask(int how, const sigset_t* __restrict set, sigset_t* __restrict old) {
   if (old != nullptr) memset(old, 0, sizeof *old);
-  return int(sys(SYS_rt_sigprocmask, how, set, old, 8));
+  int r = int(sys(SYS_rt_sigprocmask, how, set, old, 8));
+  if (r == 0 && set != nullptr) rt::sigmaskchanged();
+  return r;
 }
 int pthread_sigmask(int how, const sigset_t* __restrict set, sigset_t* __restrict old) {
   return sigprocmask(how, set, old) == 0 ? 0 : errno;
