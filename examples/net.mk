@@ -21,6 +21,7 @@ NET_EXAMPLES_NOLIBC := $(if $(SANITIZE),,$(NET_EXAMPLES:$(O)/examples/%=$(O)/exa
 $(O)/examples/nolibc/%: examples/%.cpp $(SDK)
 	@mkdir -p $(@D)
 	$(DRV) --nolibc -O2 -g $(WARN) $< -o $@
+check: $(NET_EXAMPLES_NOLIBC)
 
 bench-net: all
 	scripts/install-deps bench-net

@@ -168,7 +168,7 @@ check-man:
 # flavours, the driver's tests the driver, and the nolibc suite names the
 # nolibc programs itself: they run once, in the first run.
 NOLIBC_ONCE := runq|gfree|steal|sema|lock|timerheap|env|stack|driver|malloc|nolibc
-check: all $(PROG_BINS) $(NOLIBC_PROG_BINS) $(NET_EXAMPLES_NOLIBC) $(ORACLE_BINS) $(O)/tests/wrong/static_hello $(TEST_BIN) check-install check-man
+check: all $(PROG_BINS) $(NOLIBC_PROG_BINS) $(ORACLE_BINS) $(O)/tests/wrong/static_hello $(TEST_BIN) check-install check-man
 	GORT_TEST_DIR=$(abspath $(O)/tests) GORT_TEST_VARIANTS="$(TEST_VARIANTS)" GORT_BIN=$(abspath $(O)/bin) \
 	    GORT_TEST_SANITIZE=$(SANITIZE) $(if $(filter address,$(SANITIZE)),ASAN_OPTIONS=handle_segv=0) \
 	    $(TEST_BIN) --jobs 2
