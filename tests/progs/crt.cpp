@@ -77,17 +77,18 @@ void scenario_tls() {
   for (int i = 0; i < 64; i++) {
     wg.add(1);
     gort::go([&] {
-      long tid = long(gettid());
-      bool first;
+      // The thread is read, and its values checked and changed, under the
+      // lock: a goroutine that parked on the lock may resume on another M,
+      // which another goroutine has marked already.
       {
         std::lock_guard<gort::mutex> l(mu);
-        first = seen.insert(tid).second;
-      }
-      if (first) {
-        firsts++;
-        if (!tlsfresh()) bad++;
-        tls_init = int(tid);  // this M's own copy
-        std::strcpy(tls_text, "changed");
+        long tid = long(gettid());
+        if (seen.insert(tid).second) {
+          firsts++;
+          if (!tlsfresh()) bad++;
+          tls_init = int(tid);  // this M's own copy
+          std::strcpy(tls_text, "changed");
+        }
       }
       // A blocking system call: its P goes to another M (a new thread).
       usleep(2000);
