@@ -110,6 +110,7 @@ void minit() RUNTIME_SYM("minit");
 extern "C" void args(int argc, char** argv, void (*rtld_fini)()) RUNTIME_SYM("args");
 extern "C" void osinit() RUNTIME_SYM("osinit");
 int64 nanotime();
+long clockgettime(int clk, void* ts);  // 0 or -errno; ts: a struct timespec
 int32 getproccount();
 int64 gettid();
 void futexsleep(std::atomic<uint32>* addr, uint32 val, int64 ns);
@@ -281,6 +282,7 @@ void freezetheworld();
 uintptr rt_strlen(const char* s);
 int rt_memcmp(const void* a, const void* b, uintptr n);
 void rt_memmove(void* dst, const void* src, uintptr n);
+void rt_memclr(void* p, uintptr n);
 int rt_popcount64(uint64 x);
 
 // ---- lock_futex.cpp ----
@@ -641,6 +643,11 @@ void beforefork();
 void afterfork();
 void afterforkinchild();
 [[noreturn]] void forkedchildfatal();
+
+// ---- net.cpp ----
+// The addresses /etc/hosts gives a host name, for a flavour's
+// flavour_lookuphost (Go: lookupStaticHost).
+int lookupStaticHost(const char* host, bool want4, bool want6, std::uint8_t (*out)[16], int max);
 
 // ---- api.cpp ----
 // installterminate makes an uncaught exception a panic report (hosted).

@@ -47,6 +47,7 @@ static void sh_ok(const std::string& cmd) {
 // the linker take main from the archive. Before: "undefined reference to
 // `main'". (check-install links the same through pkg-config.)
 Test(realworld, main_in_a_static_library) {
+  HOSTED_ONLY("builds hosted programs with gort-c++; the hosted run covers it");
   std::string d = test_dir() + "/realworld/archive", s = linkdir();
   sh_ok("rm -rf '" + d + "' && mkdir -p '" + d + "' && cd '" + d + "' && " + gortcxx() + " -c '" + s +
         "/archive_main.cpp' '" + s + "/archive_tests.cpp' && ar rcs libmain.a archive_main.o && " + gortcxx() +
@@ -60,6 +61,7 @@ Test(realworld, main_in_a_static_library) {
 // runtime of its own: the gort program it is linked into provides it, its
 // goroutines and channels work, exceptions cross, its constructor runs.
 Test(realworld, shared_library) {
+  HOSTED_ONLY("builds hosted programs with gort-c++ (a static program loads no shared library)");
   std::string d = test_dir() + "/realworld/shlib", s = linkdir();
   sh_ok("rm -rf '" + d + "' && mkdir -p '" + d + "' && cd '" + d + "' && " + gortcxx() +
         " -O2 -fPIC -shared '" + s + "/shlib.cpp' -o libshlib.so && " + gortcxx() + " -O2 '" + s +
@@ -76,6 +78,7 @@ Test(realworld, shared_library) {
 // it end the program with a message that says so (before: "this program
 // was not started through its entry point", which was not the cause).
 Test(realworld, shared_library_constructor) {
+  HOSTED_ONLY("builds hosted programs with gort-c++ (a static program loads no shared library)");
   std::string d = test_dir() + "/realworld/shlib_ctor", s = linkdir();
   sh_ok("rm -rf '" + d + "' && mkdir -p '" + d + "' && cd '" + d + "' && " + gortcxx() + " -fPIC -shared '" + s +
         "/shlib_ctor.cpp' -o libctor.so && " + gortcxx() + " '" + s +
@@ -104,6 +107,7 @@ Test(realworld, large_thread_local) {
 // POSIX's sigwait pattern; new Ms take the mask the program set, and no
 // runtime thread takes a signal the program blocked.
 Test(realworld, sigwait_and_the_program_mask) {
+  HOSTED_ONLY("tests/progs/sigmask.cpp uses pthreads");
   for (const std::string& v : variants())
     for (const char* s : {"sigwait", "newm"}) {
       result r = runp(v, "sigmask", 4, {s}, {}, 30);
@@ -115,6 +119,7 @@ Test(realworld, sigwait_and_the_program_mask) {
 // A fault signal the program sends itself is no fault: its default
 // action, no report (googletest's KilledBySignal).
 Test(realworld, self_sent_signal_takes_its_default_action) {
+  HOSTED_ONLY("tests/progs/death.cpp uses std::thread");
   nocore();
   for (const std::string& v : some_variants()) {
     for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL}) {
@@ -132,6 +137,7 @@ Test(realworld, self_sent_signal_takes_its_default_action) {
 // then ends the process by the original signal: SIGSEGV for the fault,
 // SIGABRT for std::terminate (here from a std::thread).
 Test(realworld, faults_and_terminate_with_gotraceback_crash) {
+  HOSTED_ONLY("tests/progs/death.cpp uses std::thread");
   nocore();
   for (const std::string& v : some_variants()) {
     result r = runp(v, "death", 2, {"nil"});
@@ -219,6 +225,7 @@ Test(realworld, googletest_death_tests) {
 // Goroutine 1 runs on the initial stack: pthread_getattr_np and
 // __libc_stack_end describe it, and main has about RLIMIT_STACK of it.
 Test(realworld, main_stack_is_the_process_stack) {
+  HOSTED_ONLY("tests/progs/mainstack.cpp reads glibc's description of the stack");
   for (const std::string& v : variants()) {
     result r = runp(v, "mainstack", 2);
     EXPECT(r.exited && r.status == 0, "exit 0");
@@ -234,6 +241,7 @@ Test(realworld, main_stack_is_the_process_stack) {
 // Boehm GC (libgc-dev) in a test_cpp.cc-style allocation loop: GC_init
 // finds main's stack through __libc_stack_end.
 Test(realworld, boehm_gc) {
+  HOSTED_ONLY("builds a hosted program with gort-c++ (Boehm GC needs glibc)");
   std::string d = test_dir() + "/realworld/gc", s = linkdir();
   sh_ok("rm -rf '" + d + "' && mkdir -p '" + d + "' && " + gortcxx() + " -O2 '" + s + "/gc_loop.cpp' -o '" + d +
         "/prog' -lgccpp -lgc");
@@ -247,6 +255,7 @@ Test(realworld, boehm_gc) {
 // pthread_exit from main: glibc's behaviour (the process ends when its
 // last thread ends); from a goroutine: Go's Goexit.
 Test(realworld, pthread_exit) {
+  HOSTED_ONLY("pthread_exit is glibc's");
   for (const std::string& v : some_variants()) {
     result r = runp(v, "pthread_exit", 2, {"main_thread_exits"}, {}, 30);
     EXPECT(r.exited && r.status == 0 && r.out == "worker finished\n", "the worker ends the process");
@@ -266,6 +275,7 @@ Test(realworld, pthread_exit) {
 // A static whose initialiser reaches itself is an error, never a hang;
 // concurrent initialisation parks goroutines instead of blocking Ms.
 Test(realworld, static_initialisation) {
+  HOSTED_ONLY("tests/progs/static_init.cpp uses std::thread");
   for (const std::string& v : some_variants())
     for (int procs : {1, 4}) {
       for (const char* s : {"recursion", "goroutines", "threads", "throws"}) {
