@@ -51,18 +51,28 @@ RT_SRCS   := $(filter-out $(HOOK_SRCS),$(wildcard runtime/*.cpp))
 ARCH_SRCS := $(wildcard arch/$(ARCH)/*.S)
 RT_OBJS   := $(RT_SRCS:%.cpp=$(O)/obj/%.o) $(ARCH_SRCS:%.S=$(O)/obj/%.o)
 HOOK_OBJS := $(HOOK_SRCS:%.cpp=$(O)/obj/%.o) $(O)/obj/boot/hooks_hosted.o
-CRT_OBJS  := $(O)/obj/boot/rt0_linux_amd64.o $(O)/obj/boot/dso_handle.o $(O)/obj/boot/flavour_hosted.o \
-             $(O)/obj/boot/gdb_scripts.o $(O)/obj/boot/cxa_guard_hosted.o $(O)/obj/boot/pthread_exit_hosted.o \
-             $(HOOK_OBJS)
+# What the two crts share: the entry, __dso_handle, the gdb extension.
+# Each adds its flavour (runtime/flavour.hpp).
+CRT_COMMON := $(O)/obj/boot/rt0_linux_amd64.o $(O)/obj/boot/dso_handle.o $(O)/obj/boot/gdb_scripts.o
+CRT_OBJS  := $(CRT_COMMON) $(O)/obj/boot/flavour_hosted.o $(O)/obj/boot/cxa_guard_hosted.o \
+             $(O)/obj/boot/pthread_exit_hosted.o $(HOOK_OBJS)
+# The nolibc flavour: boot/flavour_nolibc.cpp and what libc would supply
+# (boot/nolibc/), with the runtime's libc hooks as libc's own functions.
+NOLIBC_OBJS := $(O)/obj/boot/flavour_nolibc.o $(patsubst %.cpp,$(O)/obj/%.o,$(wildcard boot/nolibc/*.cpp)) \
+               $(patsubst %.S,$(O)/obj/%.o,$(wildcard boot/nolibc/*.S))
+CRT_NOLIBC_OBJS := $(CRT_COMMON) $(HOOK_SRCS:%.cpp=$(O)/obj/%.o) $(NOLIBC_OBJS)
 HEADERS   := $(wildcard include/gort/*.hpp)
 
 LIB   = $(O)/lib/libgort.a
 CRT   = $(O)/lib/gort/crt-hosted.o
+CRT_NOLIBC = $(O)/lib/gort/crt-nolibc.o
 DYNLIST = $(O)/lib/gort/hooks.dynlist
 DRV   = $(O)/bin/gort-c++
 HDRS  = $(HEADERS:include/%=$(O)/include/%)
 HELPER = $(O)/lib/gort/gort-traceback
-SDK   = $(LIB) $(CRT) $(DYNLIST) $(DRV) $(HDRS) $(HELPER)
+# The nolibc flavour needs no sanitizer runtime (they need glibc): not in
+# a SANITIZE build.
+SDK   = $(LIB) $(CRT) $(if $(SANITIZE),,$(CRT_NOLIBC)) $(DYNLIST) $(DRV) $(HDRS) $(HELPER)
 
 all: $(SDK) $(O)/demo/hello
 
@@ -80,11 +90,29 @@ all: $(SDK) $(O)/demo/hello
 # (libgort-exec.a), hence --as-needed.
 GORT_ENTRY = -nostartfiles @CRT@ -Wl,-e,_rt0_amd64_linux -Wl,-u,main -Wl,--dynamic-list=@DYNLIST@
 GORT_LIBS  = -Wl,--push-state,--as-needed -lelf -Wl,--pop-state
-SUBST_LINK = sed -e 's|@GORT_ENTRY@|$(GORT_ENTRY)|' -e 's|@GORT_LIBS@|$(GORT_LIBS)|' -e 's|@SANFLAGS@|$(SANFLAGS)|'
+# The nolibc flavour's link line (gort-c++ --nolibc, gort-nolibc.pc): a
+# static program (a static PIE, GORT_STATIC_NOLIBC, as g++ makes PIEs by
+# default; -static for -no-pie), no start files and no libc, the crt
+# first; then libgort.a, and libstdc++, libgcc_eh (the unwinder, for
+# exceptions) and libgcc as static archives. --gc-sections keeps only what
+# is used of them, so the parts of libstdc++ that need more of a C library
+# than the crt supplies (iostreams, locale, std::thread) are an error only
+# in a program that uses them; --eh-frame-hdr gives the unwinder its table
+# (a plain -static link has none).
+GORT_STATIC_NOLIBC = -static-pie
+GORT_ENTRY_NOLIBC  = -nostdlib @CRT@ -Wl,-e,_rt0_amd64_linux -Wl,-u,main -Wl,--gc-sections -Wl,--eh-frame-hdr
+GORT_LIBS_NOLIBC   = -lstdc++ -lgcc_eh -lgcc
+SUBST_LINK = sed -e 's|@GORT_ENTRY@|$(GORT_ENTRY)|' -e 's|@GORT_LIBS@|$(GORT_LIBS)|' -e 's|@SANFLAGS@|$(SANFLAGS)|' \
+                 -e 's|@GORT_STATIC_NOLIBC@|$(GORT_STATIC_NOLIBC)|' -e 's|@GORT_ENTRY_NOLIBC@|$(GORT_ENTRY_NOLIBC)|' \
+                 -e 's|@GORT_LIBS_NOLIBC@|$(GORT_LIBS_NOLIBC)|'
 
 # api.cpp includes the public header, whose gort::go uses try/catch;
 # cxa_guard_hosted.cpp throws libstdc++'s recursive_init_error.
 $(O)/obj/runtime/api.o: RT_CXXFLAGS += -fexceptions
+# The nolibc crt's C library: GCC must not turn memset's own loop into a
+# call to memset; operator new throws.
+$(NOLIBC_OBJS): RT_CXXFLAGS += -fno-builtin
+$(O)/obj/boot/nolibc/cxxabi.o: RT_CXXFLAGS += -fexceptions
 $(O)/obj/boot/cxa_guard_hosted.o: RT_CXXFLAGS += -fexceptions
 
 # The runtime's code (runtime/, arch/, the crt's boot/) goes into a section
@@ -97,7 +125,7 @@ RT_SECTION = objcopy $$(readelf -SW $@ | sed -n 's/^ *\[ *[0-9]*\] \(\.text[^ ]*
 
 # The crt names the traceback helper's path: the build tree's in the crt
 # that $(DRV) links, PREFIX's in the one `make install` installs (below).
-$(O)/obj/boot/flavour_hosted.o: RT_CXXFLAGS += -DGORT_TRACEBACK_HELPER='"$(abspath $(HELPER))"'
+$(O)/obj/boot/flavour_hosted.o $(O)/obj/boot/flavour_nolibc.o: RT_CXXFLAGS += -DGORT_TRACEBACK_HELPER='"$(abspath $(HELPER))"'
 
 # Header dependencies come from the compiler (-MMD), read below.
 $(O)/obj/%.o: %.cpp
@@ -136,6 +164,23 @@ $(LIB): $(RT_OBJS)
 $(CRT): $(CRT_OBJS)
 	@mkdir -p $(@D)
 	ld -r -o $@ $^
+
+# The nolibc crt. Checked: whatever it leaves undefined must come from
+# libgort.a, libstdc++, libgcc_eh or libgcc, never from a C library. All
+# its code is the runtime's for preemption (gort_rt, above), the C library
+# it supplies included: a static program has no libc of its own to stay
+# out of (runtime/preempt.cpp), so the allocator, mem*, stdio and the locks
+# are never interrupted; renamed once more here, whatever the objects were
+# built with.
+$(CRT_NOLIBC): $(CRT_NOLIBC_OBJS)
+	@mkdir -p $(@D)
+	ld -r -o $@ $^
+	@$(RT_SECTION)
+	@bad=$$(nm -u $@ | awk '{print $$2}' | grep -v -e '^_ZN4gort' -e '^runtime\.' -e '^_GLOBAL_OFFSET_TABLE_$$' \
+	  -e '^main$$' -e '^_ZN\(St\|9__gnu_cxx\|10__cxxabiv1\)' -e '^_ZS' -e '^_ZTV' -e '^_ZTI' -e '^__cxa_' -e '^_Unwind_' \
+	  -e '^__\(preinit\|init\|fini\)_array_\(start\|end\)$$' -e '^__ehdr_start$$' -e '^_DYNAMIC$$' -e '^__rela_iplt_' \
+	  -e '^__gxx_personality_v0$$' -e '^_ZdlPv' -e '^_Znwm'); \
+	  if [ -n "$$bad" ]; then echo "error: $@ needs what no library of the nolibc link has: $$bad" >&2; rm -f $@; exit 1; fi
 
 # The symbols the executable exports so that shared libraries' calls bind
 # to the libc hooks (--dynamic-list): every function the hook objects
@@ -227,7 +272,7 @@ $(O)/bench/diag/%: bench/diag/%.cpp bench/common/bench.hpp $(SDK)
 	$(DRV) -std=c++20 $(OPT) $(WARN) -Ibench/common $< -o $@
 
 # ---- install ----
-# The installed crt names PREFIX's traceback helper; it is rebuilt when
+# The installed crts name PREFIX's traceback helper; they are rebuilt when
 # PREFIX changes (the file below holds the last one).
 ICRT = $(O)/install/crt-hosted.o
 $(O)/install/prefix: FORCE
@@ -241,12 +286,22 @@ $(O)/install/flavour_hosted.o: boot/flavour_hosted.cpp $(O)/install/prefix
 $(ICRT): $(filter-out %/flavour_hosted.o,$(CRT_OBJS)) $(O)/install/flavour_hosted.o
 	ld -r -o $@ $^
 
-install: $(SDK) $(ICRT)
+ICRT_NOLIBC = $(O)/install/crt-nolibc.o
+$(O)/install/flavour_nolibc.o: boot/flavour_nolibc.cpp $(O)/install/prefix
+	$(CXX) $(RT_CXXFLAGS) -fno-builtin -DGORT_TRACEBACK_HELPER='"$(PREFIX)/lib/gort/gort-traceback"' -c $< -o $@
+	@$(RT_SECTION)
+
+$(ICRT_NOLIBC): $(filter-out %/flavour_nolibc.o,$(CRT_NOLIBC_OBJS)) $(O)/install/flavour_nolibc.o
+	ld -r -o $@ $^
+	@$(RT_SECTION)
+
+install: $(SDK) $(ICRT) $(if $(SANITIZE),,$(ICRT_NOLIBC))
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/gort $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	    $(DESTDIR)$(PREFIX)/include/gort $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man3 $(DESTDIR)$(PREFIX)/share/man/man7
 	install -m 755 $(DRV) $(DESTDIR)$(PREFIX)/bin/gort-c++
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libgort.a
 	install -m 644 $(ICRT) $(DESTDIR)$(PREFIX)/lib/gort/crt-hosted.o
+	$(if $(SANITIZE),,install -m 644 $(ICRT_NOLIBC) $(DESTDIR)$(PREFIX)/lib/gort/crt-nolibc.o)
 	install -m 644 $(DYNLIST) $(DESTDIR)$(PREFIX)/lib/gort/hooks.dynlist
 	install -m 755 $(HELPER) $(DESTDIR)$(PREFIX)/lib/gort/gort-traceback
 	install -m 644 $(HEADERS) $(DESTDIR)$(PREFIX)/include/gort/
@@ -254,8 +309,10 @@ install: $(SDK) $(ICRT)
 	install -m 644 scripts/gort-gdb.py $(DESTDIR)$(PREFIX)/share/gort/gort-gdb.py
 	$(SUBST_LINK) -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@CRT@|$${libdir}/gort/crt-hosted.o|' \
 	    -e 's|@DYNLIST@|$${libdir}/gort/hooks.dynlist|' scripts/gort.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/gort.pc
+	$(SUBST_LINK) -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@CRT@|$${libdir}/gort/crt-nolibc.o|' \
+	    scripts/gort-nolibc.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/gort-nolibc.pc
 	install -d $(DESTDIR)$(PREFIX)/lib/cmake/gort
-	$(SUBST_LINK) -e 's|@CRT@|$${_gort_libdir}/gort/crt-hosted.o|' \
+	$(SUBST_LINK) -e '/_gort_entry_nolibc/s|@CRT@|$${_gort_libdir}/gort/crt-nolibc.o|' -e 's|@CRT@|$${_gort_libdir}/gort/crt-hosted.o|' \
 	    -e 's|@DYNLIST@|$${_gort_libdir}/gort/hooks.dynlist|' scripts/gortConfig.cmake.in \
 	    > $(DESTDIR)$(PREFIX)/lib/cmake/gort/gortConfig.cmake
 	sed -e 's|@VERSION@|$(VERSION)|' scripts/gortConfigVersion.cmake.in \
@@ -263,6 +320,8 @@ install: $(SDK) $(ICRT)
 	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 man/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
 	install -m 644 man/*.7 $(DESTDIR)$(PREFIX)/share/man/man7/
+
+comma := ,
 
 # ---- the CMake package and pkg-config from other build systems ----
 # Part of `make check`: the demo built by CMake (find_package, gort::gort)
@@ -278,9 +337,11 @@ check-packages: check-install
 	test "$$($(O)/tests/cmake-archive/archive_tests)" = "main from the archive ran"
 	PKG_CONFIG_PATH=$(abspath $(O)/tests/prefix)/lib/pkgconfig meson setup $(O)/tests/meson examples/meson >/dev/null
 	ninja -C $(O)/tests/meson >/dev/null
-	for p in $(O)/tests/cmake/hello $(O)/tests/meson/hello; do \
+	for p in $(O)/tests/cmake/hello $(O)/tests/meson/hello \
+	    $(if $(SANITIZE),,$(O)/tests/cmake/hello-nolibc $(O)/tests/meson/hello-nolibc); do \
 	  $$p packages >/dev/null && readelf -hs $$p | scripts/check-entry $$p || exit 1; done
-	@echo "check-packages: the demo from CMake (gort::gort) and Meson (pkg-config), main in an archive from CMake: ok"
+	$(if $(SANITIZE),,! readelf -d $(O)/tests/cmake/hello-nolibc | grep -q NEEDED)
+	@echo "check-packages: the demo from CMake (gort::gort$(if $(SANITIZE),,$(comma) gort::nolibc)) and Meson (pkg-config), main in an archive from CMake: ok"
 
 # ---- the Debian package ----
 # What `make install PREFIX=/usr` installs, man pages compressed, with a
@@ -312,7 +373,8 @@ check-deb:
 	/usr/bin/gort-c++ -O2 examples/hello.cpp -o $(O)/tests/deb/hello-driver
 	cmake -S examples/cmake -B $(O)/tests/deb/cmake >/dev/null && cmake --build $(O)/tests/deb/cmake >/dev/null
 	meson setup $(O)/tests/deb/meson examples/meson >/dev/null && ninja -C $(O)/tests/deb/meson >/dev/null
-	for p in $(O)/tests/deb/hello-driver $(O)/tests/deb/cmake/hello $(O)/tests/deb/meson/hello; do \
+	for p in $(O)/tests/deb/hello-driver $(O)/tests/deb/cmake/hello $(O)/tests/deb/meson/hello \
+	    $(O)/tests/deb/cmake/hello-nolibc $(O)/tests/deb/meson/hello-nolibc; do \
 	  $$p deb >/dev/null && readelf -hs $$p | scripts/check-entry $$p || exit 1; done
 	@echo "check-deb: the installed package builds the demo with gort-c++, CMake and Meson: ok"
 

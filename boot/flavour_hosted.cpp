@@ -1,4 +1,4 @@
-// boot/hosted.cpp: what the hosted flavour does around the runtime: the
+// boot/flavour_hosted.cpp: what the hosted flavour does around the runtime: the
 // parts of glibc's __libc_start_main that ld.so does not do for us.
 //
 // When ld.so jumps to _rt0_amd64_linux it has initialised libc and run the
@@ -41,6 +41,17 @@ extern "C" void (*__init_array_end[])(int, char**, char**) __attribute__((visibi
 extern "C" const gort::runtime::uintptr gort_crt_missing__link_with_gort_cxx_or_pkg_config = 0;
 
 namespace gort::runtime {
+
+extern "C" [[noreturn]] void rt0_nodynamic(int argc, char** argv) RUNTIME_SYM("rt0_nodynamic");
+
+// settls: ld.so and glibc own %fs and have set it up for this thread
+// before jumping to the entry, so there is nothing to set. No rtld_fini
+// means that no ld.so ran: a statically linked program, whose glibc never
+// initialised itself. Refuse it (os_linux.cpp says why), before %fs,
+// unset in that case, is touched.
+void settls(int argc, char** argv, void (*rtld_fini)()) {
+  if (rtld_fini == nullptr) rt0_nodynamic(argc, argv);
+}
 
 void flavour_init(int argc, char** argv, char** envp) {
   if (rtld_fini_ != nullptr) __cxa_atexit(reinterpret_cast<void (*)(void*)>(rtld_fini_), nullptr, nullptr);

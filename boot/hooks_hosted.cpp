@@ -11,8 +11,9 @@
 //     entersyscall: sysmon's retake hands the P off if the wait lasts;
 //   - pthread_join and getaddrinfo, which wait for long, block inside
 //     entersyscallblock, which hands the P off at once.
-// A thread gort does not manage, g0, or a goroutine already in a system
-// call calls libc straight away (hookable). gort(7), "SYSTEM CALLS".
+// A thread gort does not manage, g0, a goroutine already in a system call
+// or a forked child calls libc straight away (hookable). gort(7), "SYSTEM
+// CALLS".
 //
 // And the signal calls that asynchronous preemption must see (gort(7),
 // "PREEMPTION"): sigaction and signal for the preemption signal (SIGURG)

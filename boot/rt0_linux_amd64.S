@@ -8,11 +8,13 @@
  * reads and the loader writes.
  *
  *     rdx  =  the function to register with atexit (ld.so's rtld_fini), or 0
- *             when no dynamic loader ran (a statically linked program).
+ *             when no dynamic loader ran (a statically linked program: the
+ *             nolibc flavour's, or a hosted program linked wrongly).
  *
  * The steps, in Go's order:  _rt0_amd64_linux -> _rt0_amd64 -> rt0_go:
  *   1. argc/argv; the g0 stack, the top 64 KiB of the OS stack;
- *   2. bind m0 and g0 through TLS, checked with a random value;
+ *   2. settls (the flavour's), then bind m0 and g0 through TLS, checked
+ *      with a random value;
  *   3. args, osinit, schedinit;
  *   4. newproc(runtime.main), then mstart, which never returns.
  */
@@ -75,20 +77,21 @@ runtime.rt0_go:
 
 	call	runtime.boottrace_rt0	/* timestamp of this step (GODEBUG=boottrace=1) */
 
-	/* Hosted flavour: glibc must already be initialised, which only ld.so
-	 * does for us. No rtld_fini means no ld.so: a static program. Refuse it
-	 * here, before %fs (unset in that case) is touched. */
-	testq	%r14, %r14
-	jnz	1f
+	/* settls(argc, argv, rtld_fini): the flavour makes %fs usable for m0
+	 * (Go: settls, taken when there is no _cgo_init). Hosted
+	 * (boot/flavour_hosted.cpp): ld.so and glibc own %fs and have set it
+	 * up; a static program (no rtld_fini) is refused here, before %fs is
+	 * touched. nolibc (boot/flavour_nolibc.cpp): relocate a static PIE, lay
+	 * out m0's TLS block from PT_TLS with the canary, arch_prctl(ARCH_SET_FS).
+	 * Nothing before this point reads a relocated pointer or %fs. */
 	movq	%r12, %rdi
 	movq	%r13, %rsi
-	call	runtime.rt0_nodynamic	/* prints why, exits 2 */
-	ud2
-1:
-	/* settls: in the hosted flavour glibc owns %fs and has set it up for
-	 * this thread, so there is nothing to set. Check that TLS works: write a
-	 * random value through %fs and read it back through the thread
-	 * pointer's linear address (%fs:0 holds it, x86-64 TLS ABI). */
+	movq	%r14, %rdx
+	call	runtime.settls
+
+	/* Check that TLS works: write a random value through %fs and read it
+	 * back through the thread pointer's linear address (%fs:0 holds it,
+	 * x86-64 TLS ABI). */
 	movq	%r12, %rdi
 	movq	%r13, %rsi
 	call	runtime.rt0_random	/* rax = 8 bytes of AT_RANDOM, never 0 */

@@ -1,13 +1,18 @@
 // runtime/flavour.hpp: the seam between the runtime and its flavour.
 //
 // One runtime core serves two flavours (HACKING.md, "The flavour
-// seam"); what differs between them is only this: how the program's
-// constructors and exit run, how an M's thread is made and reaped, what
-// per-thread C++ state a thread has, and where general-purpose memory comes
-// from. Each flavour is one file that defines every function below:
+// seam"); what differs between them is only this: how %fs is made usable
+// at boot, how the program's constructors and exit run, how an M's thread
+// is made and reaped, what per-thread C++ state a thread has, and where
+// general-purpose memory comes from. Each flavour is one file that defines every function below:
 //
 //   boot/flavour_hosted.cpp  glibc and libstdc++ underneath: Ms are glibc
 //                            threads on our own g0 stacks; memory is malloc.
+//   boot/flavour_nolibc.cpp  nothing underneath: the crt relocates the
+//                            program and lays out TLS itself, Ms are raw
+//                            clone threads, memory is the runtime's
+//                            allocator (mheap.cpp); boot/nolibc/ supplies
+//                            what libc would.
 //
 // The runtime core calls nothing else of its flavour, and the flavour calls
 // the runtime only through runtime.hpp.
@@ -17,6 +22,10 @@
 
 namespace gort::runtime {
 
+// rt0_go's settls step (Go: settls): make %fs usable on m0, before anything
+// reads it or a relocated pointer. Runs on the OS stack with nothing of the
+// runtime set up: no TLS, no stack protector, no libc.
+extern "C" void settls(int argc, char** argv, void (*rtld_fini)()) asm("runtime.settls");
 // Runs the program's constructors (Go: doInit of the main package).
 void flavour_init(int argc, char** argv, char** envp);
 // Ends the process with atexit handlers and destructors run once.

@@ -7,11 +7,19 @@
 // the scheduler's state says they are still there (idle Ms parked on
 // notes nobody will wake, Ps held by Ms that do not exist, goroutines
 // running on them). Go never forks without exec. gort cannot make such a
-// child work either, so the child may run plain code on its thread (and
-// exec or _exit), but the first time it would switch goroutines (block,
-// yield, wait for a goroutine it started) it ends with a fatal error,
-// rather than hang as it did. The hosted flavour registers these with
-// pthread_atfork (flavour_init); a raw clone or vfork runs none of them.
+// child schedule goroutines, so it makes the child what the child of a
+// multi-threaded fork is in C: a single-threaded process. The forking
+// goroutine runs on the only thread, and its system calls block that
+// thread as they would without gort (cansyscall is false in the child:
+// the libc hooks and gort::syscall make plain calls), so it may sleep,
+// read, wait for its own children, start std::threads, exit or die by a
+// signal: what googletest's "fast" death tests do in their child. But the
+// first time it would switch goroutines (go and wait, a channel operation
+// or gort::sleep that waits, gosched) it ends with a fatal error, rather
+// than hang as it did. gort(7), "FORK". The hosted flavour registers
+// these with pthread_atfork (flavour_init); a raw clone or vfork runs none
+// of them (googletest's "threadsafe" death tests clone and exec at once:
+// what runs before the exec must be plain code).
 #include "runtime.hpp"
 
 namespace gort::runtime {
@@ -31,12 +39,16 @@ void afterfork() { unlock(&sched.lock); }
 // afterforkinchild runs in the child after fork, on its only thread.
 void afterforkinchild() {
   forkedchild = true;
+  // A preemption request sysmon made before the fork would park the
+  // goroutine at its next check (preemptcheck); no sysmon enforces it here.
+  if (g* gp = getg(); gp != nullptr && gp->m->curg != nullptr)
+    gp->m->curg->preempt.store(false, std::memory_order_relaxed);
   unlock(&sched.lock);
 }
 
 void forkedchildfatal() {
   fatal("fork() without exec: a forked child has only the forking thread and cannot schedule "
-        "goroutines; exec or _exit before blocking or yielding");
+        "goroutines; exec or _exit before starting, waiting for or yielding to one");
 }
 
 }  // namespace gort::runtime

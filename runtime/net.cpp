@@ -922,6 +922,84 @@ static bool supportsIPv6() {
   return v != 0;
 }
 
+// ---- the hosts file (Go: hosts.go) ----
+
+// hostsLine adds to out the addresses of the hosts-file line [s, s+n) that
+// names host (case-insensitively), of the versions wanted; returns the new
+// count.
+static int hostsLine(const char* s, uintptr n, const char* host, uintptr hostlen, bool want4, bool want6,
+                     uint8 (*out)[16], int k, int max) {
+  for (uintptr i = 0; i < n; i++)
+    if (s[i] == '#') n = i;  // a comment runs to the end of the line
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r'; };
+  uintptr i = 0;
+  while (i < n && space(s[i])) i++;
+  uintptr a = i;
+  while (i < n && !space(s[i])) i++;
+  ipaddr ip;
+  if (i == a || !parseIP(s + a, i - a, &ip)) return k;
+  if (isV4(ip) ? !want4 : !want6) return k;
+  while (i < n && k < max) {
+    while (i < n && space(s[i])) i++;
+    uintptr b = i;
+    while (i < n && !space(s[i])) i++;
+    if (i - b != hostlen) continue;
+    bool same = true;
+    for (uintptr j = 0; j < hostlen && same; j++) {
+      char x = s[b + j], y = host[j];
+      if (x >= 'A' && x <= 'Z') x = char(x - 'A' + 'a');
+      if (y >= 'A' && y <= 'Z') y = char(y - 'A' + 'a');
+      same = x == y;
+    }
+    if (same) {
+      rt_memmove(out[k++], ip.b, 16);
+      break;
+    }
+  }
+  return k;
+}
+
+// lookupStaticHost looks host up in /etc/hosts (Go: lookupStaticHost):
+// up to max addresses, in the file's order, as flavour_lookuphost returns
+// them; 0 if the file does not name it. Raw system calls only, for a
+// flavour without a resolver of its own (the nolibc flavour).
+int lookupStaticHost(const char* host, bool want4, bool want6, std::uint8_t (*out)[16], int max) {
+  uintptr hostlen = 0;
+  while (host[hostlen] != 0) hostlen++;
+  long fd = sys_openat(AT_FDCWD, "/etc/hosts", O_RDONLY | O_CLOEXEC, 0);
+  if (fd < 0) return 0;
+  char buf[4096];
+  uintptr have = 0;
+  bool skipping = false;  // inside a line longer than buf: ignored, as no name fits one
+  int k = 0;
+  for (;;) {
+    long r = sys_read(int(fd), buf + have, sizeof buf - have);
+    if (r == -EINTR) continue;
+    bool eof = r <= 0;
+    if (!eof) have += uintptr(r);
+    uintptr start = 0;
+    for (uintptr i = 0; i < have && k < max; i++) {
+      if (buf[i] != '\n') continue;
+      if (!skipping) k = hostsLine(buf + start, i - start, host, hostlen, want4, want6, out, k, max);
+      skipping = false;
+      start = i + 1;
+    }
+    if (eof || k >= max) {
+      if (!skipping && start < have && k < max)
+        k = hostsLine(buf + start, have - start, host, hostlen, want4, want6, out, k, max);
+      break;
+    }
+    if (start == 0 && have == sizeof buf) {
+      skipping = true;
+      start = have;
+    }
+    rt_memmove(buf, buf + start, have - start);
+    have -= start;
+  }
+  sys_close(int(fd));
+  return k;
+}
+
 // A resolved list of addresses (Go: addrList), at most a few.
 struct addrList {
   static constexpr int kMax = 8;

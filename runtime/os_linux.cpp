@@ -141,6 +141,13 @@ void osinit() {
   boottrace(bootstep::osinit, nullptr, ncpu);
 }
 
+// clockgettime reads clock clk through the vDSO where it can (0 or
+// -errno): for the nolibc flavour's clock_gettime.
+long clockgettime(int clk, void* ts) {
+  if (vdsoClockGettime != nullptr) return vdsoClockGettime(clk, static_cast<kernel_timespec*>(ts));
+  return sys_clock_gettime(clk, static_cast<kernel_timespec*>(ts));
+}
+
 int64 nanotime() {
   kernel_timespec ts;
   if (vdsoClockGettime != nullptr)

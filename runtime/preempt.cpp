@@ -156,8 +156,11 @@ static void textinit() {
   auto* ph = reinterpret_cast<const Elf64_Phdr*>(execPhdr);
   if (ph == nullptr) return;
   // The load bias: where PT_PHDR says the headers are, against where they
-  // are. A dynamically linked executable always has PT_PHDR; without it,
-  // nothing is ever preempted.
+  // are. A dynamically linked executable always has PT_PHDR. A static one
+  // (the nolibc flavour's) has none: there the headers follow the ELF
+  // header, at the start of the PT_LOAD that maps file offset 0, as GNU ld
+  // lays them out; checked (ELF magic, e_phoff), and read only within the
+  // headers' own page. Without either, nothing is ever preempted.
   uintptr bias = 0;
   bool found = false;
   for (uintptr i = 0; i < execPhnum; i++)
@@ -165,6 +168,15 @@ static void textinit() {
       bias = execPhdr - ph[i].p_vaddr;
       found = true;
     }
+  if (!found && (execPhdr & 4095) >= sizeof(Elf64_Ehdr)) {
+    auto* eh = reinterpret_cast<const Elf64_Ehdr*>(execPhdr - sizeof(Elf64_Ehdr));
+    if (rt_memcmp(eh->e_ident, ELFMAG, SELFMAG) == 0 && eh->e_phoff == sizeof(Elf64_Ehdr))
+      for (uintptr i = 0; i < execPhnum && !found; i++)
+        if (ph[i].p_type == PT_LOAD && ph[i].p_offset == 0) {
+          bias = reinterpret_cast<uintptr>(eh) - ph[i].p_vaddr;
+          found = true;
+        }
+  }
   if (!found) return;
   for (uintptr i = 0; i < execPhnum && nexectext < kMaxExecText; i++)
     if (ph[i].p_type == PT_LOAD && (ph[i].p_flags & PF_X) != 0) {

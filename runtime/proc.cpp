@@ -68,6 +68,7 @@
 
 #include <new>
 
+#include "malloc.hpp"
 #include "runtime.hpp"
 #include "sys_linux.hpp"
 
@@ -2269,6 +2270,7 @@ int32 mcount() { return int32(sched.mnext - sched.nmfreed); }
 static void pinit(p* pp, int32 id) {
   pp->id = id;
   pp->status.store(_Pgcstop, std::memory_order_relaxed);
+  if (pp->mcache == nullptr) pp->mcache = allocmcache();
   // A new P may get timers at once (Go: p.init sets its timerpMask bit).
   pMaskSet(timerpMask, id);
 }
@@ -2305,6 +2307,8 @@ static void pdestroy(p* pp) {
   }
   gfpurge(pp);
   stackcache_clear(pp);
+  freemcache(pp->mcache);
+  pp->mcache = nullptr;
   // Give the sudog cache to the central one.
   lock(&sched.sudoglock);
   while (pp->sudogn > 0) {
@@ -2575,7 +2579,10 @@ static void sysmon() {
           // (a timer due soon): the stacks would be faulted in again at
           // once, and the periodic pass below covers a program that naps
           // often.
-          if (sleep >= kScavengePeriod) stackscavenge(kPoolKeepHotStacks);
+          if (sleep >= kScavengePeriod) {
+            stackscavenge(kPoolKeepHotStacks);
+            heapscavenge(now);
+          }
           syscallWake = notetsleep(&sched.sysmonnote, sleep);
           lock(&sched.lock);
           sched.sysmonwait.store(false);
@@ -2640,6 +2647,7 @@ static void sysmon() {
     if (now - lastscavenge >= kScavengePeriod) {
       lastscavenge = now;
       stackscavengeidle();
+      heapscavengeidle(now);
     }
     if (now - lastwaitsince >= kWaitsincePeriod) {
       lastwaitsince = now;

@@ -110,6 +110,7 @@ void minit() RUNTIME_SYM("minit");
 extern "C" void args(int argc, char** argv, void (*rtld_fini)()) RUNTIME_SYM("args");
 extern "C" void osinit() RUNTIME_SYM("osinit");
 int64 nanotime();
+long clockgettime(int clk, void* ts);  // 0 or -errno; ts: a struct timespec
 int32 getproccount();
 int64 gettid();
 void futexsleep(std::atomic<uint32>* addr, uint32 val, int64 ns);
@@ -281,6 +282,7 @@ void freezetheworld();
 uintptr rt_strlen(const char* s);
 int rt_memcmp(const void* a, const void* b, uintptr n);
 void rt_memmove(void* dst, const void* src, uintptr n);
+void rt_memclr(void* p, uintptr n);
 int rt_popcount64(uint64 x);
 
 // ---- lock_futex.cpp ----
@@ -471,10 +473,12 @@ inline void releasem(m* mp) {
 // and runs user code: only then may it enter a system call through the
 // scheduler. Not on g0, not on a thread gort does not manage, not inside
 // a system call already, not while the runtime holds a lock on this M (a
-// traceback reading debug information through the hooked libc calls).
+// traceback reading debug information through the hooked libc calls),
+// not in a forked child (fork.cpp: its one thread blocks, as in C).
+extern bool forkedchild;
 inline bool cansyscall() {
   g* gp = getg();
-  if (gp == nullptr || gp != gp->m->curg || gp->m->locks != 0) return false;
+  if (gp == nullptr || gp != gp->m->curg || gp->m->locks != 0 || forkedchild) return false;
   releasem(acquirem());  // checksysblock: come back from a block sysmon saw
   return readgstatus(gp) == _Grunning;
 }
@@ -632,13 +636,18 @@ uint32 fastrandforeign();
 bool foreignthreads(int32 nexited);
 
 // ---- fork.cpp: fork() without exec ----
-// The pthread_atfork handlers (hosted flavour); forkedchild is set in the
-// child, where schedule and gosched end the program (forkedchildfatal).
+// The pthread_atfork handlers (hosted flavour); forkedchild (declared at
+// cansyscall) is set in the child, where schedule and gosched end the
+// program (forkedchildfatal) and system calls are plain ones.
 void beforefork();
 void afterfork();
 void afterforkinchild();
-extern bool forkedchild;
 [[noreturn]] void forkedchildfatal();
+
+// ---- net.cpp ----
+// The addresses /etc/hosts gives a host name, for a flavour's
+// flavour_lookuphost (Go: lookupStaticHost).
+int lookupStaticHost(const char* host, bool want4, bool want6, std::uint8_t (*out)[16], int max);
 
 // ---- api.cpp ----
 // installterminate makes an uncaught exception a panic report (hosted).

@@ -33,6 +33,7 @@ struct p;
 struct hchan;
 struct sudog;
 struct timer;
+struct mcache;
 
 // A futex-based lock (Go: lock_futex.go). Go keeps "locked with sleepers"
 // in the key itself (2); we count sleepers in a word of their own, so that
@@ -454,6 +455,9 @@ struct p {
   } gFree;
 
   struct stackcache stackcache;
+  // Free small objects of the allocator (malloc.hpp; Go: p.mcache). Owner
+  // only.
+  struct mcache* mcache = nullptr;
 
   // Cache of sudogs (acquireSudog / releaseSudog). Owner only.
   int32 sudogn = 0;

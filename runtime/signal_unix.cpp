@@ -518,7 +518,11 @@ void sigtrampgo(int sig, siginfo_t* info, void* ctx) {
         },
         &a);
   }
-  if (docrash) crash(sig);
+  // Difference from Go (exit 2): a breakpoint instruction is the program
+  // asking for a debugger (googletest's --gtest_break_on_failure runs
+  // int3); with none attached, C++ tooling expects death by SIGTRAP
+  // (WIFSIGNALED), and gets it after Go's report.
+  if (docrash || sig == SIGTRAP) crash(sig);
   exit_group(2);
 }
 

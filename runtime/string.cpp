@@ -33,6 +33,12 @@ void rt_memmove(void* dst, const void* src, uintptr n) {
   }
 }
 
+// rt_memclr zeroes n bytes (Go: memclrNoHeapPointers). rep stosb: fast
+// for the large blocks it gets (calloc), and no call to libc's memset.
+void rt_memclr(void* p, uintptr n) {
+  asm volatile("rep stosb" : "+D"(p), "+c"(n) : "a"(0) : "memory");
+}
+
 int rt_popcount64(uint64 x) {
   x = x - ((x >> 1) & 0x5555555555555555ull);
   x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);

@@ -33,8 +33,8 @@
 // What the caller sees of the call (its result, errno, the file's flags
 // and its blocking semantics) is what libc would give. A call made on g0,
 // on a thread gort does not manage, before the runtime is up, inside a
-// system call already (gort::syscall), or with GODEBUG=syscallhook=0 goes
-// straight to the kernel. The hooks that need libc's own code
+// system call already (gort::syscall), in a forked child (fork.cpp) or
+// with GODEBUG=syscallhook=0 goes straight to the kernel. The hooks that need libc's own code
 // (getaddrinfo, the pthread calls) are the hosted flavour's
 // (boot/hooks_hosted.cpp). gort(7), "SYSTEM CALLS", lists them all.
 #include <fcntl.h>

@@ -11,6 +11,8 @@
 
 #include <criterion/criterion.h>
 
+#include "skip.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -41,9 +43,24 @@ inline std::vector<std::string> variants() {
   return v;
 }
 
-inline std::string prog(const std::string& variant, const std::string& name) {
-  return test_dir() + "/progs/" + variant + "/" + name;
+// The flavour whose programs this run tests: GORT_TEST_FLAVOUR, hosted
+// (the default) or nolibc, whose programs are under progs/nolibc/.
+inline std::string flavour() {
+  const char* f = std::getenv("GORT_TEST_FLAVOUR");
+  return f != nullptr && *f != 0 ? f : "hosted";
 }
+
+inline std::string prog(const std::string& variant, const std::string& name) {
+  return test_dir() + "/progs/" + (flavour() == "nolibc" ? "nolibc/" : "") + variant + "/" + name;
+}
+
+// HOSTED_ONLY(why) ends a test that needs what only the hosted flavour has
+// (its program says so: "// hosted only: why") when this run tests the
+// nolibc flavour, with a [SKIP] line.
+#define HOSTED_ONLY(why)                                   \
+  do {                                                     \
+    if (flavour() == "nolibc") SKIP("hosted only: " why); \
+  } while (0)
 
 // run executes argv[0] with argv and env (nullptr: inherit), collects stdout
 // and stderr, and kills it after timeout_s seconds.

@@ -21,6 +21,8 @@
 #            (syscall)
 #   loader/  gort-exec and gort::exec (loader): a binary of its own,
 #            build/tests/loader_tests, linked with the loader (loader/loader.mk)
+#   nolibc/  the nolibc flavour's own: its crt, allocator, C library and
+#            C++ support (nolibc); the allocator on bare structures (malloc)
 #   progs/   the programs the child-process tests run; wrong/: one linked
 #            the wrong way. Not tests themselves.
 # Each test file is one of two kinds, which its includes show:
@@ -35,6 +37,7 @@
 #   four variants: PIE and non-PIE, at -O0 and -O2.
 # All tests go into one binary, build/tests/gort_tests. A test that cannot
 # run here says so on stderr ("[SKIP] suite::test: why", tests/skip.hpp).
+# `make check` runs it twice, once per flavour (below).
 #
 # One suite or one test alone, once `make check` has built everything (in
 # build/; build-debug/ and so on for DEBUG=1 and SANITIZE=..., HACKING.md):
@@ -51,8 +54,9 @@ VFLAGS_nopie-O0 := -fno-pie -no-pie -O0
 VFLAGS_nopie-O2 := -fno-pie -no-pie -O2
 
 TEST_PROGS  := $(basename $(notdir $(wildcard tests/progs/*.cpp)))
-PROG_BINS   := $(foreach v,$(TEST_VARIANTS),$(foreach p,$(TEST_PROGS),$(O)/tests/progs/$(v)/$(p)))
-ORACLE_BINS := $(O)/tests/oracle/lifecycle $(O)/tests/oracle/cxx
+NOLIBC_ONLY := $(basename $(notdir $(shell grep -l '^// nolibc only:' tests/progs/*.cpp)))
+PROG_BINS   := $(foreach v,$(TEST_VARIANTS),$(foreach p,$(filter-out $(NOLIBC_ONLY),$(TEST_PROGS)),$(O)/tests/progs/$(v)/$(p)))
+ORACLE_BINS := $(O)/tests/oracle/lifecycle $(O)/tests/oracle/cxx $(O)/tests/oracle/cxxcore
 TEST_SRCS   := $(filter-out tests/loader/%,$(wildcard tests/*/*_test.cpp))
 TEST_BIN    := $(O)/tests/gort_tests
 # (GCC 12 warns falsely about libstdc++'s <regex> under a sanitizer.)
@@ -68,6 +72,25 @@ $(O)/tests/progs/$(1)/%: tests/progs/%.cpp $(SDK)
 	$(DRV) $(VFLAGS_$(1)) -g -Wall -Wextra -Werror -I. -Iarch/$(ARCH) $$< $$(PROG_LIBS_$$*) -o $$@
 endef
 
+# The nolibc flavour: the same programs built with gort-c++ --nolibc, in
+# two variants (a static PIE at -O2, a non-PIE static program at -O0:
+# the two link modes and both optimisation levels, at half the cost of
+# four), under $(O)/tests/progs/nolibc/. A program that needs libc (a
+# std::thread, iostreams, dlopen) says so in a line of its own,
+# `// hosted only: why`, and is built for the hosted flavour only; one
+# that tests what only the nolibc flavour has, `// nolibc only: why`.
+NOLIBC_VARIANTS  := $(if $(SANITIZE),,pie-O2 nopie-O0)
+HOSTED_ONLY      := $(basename $(notdir $(shell grep -l '^// hosted only:' tests/progs/*.cpp)))
+NOLIBC_PROGS     := $(filter-out $(HOSTED_ONLY),$(TEST_PROGS))
+NOLIBC_PROG_BINS := $(foreach v,$(NOLIBC_VARIANTS),$(foreach p,$(NOLIBC_PROGS),$(O)/tests/progs/nolibc/$(v)/$(p)))
+
+define nolibc_rule
+$(O)/tests/progs/nolibc/$(1)/%: tests/progs/%.cpp $(SDK)
+	@mkdir -p $$(@D)
+	$(DRV) --nolibc $(VFLAGS_$(1)) -g -Wall -Wextra -Werror -I. -Iarch/$(ARCH) $$< $$(PROG_LIBS_$$*) -o $$@
+endef
+$(foreach v,$(NOLIBC_VARIANTS),$(eval $(call nolibc_rule,$(v))))
+
 # A shared library built the ordinary way, for the programs that call into
 # one (syscall_shlib: a blocking call made from a shared library).
 TEST_LIB := $(O)/tests/lib/libgortblock.so
@@ -81,7 +104,8 @@ $(foreach v,$(TEST_VARIANTS),$(eval $(call prog_rule,$(v))))
 # The differential oracle: the same program built the ordinary way.
 $(O)/tests/oracle/%: tests/progs/%.cpp
 	@mkdir -p $(@D)
-	$(CXX) -std=c++17 -O2 -g -Wall -Wextra -Werror $< -o $@
+	$(CXX) -std=c++17 -O2 -g -Wall -Wextra -Werror $< $(PROG_LIBS_$*) -o $@
+PROG_LIBS_cxxcore = -std=c++20
 
 # A program linked the wrong way, which must be refused at boot with a clear
 # message: statically (bypassing gort-c++, which refuses -static itself).
@@ -103,9 +127,12 @@ $(O)/tests/wrong/static_hello: tests/wrong/hello.cpp $(SDK)
 	    -L$(O)/lib -lgort -o $@
 endif
 
-$(TEST_BIN): $(TEST_SRCS) $(wildcard tests/*/*.hpp) $(LIB) $(O)/obj/boot/flavour_hosted.o
+# The test binary is a hosted program: the hosted flavour comes with the
+# runtime.
+TEST_FLAVOUR_OBJS := $(O)/obj/boot/flavour_hosted.o
+$(TEST_BIN): $(TEST_SRCS) $(wildcard tests/*/*.hpp) $(LIB) $(TEST_FLAVOUR_OBJS)
 	@mkdir -p $(@D)
-	$(CXX) $(TEST_CXXFLAGS) $(TEST_SRCS) $(O)/obj/boot/flavour_hosted.o $(LIB) $(GORT_LIBS) -lcriterion -o $@
+	$(CXX) $(TEST_CXXFLAGS) $(TEST_SRCS) $(TEST_FLAVOUR_OBJS) $(LIB) $(GORT_LIBS) -lcriterion -o $@
 
 # `make install` into a scratch prefix, then build the demo with the
 # installed gort-c++ and with pkg-config, and run both.
@@ -119,20 +146,35 @@ check-install: $(SDK)
 	PKG_CONFIG_PATH=$(O)/tests/prefix/lib/pkgconfig g++ -O2 examples/hello.cpp \
 	    $$(PKG_CONFIG_PATH=$(O)/tests/prefix/lib/pkgconfig pkg-config --cflags --libs gort) -o $(O)/tests/hello-pkgconfig
 	$(O)/tests/hello-pkgconfig pkg-config >/dev/null
+	$(if $(NOLIBC_VARIANTS),$(O)/tests/prefix/bin/gort-c++ --nolibc -O2 examples/hello.cpp -o $(O)/tests/hello-installed-nolibc)
+	$(if $(NOLIBC_VARIANTS),$(O)/tests/hello-installed-nolibc installed-nolibc >/dev/null)
+	$(if $(NOLIBC_VARIANTS),PKG_CONFIG_PATH=$(O)/tests/prefix/lib/pkgconfig g++ -O2 examples/hello.cpp \
+	    $$(PKG_CONFIG_PATH=$(O)/tests/prefix/lib/pkgconfig pkg-config --cflags --libs gort-nolibc) -o $(O)/tests/hello-pkgconfig-nolibc)
+	$(if $(NOLIBC_VARIANTS),$(O)/tests/hello-pkgconfig-nolibc pkg-config-nolibc >/dev/null)
 	cd $(O)/tests && g++ -c $(abspath tests/link/archive_main.cpp) -o archive_main.o && ar rcs libarchive_main.a archive_main.o && \
 	    g++ $(abspath tests/link/archive_tests.cpp) libarchive_main.a \
 	    $$(PKG_CONFIG_PATH=prefix/lib/pkgconfig pkg-config --libs gort) -o archive-pkgconfig && ./archive-pkgconfig >/dev/null
-	@echo "check-install: make install, gort-c++ and pkg-config builds (main in an archive too), the gdb script: ok"
+	@echo "check-install: make install, gort-c++ and pkg-config builds (both flavours; main in an archive too), the gdb script: ok"
 
 # The man pages: mandoc's linter, warnings and worse are errors.
 check-man:
 	mandoc -Tlint -Wwarning man/*.[137]
 	@echo "check-man: man pages: ok"
 
-check: all $(PROG_BINS) $(ORACLE_BINS) $(O)/tests/wrong/static_hello $(TEST_BIN) check-install check-man
+# One suite, two runs: the hosted flavour's programs, then the nolibc
+# flavour's (GORT_TEST_FLAVOUR=nolibc: harness.hpp finds them under
+# progs/nolibc/, and a test that needs libc says so with hosted_only). The
+# bare-structure suites test libgort.a, the same library in both
+# flavours, the driver's tests the driver, and the nolibc suite names the
+# nolibc programs itself: they run once, in the first run.
+NOLIBC_ONCE := runq|gfree|steal|sema|lock|timerheap|env|stack|driver|malloc|nolibc
+check: all $(PROG_BINS) $(NOLIBC_PROG_BINS) $(ORACLE_BINS) $(O)/tests/wrong/static_hello $(TEST_BIN) check-install check-man
 	GORT_TEST_DIR=$(abspath $(O)/tests) GORT_TEST_VARIANTS="$(TEST_VARIANTS)" GORT_BIN=$(abspath $(O)/bin) \
 	    GORT_TEST_SANITIZE=$(SANITIZE) $(if $(filter address,$(SANITIZE)),ASAN_OPTIONS=handle_segv=0) \
 	    $(TEST_BIN) --jobs 2
+	$(if $(NOLIBC_VARIANTS),GORT_TEST_FLAVOUR=nolibc GORT_TEST_DIR=$(abspath $(O)/tests) \
+	    GORT_TEST_VARIANTS="$(NOLIBC_VARIANTS)" GORT_BIN=$(abspath $(O)/bin) \
+	    $(TEST_BIN) --jobs 2 --filter '!(@($(NOLIBC_ONCE))/*)')
 
 # The whole suite with the runtime and every test program built with
 # AddressSanitizer or ThreadSanitizer (into build-address/, build-thread/);

@@ -25,7 +25,8 @@
 // "localhost:0", ":8080" for every address of the machine, port 0 for one
 // the kernel picks); "unix", "unixgram", "unixpacket" with a path, or
 // "@name" for Linux's abstract namespace. Hosts other than numeric ones and
-// "localhost" are looked up with getaddrinfo (the hosted flavour).
+// "localhost" are looked up with getaddrinfo (the hosted flavour), or in
+// /etc/hosts only (the nolibc flavour: errc::no_resolver for other names).
 //
 // Errors are values, never exceptions: each call returns a
 // std::error_code, with Go's errors in the gort::net::errc enum
@@ -86,6 +87,7 @@ class net_category_impl final : public std::error_category {
       case net::errc::invalid_port: return "invalid port";
       case net::errc::no_such_host: return "no such host";
       case net::errc::no_suitable_address: return "no suitable address found";
+      case net::errc::no_resolver: return "no such host in /etc/hosts; the nolibc flavour has no DNS resolver";
     }
     return "unknown gort.net error " + std::to_string(e);
   }

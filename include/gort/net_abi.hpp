@@ -32,6 +32,7 @@ enum class errc : int {
   invalid_port,         // "invalid port"
   no_such_host,         // "no such host"
   no_suitable_address,  // "no suitable address found"
+  no_resolver,          // a name not in /etc/hosts, where there is no DNS resolver (the nolibc flavour)
 };
 
 }  // namespace gort::net

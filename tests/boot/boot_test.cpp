@@ -79,6 +79,7 @@ Test(boot, constructors_destructors_atexit_match_plain_gxx) {
 }
 
 Test(boot, cout_exceptions_and_stdio_match_plain_gxx) {
+  HOSTED_ONLY("iostreams need the C library (tests/progs/cxxcore.cpp is the nolibc flavour's)");
   result oracle = run({test_dir() + "/oracle/cxx"});
   EXPECT_EXIT(oracle, 0);
   cr_assert(contains(oracle.out, "caught: bottom reached"));
@@ -221,6 +222,7 @@ Test(boot, stack_sizes_from_environment) {
 }
 
 Test(boot, static_program_is_refused) {
+  HOSTED_ONLY("the hosted flavour's refusal; the same program in both runs");
   result r = run({test_dir() + "/wrong/static_hello"});
   EXPECT_EXIT(r, 2);
   cr_assert(contains(r.err, "statically linked"), "%s", r.err.c_str());
@@ -228,6 +230,7 @@ Test(boot, static_program_is_refused) {
 }
 
 Test(boot, linking_without_the_crt_fails_with_a_named_reason) {
+  HOSTED_ONLY("the same link in both runs");
   // libgort refers to a symbol that only the crt defines, so forgetting the
   // crt (plain `g++ prog.cpp -lgort`) fails at link time with its name.
   std::string out = sh("g++ -O2 -I" + test_dir() + "/../include tests/wrong/hello.cpp -L" + test_dir() +
@@ -237,6 +240,7 @@ Test(boot, linking_without_the_crt_fails_with_a_named_reason) {
 }
 
 Test(boot, gort_call_from_a_foreign_thread_is_refused) {
+  HOSTED_ONLY("std::thread needs the C library");
   FOR_EACH_VARIANT {
     result r = run({prog(v, "foreign_thread")});
     EXPECT_EXIT(r, 2);

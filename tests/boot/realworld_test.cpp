@@ -1,7 +1,7 @@
 // tests/boot/realworld_test.cpp: what real C++ projects need of a process
 // (issue 21): linking as g++ links (main in an archive, shared libraries),
 // large thread_local data, the program's signal mask, death by signal,
-// main's stack as glibc describes it (Boehm GC), pthread_exit, recursive
+// death tests (fork without exec), main's stack as glibc describes it (Boehm GC), pthread_exit, recursive
 // static initialisation. Programs in tests/progs/, and some built here
 // with gort-c++ from tests/link/.
 #include <criterion/criterion.h>
@@ -47,6 +47,7 @@ static void sh_ok(const std::string& cmd) {
 // the linker take main from the archive. Before: "undefined reference to
 // `main'". (check-install links the same through pkg-config.)
 Test(realworld, main_in_a_static_library) {
+  HOSTED_ONLY("builds hosted programs with gort-c++; the hosted run covers it");
   std::string d = test_dir() + "/realworld/archive", s = linkdir();
   sh_ok("rm -rf '" + d + "' && mkdir -p '" + d + "' && cd '" + d + "' && " + gortcxx() + " -c '" + s +
         "/archive_main.cpp' '" + s + "/archive_tests.cpp' && ar rcs libmain.a archive_main.o && " + gortcxx() +
@@ -60,6 +61,7 @@ Test(realworld, main_in_a_static_library) {
 // runtime of its own: the gort program it is linked into provides it, its
 // goroutines and channels work, exceptions cross, its constructor runs.
 Test(realworld, shared_library) {
+  HOSTED_ONLY("builds hosted programs with gort-c++ (a static program loads no shared library)");
   std::string d = test_dir() + "/realworld/shlib", s = linkdir();
   sh_ok("rm -rf '" + d + "' && mkdir -p '" + d + "' && cd '" + d + "' && " + gortcxx() +
         " -O2 -fPIC -shared '" + s + "/shlib.cpp' -o libshlib.so && " + gortcxx() + " -O2 '" + s +
@@ -76,6 +78,7 @@ Test(realworld, shared_library) {
 // it end the program with a message that says so (before: "this program
 // was not started through its entry point", which was not the cause).
 Test(realworld, shared_library_constructor) {
+  HOSTED_ONLY("builds hosted programs with gort-c++ (a static program loads no shared library)");
   std::string d = test_dir() + "/realworld/shlib_ctor", s = linkdir();
   sh_ok("rm -rf '" + d + "' && mkdir -p '" + d + "' && cd '" + d + "' && " + gortcxx() + " -fPIC -shared '" + s +
         "/shlib_ctor.cpp' -o libctor.so && " + gortcxx() + " '" + s +
@@ -104,6 +107,7 @@ Test(realworld, large_thread_local) {
 // POSIX's sigwait pattern; new Ms take the mask the program set, and no
 // runtime thread takes a signal the program blocked.
 Test(realworld, sigwait_and_the_program_mask) {
+  HOSTED_ONLY("tests/progs/sigmask.cpp uses pthreads");
   for (const std::string& v : variants())
     for (const char* s : {"sigwait", "newm"}) {
       result r = runp(v, "sigmask", 4, {s}, {}, 30);
@@ -115,6 +119,7 @@ Test(realworld, sigwait_and_the_program_mask) {
 // A fault signal the program sends itself is no fault: its default
 // action, no report (googletest's KilledBySignal).
 Test(realworld, self_sent_signal_takes_its_default_action) {
+  HOSTED_ONLY("tests/progs/death.cpp uses std::thread");
   nocore();
   for (const std::string& v : some_variants()) {
     for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL}) {
@@ -132,6 +137,7 @@ Test(realworld, self_sent_signal_takes_its_default_action) {
 // then ends the process by the original signal: SIGSEGV for the fault,
 // SIGABRT for std::terminate (here from a std::thread).
 Test(realworld, faults_and_terminate_with_gotraceback_crash) {
+  HOSTED_ONLY("tests/progs/death.cpp uses std::thread");
   nocore();
   for (const std::string& v : some_variants()) {
     result r = runp(v, "death", 2, {"nil"});
@@ -151,9 +157,75 @@ Test(realworld, faults_and_terminate_with_gotraceback_crash) {
   }
 }
 
+// googletest's death tests, both styles (tests/progs/deathtest.cpp): the
+// child of a fork without exec is a single-threaded C++ process, whose
+// libc calls block its one thread as in C (before: the first sleep, read,
+// waitpid or contended mutex was issue 19's fatal error, exit 2); only a
+// goroutine switch is still that fatal error. The threadsafe style
+// re-execs, so there goroutines work.
+Test(realworld, death_tests_fast_and_threadsafe) {
+  nocore();
+  struct {
+    const char* stmt;
+    const char* fast;        // what the parent says of the child
+    const char* threadsafe;  // (null: as fast)
+  } cases[] = {
+      {"abort", "killed by signal 6", nullptr},
+      {"exit", "exited 3", nullptr},
+      {"sleep", "killed by signal 6", nullptr},
+      {"pipe", "exited 4", nullptr},
+      {"waitpid", "exited 5", nullptr},
+      {"mutex", "exited 6", nullptr},
+      {"returns", "exited 1, returned", nullptr},
+      {"segv", "exited 2", nullptr},
+      {"goroutine", "exited 2", "exited 7"},
+  };
+  for (const std::string& v : some_variants())
+    for (int procs : {1, 4})
+      for (const char* style : {"fast", "threadsafe"})
+        for (const auto& c : cases) {
+          const char* want = std::string(style) == "threadsafe" && c.threadsafe != nullptr ? c.threadsafe : c.fast;
+          result r = runp(v, "deathtest", procs, {style, c.stmt});
+          std::string line = std::string(style) + " " + c.stmt + ": " + want + "\n";
+          cr_assert(r.exited && r.status == 0 && r.out == line, "%s P=%d: want %s%s", v.c_str(), procs, line.c_str(),
+                    show(r).c_str());
+          std::string stmt = c.stmt;
+          if (stmt == "exit" || stmt == "pipe" || stmt == "waitpid" || stmt == "mutex")
+            cr_assert(r.err == "child: static destructor\n", "%s: exit runs the child's destructors: %s", v.c_str(),
+                      show(r).c_str());
+          if (stmt == "segv")
+            cr_assert(r.err.rfind("panic: runtime error: invalid memory address", 0) == 0, "%s: Go's report: %s",
+                      v.c_str(), show(r).c_str());
+          if (stmt == "goroutine" && std::string(style) == "fast")
+            cr_assert(r.err.rfind("fatal error: fork() without exec: ", 0) == 0 && !contains(r.err, "a goroutine ran"),
+                      "%s: issue 19's fatal error: %s", v.c_str(), show(r).c_str());
+        }
+}
+
+// The same with real googletest (Debian's libgtest-dev, built by g++ as
+// any system library): tests/link/gtest_death.cpp, EXPECT_EXIT and
+// EXPECT_DEATH on statements that sleep, read a pipe, wait for a child,
+// use threads and a contended mutex, in both styles. Before: Sleeps,
+// ReadsAPipe, WaitsForItsChild and ThreadsAndAMutex failed in the fast
+// style (fatal error in the child), WaitsForItsChild in the threadsafe one.
+Test(realworld, googletest_death_tests) {
+  std::string d = test_dir() + "/realworld/gtest", s = linkdir();
+  sh_ok("rm -rf '" + d + "' && mkdir -p '" + d + "' && " + gortcxx() + " -O2 '" + s + "/gtest_death.cpp' -o '" + d +
+        "/prog' -lgtest_main -lgtest");
+  std::string v = "gtest";
+  for (const char* style : {"fast", "threadsafe"})
+    for (int procs : {1, 4}) {
+      result r = run({"/bin/sh", "-c",
+                      "GOMAXPROCS=" + std::to_string(procs) + " exec \"$0\" --gtest_death_test_style=" + style,
+                      d + "/prog"});
+      EXPECT(r.exited && r.status == 0 && contains(r.out, "[  PASSED  ] 7 tests.\n"), style);
+    }
+}
+
 // Goroutine 1 runs on the initial stack: pthread_getattr_np and
 // __libc_stack_end describe it, and main has about RLIMIT_STACK of it.
 Test(realworld, main_stack_is_the_process_stack) {
+  HOSTED_ONLY("tests/progs/mainstack.cpp reads glibc's description of the stack");
   for (const std::string& v : variants()) {
     result r = runp(v, "mainstack", 2);
     EXPECT(r.exited && r.status == 0, "exit 0");
@@ -169,6 +241,7 @@ Test(realworld, main_stack_is_the_process_stack) {
 // Boehm GC (libgc-dev) in a test_cpp.cc-style allocation loop: GC_init
 // finds main's stack through __libc_stack_end.
 Test(realworld, boehm_gc) {
+  HOSTED_ONLY("builds a hosted program with gort-c++ (Boehm GC needs glibc)");
   std::string d = test_dir() + "/realworld/gc", s = linkdir();
   sh_ok("rm -rf '" + d + "' && mkdir -p '" + d + "' && " + gortcxx() + " -O2 '" + s + "/gc_loop.cpp' -o '" + d +
         "/prog' -lgccpp -lgc");
@@ -182,6 +255,7 @@ Test(realworld, boehm_gc) {
 // pthread_exit from main: glibc's behaviour (the process ends when its
 // last thread ends); from a goroutine: Go's Goexit.
 Test(realworld, pthread_exit) {
+  HOSTED_ONLY("pthread_exit is glibc's");
   for (const std::string& v : some_variants()) {
     result r = runp(v, "pthread_exit", 2, {"main_thread_exits"}, {}, 30);
     EXPECT(r.exited && r.status == 0 && r.out == "worker finished\n", "the worker ends the process");
@@ -201,6 +275,7 @@ Test(realworld, pthread_exit) {
 // A static whose initialiser reaches itself is an error, never a hang;
 // concurrent initialisation parks goroutines instead of blocking Ms.
 Test(realworld, static_initialisation) {
+  HOSTED_ONLY("tests/progs/static_init.cpp uses std::thread");
   for (const std::string& v : some_variants())
     for (int procs : {1, 4}) {
       for (const char* s : {"recursion", "goroutines", "threads", "throws"}) {

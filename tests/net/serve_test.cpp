@@ -23,7 +23,11 @@ TestSuite(serve, .timeout = 400);
 
 namespace {
 
-std::string example(const std::string& name) { return test_dir() + "/../examples/" + name; }
+// The examples of the flavour under test (build/examples/nolibc/ for the
+// nolibc run).
+std::string example(const std::string& name) {
+  return test_dir() + "/../examples/" + (flavour() == "nolibc" ? "nolibc/" : "") + name;
+}
 
 // server runs an example server on 127.0.0.1:0 in the background and
 // reads the address it listens on from its first line; it is killed when

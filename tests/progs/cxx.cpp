@@ -2,6 +2,7 @@
 // ios_base::Init lives in the program's own .init_array), exceptions thrown
 // and caught in main, printf of floating point, std::string and containers.
 // Built through gort-c++ and with plain g++: outputs must be identical.
+// hosted only: iostreams and locales need the C library
 #include <cstdio>
 #include <iostream>
 #include <map>

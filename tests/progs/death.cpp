@@ -10,6 +10,7 @@
 //                  then death by SIGSEGV, the fault's own signal)
 //   thread_throws  an exception escapes a std::thread: std::terminate, a
 //                  "panic:" report and exit 2 (GOTRACEBACK=crash: SIGABRT)
+// hosted only: std::thread (a thread that throws)
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>

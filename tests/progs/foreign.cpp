@@ -1,5 +1,6 @@
 // tests/progs/foreign.cpp: threads that gort does not manage (issue 19,
 // item 8), and fork() without exec (item 10). argv[1] names the scenario.
+// hosted only: std::thread needs the C library's pthread_create
 #include <gort/gort.hpp>
 #include <sys/wait.h>
 #include <unistd.h>

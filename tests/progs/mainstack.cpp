@@ -4,6 +4,7 @@
 // main's frames and its runtime bounds, __libc_stack_end is above them,
 // and main can use (nearly) RLIMIT_STACK of stack, as a C++ main can.
 // Before: main ran on a mapping of its own, outside both.
+// hosted only: glibc's description of the initial stack (pthread_getattr_np, __libc_stack_end)
 #include <pthread.h>
 #include <sys/resource.h>
 

@@ -12,6 +12,7 @@
 //   usage: net_bsdclient HOST:PORT GOROUTINES REQUESTS
 #include <gort/gort.hpp>
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -21,7 +22,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <string>
 
 namespace {
@@ -73,11 +73,33 @@ void client(int g, sockaddr_in sa, int requests) {
   close(s);
 }
 
+// (open and read, not <fstream>: the nolibc flavour has no file streams.)
 int threads() {
-  std::ifstream f("/proc/self/status");
-  for (std::string line; std::getline(f, line);)
-    if (line.rfind("Threads:", 0) == 0) return std::atoi(line.c_str() + 8);
-  return -1;
+  int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  std::string st;
+  char b[4096];
+  for (long n; (n = read(fd, b, sizeof b)) > 0;) st.append(b, std::size_t(n));
+  close(fd);
+  std::size_t at = st.find("\nThreads:");
+  return at == std::string::npos ? -1 : std::atoi(st.c_str() + at + 9);
+}
+
+// A dotted-quad IPv4 address (inet_pton(AF_INET), which the nolibc flavour
+// does not have).
+bool parse4(const std::string& s, in_addr* out) {
+  unsigned char b[4];
+  std::size_t i = 0;
+  for (int k = 0; k < 4; k++) {
+    if (k > 0 && (i >= s.size() || s[i++] != '.')) return false;
+    int v = 0, digits = 0;
+    for (; i < s.size() && s[i] >= '0' && s[i] <= '9' && digits < 3; i++, digits++) v = v * 10 + (s[i] - '0');
+    if (digits == 0 || v > 255) return false;
+    b[k] = (unsigned char)v;
+  }
+  if (i != s.size()) return false;
+  std::memcpy(out, b, 4);
+  return true;
 }
 
 }  // namespace
@@ -92,7 +114,7 @@ int main(int argc, char** argv) {
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
   size_t colon = addr.rfind(':');
-  if (colon == std::string::npos || inet_pton(AF_INET, addr.substr(0, colon).c_str(), &sa.sin_addr) != 1) {
+  if (colon == std::string::npos || !parse4(addr.substr(0, colon), &sa.sin_addr)) {
     std::fprintf(stderr, "net_bsdclient: want an IPv4 HOST:PORT\n");
     return 2;
   }

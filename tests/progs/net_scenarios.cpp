@@ -62,6 +62,7 @@
 #include <cstdio>
 #include <cstring>
 #include <dirent.h>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -370,10 +371,10 @@ void fd_pipe() {
 
 void fd_file() {
   int fails = progs::fails;
-  char path[] = "/tmp/gort-net-fd-XXXXXX";
-  int f = mkstemp(path);
+  std::string path = "/tmp/gort-net-fd-" + std::to_string(getpid());  // the nolibc flavour has no mkstemp
+  int f = open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   CHECK(f >= 0 && write(f, "file contents", 13) == 13 && lseek(f, 0, SEEK_SET) == 0, "temp file");
-  unlink(path);
+  unlink(path.c_str());
   gort::fd file(f);
   char b[64];
   auto [n, err] = file.read(b, sizeof b);
@@ -495,19 +496,44 @@ void addresses() {
         ln.address().to_string().c_str());
   // A host name other than localhost goes to the flavour's lookup
   // (getaddrinfo): the first IPv4 name of /etc/hosts, if it has one.
+  // (In the nolibc flavour: the runtime's own reading of /etc/hosts.)
   std::string detail = "(no name in /etc/hosts to look up)";
-  if (FILE* f = std::fopen("/etc/hosts", "r")) {
-    char ip[64], name[256];
-    while (std::fscanf(f, "%63s %255s%*[^\n]", ip, name) == 2) {
-      if (ip[0] == '#' || std::strchr(ip, ':') != nullptr || std::strcmp(name, "localhost") == 0) continue;
-      auto [a, lerr] = gort::net::addr::resolve("tcp4", std::string(name) + ":80");
-      CHECK(!lerr && a.to_string() == std::string(ip) + ":80", "resolve %s: %s %s, want %s:80", name,
-            a.to_string().c_str(), progs::msg(lerr).c_str(), ip);
-      detail = std::string("(looked up ") + name + ")";
-      break;
-    }
-    std::fclose(f);
+  std::string hosts;
+  if (int f = open("/etc/hosts", O_RDONLY | O_CLOEXEC); f >= 0) {
+    char b[4096];
+    for (long n; (n = read(f, b, sizeof b)) > 0;) hosts.append(b, std::size_t(n));
+    close(f);
   }
+  std::set<std::string> seen;  // a name's first IPv4 line is the one looked up
+  for (std::size_t at = 0; at < hosts.size();) {
+    std::size_t end = hosts.find('\n', at);
+    if (end == std::string::npos) end = hosts.size();
+    std::string line = hosts.substr(at, end - at);
+    at = end + 1;
+    std::string field[2];  // the address and the first name (the nolibc flavour has no sscanf)
+    std::size_t i = 0;
+    for (std::string& w : field) {
+      while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) i++;
+      while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r') w += line[i++];
+    }
+    const std::string &ip = field[0], &name = field[1];
+    if (name.empty() || ip[0] == '#' || name[0] == '#') continue;
+    bool first = seen.insert(name).second;
+    if (ip.find(':') != std::string::npos || name == "localhost" || !first) continue;
+    auto [a, lerr] = gort::net::addr::resolve("tcp4", name + ":80");
+    CHECK(!lerr && a.to_string() == ip + ":80", "resolve %s: %s %s, want %s:80", name.c_str(),
+          a.to_string().c_str(), progs::msg(lerr).c_str(), ip.c_str());
+    detail = "(looked up " + name + ")";
+    break;
+  }
+#ifdef GORT_NOLIBC
+  // A name /etc/hosts does not have: no DNS resolver here, said so.
+  auto [na, nerr] = gort::net::addr::resolve("tcp", "no-such-host.invalid:80");
+  CHECK(nerr == errc::no_resolver && progs::msg(nerr).find("nolibc") != std::string::npos,
+        "resolve a name not in /etc/hosts: %s", progs::msg(nerr).c_str());
+  auto [nc, ncerr] = gort::net::dial("tcp", "no-such-host.invalid:80");
+  CHECK(ncerr == errc::no_resolver && !nc, "dial a name not in /etc/hosts: %s", progs::msg(ncerr).c_str());
+#endif
   report("addresses", progs::fails == fails, detail.c_str());
 }
 

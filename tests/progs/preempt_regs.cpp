@@ -23,7 +23,9 @@
 //                           damage (it aborts when it does).
 // S, if given, bounds the run's time besides N (see capSeconds).
 // Prints one "<mode>: ok" or "<mode>: FAIL ..." line; exit status 0 if ok.
+#ifndef GORT_NOLIBC
 #include <malloc.h>
+#endif
 #include <sched.h>
 #include <unistd.h>
 
@@ -33,10 +35,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <thread>
 
 #include "runtime/runtime.hpp"
 #include "tests/progs/check.hpp"
+#include "tests/progs/thread.hpp"
 
 namespace rt = gort::runtime;
 
@@ -400,7 +402,7 @@ int regs(long want) {
       std::free(ref);
       done.fetch_add(1);
     });
-  std::thread d(driver);
+  progs::thread d(driver);
   while (injected() < std::uint64_t(want) && bad.load() == 0 && !capped()) gort::sleep(std::chrono::milliseconds(20));
   stop.store(true);
   d.join();
@@ -447,13 +449,15 @@ int mallocs(long want) {
       for (int i = 0; i < kSlots; i++) std::free(slot[i]);
       done.fetch_add(1);
     });
-  std::thread d(driver);
+  progs::thread d(driver);
   while (rt::preemptStats.get(rt::statHandled) - h0 < std::uint64_t(want) && bad.load() == 0 && !capped())
     gort::sleep(std::chrono::milliseconds(20));
   stop.store(true);
   d.join();
   while (done.load() < kG) gort::sleep(std::chrono::milliseconds(1));
+#ifndef GORT_NOLIBC
   malloc_trim(0);  // walks the arenas' free lists once more
+#endif
   auto st = [](int i) { return (unsigned long)rt::preemptStats.get(i); };
   std::printf("signals handled=%lu preempted=%lu refused in libc=%lu in the runtime=%lu rounds=%ld damaged=%ld\n",
               (unsigned long)(rt::preemptStats.get(rt::statHandled) - h0), st(rt::statInjected),

@@ -46,11 +46,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <thread>
 #include <vector>
 
 #include "runtime/runtime.hpp"
 #include "tests/progs/check.hpp"
+#include "tests/progs/thread.hpp"
 
 namespace rt = gort::runtime;
 using progs::report;
@@ -327,8 +327,14 @@ void qsortcase() {
       x = x * 6364136223846793005u + 1442695040888963407u;
       std::snprintf(a[i], 16, "%015llu", (unsigned long long)(x >> 4) % 1000000000000000ull);
     }
-    // libc's own strcmp, not a PLT stub of this program's.
+    // libc's own strcmp, not a PLT stub of this program's. In the nolibc
+    // flavour the crt's (boot/nolibc/), which is in the program's text:
+    // the runtime's section (gort_rt) keeps preemption out of it.
+#ifdef GORT_NOLIBC
+    auto cmp = reinterpret_cast<int (*)(const void*, const void*)>(&strcmp);
+#else
     auto cmp = reinterpret_cast<int (*)(const void*, const void*)>(dlsym(RTLD_DEFAULT, "strcmp"));
+#endif
     gort::gosched();
     long w0 = wakes.load();
     auto t0 = std::chrono::steady_clock::now();
@@ -511,8 +517,9 @@ void dump() {
 
 int main(int argc, char** argv) {
   std::printf("gomaxprocs=%d\n", gort::gomaxprocs(0));
-  std::thread([] {
-    std::this_thread::sleep_for(std::chrono::seconds(40));
+  progs::thread([] {
+    struct timespec ts{40, 0};
+    nanosleep(&ts, nullptr);
     std::printf("FAIL: watchdog: still running after 40 s (a goroutine starved?)\n");
     std::fflush(stdout);
     _exit(3);

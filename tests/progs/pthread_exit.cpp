@@ -15,6 +15,7 @@
 //   not_rethrown       a catch (...) that swallows a goroutine's
 //                      pthread_exit: a fatal error, as glibc's "exception
 //                      not rethrown"
+// hosted only: pthread_exit and pthread_create are glibc's
 #include <pthread.h>
 #include <unistd.h>
 

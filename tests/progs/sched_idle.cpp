@@ -10,6 +10,7 @@
 // tolerance of 2 ticks; a spinning thread would use about 25).
 #include <gort/gort.hpp>
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -41,13 +42,18 @@ struct tstat {
   std::string comm;
 };
 
+// The /proc files are read with raw system calls: a hooked open (the C
+// library's, gort's own in the nolibc flavour) enters a system call the
+// runtime's way, and entersyscall wakes a sysmon in deep sleep (as Go's
+// does), which would then be caught running.
 bool readstat(long tid, tstat* st) {
   char path[64], buf[1024];
   std::snprintf(path, sizeof path, "/proc/self/task/%ld/stat", tid);
-  FILE* f = std::fopen(path, "r");
-  if (f == nullptr) return false;
-  size_t n = std::fread(buf, 1, sizeof buf - 1, f);
-  std::fclose(f);
+  long fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  long n = syscall(SYS_read, fd, buf, sizeof buf - 1);
+  syscall(SYS_close, fd);
+  if (n < 0) return false;
   buf[n] = 0;
   char* open = std::strchr(buf, '(');
   char* close = std::strrchr(buf, ')');
@@ -68,15 +74,19 @@ bool readstat(long tid, tstat* st) {
 
 std::map<long, tstat> sample() {
   std::map<long, tstat> m;
-  DIR* d = opendir("/proc/self/task");
-  if (d == nullptr) return m;
-  while (dirent* e = readdir(d)) {
-    if (e->d_name[0] == '.') continue;
-    long tid = std::atol(e->d_name);
-    tstat st;
-    if (readstat(tid, &st)) m[tid] = st;
-  }
-  closedir(d);
+  long fd = syscall(SYS_openat, AT_FDCWD, "/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return m;
+  alignas(8) char buf[4096];
+  for (long n; (n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0;)
+    for (long off = 0; off < n;) {
+      auto* e = reinterpret_cast<dirent64*>(buf + off);
+      off += e->d_reclen;
+      if (e->d_name[0] == '.') continue;
+      long tid = std::atol(e->d_name);
+      tstat st;
+      if (readstat(tid, &st)) m[tid] = st;
+    }
+  syscall(SYS_close, fd);
   return m;
 }
 

@@ -11,6 +11,7 @@
 //            would; a SIGUSR1 sent to the process stays pending (no
 //            runtime thread takes it) until main takes it with
 //            sigtimedwait
+// hosted only: pthreads and sigtimedwait (POSIX signal-mask patterns with threads)
 #include <pthread.h>
 #include <signal.h>
 #include <sys/syscall.h>

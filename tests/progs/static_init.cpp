@@ -16,6 +16,7 @@
 //   throws      an initialiser that throws leaves the static to the next
 //               caller, which initialises it
 // Each prints "<scenario>: ok" and exits 0 (uncaught: exit 2).
+// hosted only: std::thread (the threads scenario)
 #include <cxxabi.h>
 #include <unistd.h>
 

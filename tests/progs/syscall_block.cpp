@@ -13,6 +13,7 @@
 //
 // Prints "KIND: ticks=N window_ms=W maxlate_us=L" and exits 0 when the
 // blockers all came back: N is the ticks counted while they were blocked.
+// hosted only: its blockers use pthreads, semaphores and posix_spawn
 #include <fcntl.h>
 #include <semaphore.h>
 #include <spawn.h>

@@ -3,6 +3,7 @@
 // run time); the ticker keeps ticking at GOMAXPROCS=1 only if that call
 // went through gort's hook. Run with GODEBUG=retakeblocked=0 so that
 // sysmon's fallback cannot hide a missed hook.
+// hosted only: a shared library needs ld.so
 #include <dlfcn.h>
 #include <unistd.h>
 

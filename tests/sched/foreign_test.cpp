@@ -13,6 +13,7 @@
 // waits, and readies it (before: SIGSEGV; and the waiting goroutine was
 // reported as deadlocked while the thread lived).
 Test(foreign, try_send_readies_the_receiver) {
+  HOSTED_ONLY("std::thread needs the C library (tests/progs/foreign.cpp)");
   const char* sc = "try_send";
   for (const std::string& v : some_variants())
     for (int procs : {1, 2, 4}) {
@@ -23,6 +24,7 @@ Test(foreign, try_send_readies_the_receiver) {
 }
 
 Test(foreign, done_unlock_and_close_wake_goroutines) {
+  HOSTED_ONLY("std::thread needs the C library (tests/progs/foreign.cpp)");
   const char* sc = "wake";
   for (const std::string& v : some_variants())
     for (int procs : {1, 2}) {
@@ -32,6 +34,7 @@ Test(foreign, done_unlock_and_close_wake_goroutines) {
 }
 
 Test(foreign, select_with_default) {
+  HOSTED_ONLY("std::thread needs the C library (tests/progs/foreign.cpp)");
   const char* sc = "select_default";
   int procs = 2;
   for (const std::string& v : some_variants()) {
@@ -42,6 +45,7 @@ Test(foreign, select_with_default) {
 
 // An operation that would wait is refused cleanly (before: SIGSEGV).
 Test(foreign, blocking_operation_refused) {
+  HOSTED_ONLY("std::thread needs the C library (tests/progs/foreign.cpp)");
   const char* sc = "blocking_send";
   int procs = 2;
   for (const std::string& v : some_variants()) {
@@ -53,6 +57,7 @@ Test(foreign, blocking_operation_refused) {
 
 // Once such threads are gone, a deadlock is reported again.
 Test(foreign, deadlock_reported_after_the_threads) {
+  HOSTED_ONLY("std::thread needs the C library (tests/progs/foreign.cpp)");
   const char* sc = "deadlock_after";
   int procs = 2;
   for (const std::string& v : some_variants()) {
@@ -65,6 +70,7 @@ Test(foreign, deadlock_reported_after_the_threads) {
 // Item 10: a child that only runs plain code exits normally; one that
 // would schedule goroutines ends with a fatal error (before: it hung).
 Test(foreign, fork_without_exec) {
+  HOSTED_ONLY("std::thread needs the C library (tests/progs/foreign.cpp)");
   int procs = 2;
   for (const std::string& v : some_variants()) {
     const char* sc = "fork_exit";

@@ -46,6 +46,7 @@ void expect_ticking(const std::string& v, const char* kind, int procs, std::vect
 // Every kind, as programs run by default, at GOMAXPROCS 1 and 2 (with as
 // many blockers as Ps), PIE at -O2 and non-PIE at -O0.
 Test(syscall, blocked_goroutines_leave_the_others_running) {
+  HOSTED_ONLY("syscall_block's blockers use pthreads and posix_spawn");
   for (const std::string& v : some_variants())
     for (int procs : {1, 2}) {
       if (v != "pie-O2" && procs != 1) continue;
@@ -56,11 +57,13 @@ Test(syscall, blocked_goroutines_leave_the_others_running) {
 
 // The hooks alone do it for the hooked kinds: sysmon's /proc check is off.
 Test(syscall, hooks_hand_off_without_sysmons_check) {
+  HOSTED_ONLY("syscall_block's blockers use pthreads and posix_spawn");
   for (const char* k : kHooked) expect_ticking("pie-O2", k, 1, {"GODEBUG=retakeblocked=0"});
 }
 
 // sysmon's check alone rescues even calls whose hooks are off.
 Test(syscall, sysmon_retakes_blocked_threads_without_hooks) {
+  HOSTED_ONLY("syscall_block's blockers use pthreads and posix_spawn");
   for (const char* k : {"read", "mutex", "condvar", "rawsyscall", "fwrite"})
     expect_ticking("pie-O2", k, 1, {"GODEBUG=syscallhook=0"});
 }
@@ -70,6 +73,7 @@ Test(syscall, sysmon_retakes_blocked_threads_without_hooks) {
 // blockers come back by themselves: a read waits for main, which cannot run
 // either, for ever.)
 Test(syscall, starves_with_both_off) {
+  HOSTED_ONLY("syscall_block's blockers use pthreads and posix_spawn");
   for (const char* k : {"nanosleep", "sleep_for", "waitpid", "mutex", "join"}) {
     result r = runp("pie-O2", "syscall_block", 1, {k, "600"}, {"GODEBUG=syscallhook=0,retakeblocked=0"}, 60);
     cr_assert(r.exited && r.status == 0, "%s: %s", k, show(r).c_str());
@@ -81,6 +85,7 @@ Test(syscall, starves_with_both_off) {
 // library is linked or dlopen'ed (sysmon's check off, so it cannot hide a
 // missed hook).
 Test(syscall, hooks_bind_calls_from_shared_libraries) {
+  HOSTED_ONLY("shared libraries need ld.so");
   for (const std::string& v : some_variants())
     for (const char* how : {"linked", "dlopen"}) {
       result r = runp(v, "syscall_shlib", 1, {how}, {"GODEBUG=retakeblocked=0"}, 30);
