@@ -19,6 +19,7 @@
 // ...": each call returned its error (EBADF), and the spinner ran during
 // every sleep (the P was taken: retaken=N of N). "window: skip ..." where
 // a seccomp filter cannot be installed.
+// hosted only: the seccomp filter and its SIGSYS handler use libc (prctl, sigaction, syscall)
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <signal.h>
