@@ -666,7 +666,7 @@ static void startTheWorldWithSema() {
     p1 = p1->link;
     if (pp->m != nullptr) {
       m* nmp = pp->m;
-      pp->m = nullptr;
+      __atomic_store_n(&pp->m, nullptr, __ATOMIC_RELAXED);  // p::m: sysmon reads it
       if (nmp->nextp != nullptr) throw_("startTheWorld: inconsistent mp->nextp");
       nmp->nextp = pp;
       notewakeup(&nmp->park);
@@ -1142,8 +1142,8 @@ GORT_NOTSAN void execute(g* gp, bool inheritTime) {
   m* mp = getg()->m;
   // Link gp and the M before gp's status says _Grunning: a G that is
   // running always has an M.
-  mp->curg = gp;
-  gp->m = mp;
+  __atomic_store_n(&mp->curg, gp, __ATOMIC_RELEASE);  // read by sysmon (dropg)
+  __atomic_store_n(&gp->m, mp, __ATOMIC_RELAXED);
   if (gp->stack.lo == 0) gostartstack(mp->p, gp);
   casgstatus(gp, _Grunnable, _Grunning);
   gp->waitsince = 0;
@@ -1155,7 +1155,9 @@ GORT_NOTSAN void execute(g* gp, bool inheritTime) {
   }
   if (void** eh = static_cast<void**>(mp->ehglobals); eh != nullptr) {
     eh[0] = gp->ehstate[0];
-    eh[1] = gp->ehstate[1];
+    // eh[1] holds uncaughtExceptions, which throwsInFlight reads from
+    // another M: an atomic store, here and in dropg.
+    __atomic_store_n(&eh[1], gp->ehstate[1], __ATOMIC_RELAXED);
   }
   *mp->errnoloc = gp->goerrno;
   sanleave(mp->g0, false, gp, gp->stack.lo, gp->stack.hi);  // sanitizer.hpp
@@ -1640,10 +1642,12 @@ void dropg() {
     gp->ehstate[0] = eh[0];
     gp->ehstate[1] = eh[1];
     eh[0] = nullptr;
-    eh[1] = nullptr;
+    __atomic_store_n(&eh[1], nullptr, __ATOMIC_RELAXED);  // (throwsInFlight)
   }
-  gp->m = nullptr;
-  mp->curg = nullptr;
+  // g::m, m::curg: sysmon, preemptone and schedtrace read them without a
+  // lock (as Go does plainly): atomic stores.
+  __atomic_store_n(&gp->m, nullptr, __ATOMIC_RELAXED);
+  __atomic_store_n(&mp->curg, nullptr, __ATOMIC_RELEASE);
 }
 
 // checkTimers runs pp's due timers (Go: checkTimers). now is the current
@@ -1877,7 +1881,7 @@ static inline void save(uintptr pc, uintptr sp, uintptr bp) {
 void reentersyscall(uintptr pc, uintptr sp, uintptr bp) {
   g* gp = getg();
   m* mp = gp->m;
-  mp->locks++;
+  mlocksadd(mp, 1);
   save(pc, sp, bp);
   casgstatus(gp, _Grunning, _Gsyscall);
   if (sched.sysmonwait.load(std::memory_order_relaxed)) systemstack([] { entersyscall_sysmon(); });
@@ -1895,7 +1899,7 @@ void reentersyscall(uintptr pc, uintptr sp, uintptr bp) {
   pp->status.store(_Psyscall, std::memory_order_release);
   lightfence();
   if (sched.gcwaiting.load(std::memory_order_relaxed) != 0) systemstack([] { entersyscall_gcwait(); });
-  mp->locks--;
+  mlocksadd(mp, -1);
 }
 
 // entersyscall is called by a goroutine about to make a system call that
@@ -1945,7 +1949,7 @@ void entersyscallblock() {
 void reentersyscallblock(uintptr pc, uintptr sp, uintptr bp) {
   g* gp = getg();
   m* mp = gp->m;
-  mp->locks++;
+  mlocksadd(mp, 1);
   p* pp = mp->p;
   mp->syscalltick = pp->syscalltick.load(std::memory_order_relaxed);
   pp->syscalltick.store(mp->syscalltick + 1, std::memory_order_relaxed);
@@ -1953,7 +1957,7 @@ void reentersyscallblock(uintptr pc, uintptr sp, uintptr bp) {
   casgstatus(gp, _Grunning, _Gsyscall);
   systemstack([] { entersyscallblock_handoff(); });
   save(pc, sp, bp);
-  mp->locks--;
+  mlocksadd(mp, -1);
 }
 
 static void entersyscallblock_handoff() { handoffp(releasep()); }
@@ -1965,7 +1969,7 @@ static void entersyscallblock_handoff() { handoffp(releasep()); }
 void exitsyscall() {
   g* gp = getg();
   m* mp = gp->m;
-  mp->locks++;
+  mlocksadd(mp, 1);
   gp->waitsince = 0;
   p* oldp = mp->oldp;
   mp->oldp = nullptr;
@@ -1973,10 +1977,10 @@ void exitsyscall() {
     p* pp = mp->p;
     pp->syscalltick.store(pp->syscalltick.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     casgstatus(gp, _Gsyscall, _Grunning);
-    mp->locks--;
+    mlocksadd(mp, -1);
     return;
   }
-  mp->locks--;
+  mlocksadd(mp, -1);
   // Call the scheduler.
   mcall(exitsyscall0);
   // Scheduler returned, so we're allowed to run now. (On some M, with a P.)
@@ -2107,9 +2111,9 @@ void sysblockReturn(m* mp) {
   if (mp->sysblock.load(std::memory_order_relaxed) != 3) return;
   if (mp->locks != 1) throw_("sysblockReturn: P taken inside the runtime");
   mp->sysblock.store(0, std::memory_order_relaxed);
-  mp->locks--;
+  mlocksadd(mp, -1);
   exitsyscall();
-  getg()->m->locks++;
+  mlocksadd(getg()->m, 1);
 }
 
 // malg allocates a new g (Go: malg). Difference from Go: no stack yet; it is
@@ -2350,10 +2354,10 @@ p* procresize(int32 nprocs) {
     mp->p->status.store(_Prunning, std::memory_order_relaxed);
   } else {
     // Our P is going away, or we have none: switch to allp[0].
-    if (mp->p != nullptr) mp->p->m = nullptr;
+    if (mp->p != nullptr) __atomic_store_n(&mp->p->m, nullptr, __ATOMIC_RELAXED);
     mp->p = nullptr;
     p* pp = allp[0];
-    pp->m = nullptr;
+    __atomic_store_n(&pp->m, nullptr, __ATOMIC_RELAXED);
     pp->status.store(_Pidle, std::memory_order_relaxed);
     acquirep(pp);
   }
@@ -2370,7 +2374,7 @@ p* procresize(int32 nprocs) {
     if (runqempty(pp)) {
       pidleput(pp);
     } else {
-      pp->m = mget();
+      __atomic_store_n(&pp->m, mget(), __ATOMIC_RELAXED);
       pp->link = runnablePs;
       runnablePs = pp;
     }
@@ -2396,7 +2400,9 @@ void wirep(p* pp) {
     throw_("wirep: invalid p state");
   }
   mp->p = pp;
-  pp->m = mp;
+  // p::m is read by sysmon and preemptone without a lock (plainly in Go):
+  // atomic stores, here and wherever it changes.
+  __atomic_store_n(&pp->m, mp, __ATOMIC_RELEASE);
   pp->status.store(_Prunning, std::memory_order_relaxed);
 }
 
@@ -2410,7 +2416,7 @@ p* releasep() {
     throw_("releasep: invalid p state");
   }
   mp->p = nullptr;
-  pp->m = nullptr;
+  __atomic_store_n(&pp->m, nullptr, __ATOMIC_RELAXED);
   pp->status.store(_Pidle, std::memory_order_relaxed);
   return pp;
 }
@@ -2801,7 +2807,7 @@ static bool retakeblocked(p* pp, int64 now) {
   g* gp = __atomic_load_n(&mp->curg, __ATOMIC_ACQUIRE);
   if (gp == nullptr) return false;
   auto inuser = [&] {
-    return __atomic_load_n(&mp->locks, __ATOMIC_RELAXED) == 0 &&
+    return mp->locks.load(std::memory_order_acquire) == 0 &&
            __atomic_load_n(reinterpret_cast<g**>(mp->tls), __ATOMIC_RELAXED) == gp;
   };
   auto asleep = [&] {
@@ -2937,7 +2943,7 @@ void schedtrace(bool detailed) {
     int64 id2 = gp != nullptr ? gp->goid : -1;
     int64 id3 = lockedg != nullptr ? lockedg->goid : -1;
     print("  M", mp->id, ": p=", id1, " curg=", id2, " mallocing=", mp->mallocing, " throwing=", mp->throwing,
-          " preemptoff=", "", " locks=", mp->locks, " dying=", mp->dying, " spinning=", mp->spinning,
+          " preemptoff=", "", " locks=", mp->locks.load(), " dying=", mp->dying, " spinning=", mp->spinning,
           " blocked=", mp->blocked, " lockedg=", id3, "\n");
   }
 
@@ -3012,7 +3018,9 @@ void pidleput(p* pp) {
   updateTimerPMask(pp);
   pMaskSet(idlepMask, pp->id);
   pp->link = sched.pidle;
-  sched.pidle = pp;
+  // exitsyscallfast peeks at sched.pidle without the lock (Go reads it
+  // plainly): atomic stores, here and in pidleget.
+  __atomic_store_n(&sched.pidle, pp, __ATOMIC_RELAXED);
   sched.npidle.fetch_add(1);
 }
 
@@ -3025,7 +3033,7 @@ p* pidleget() {
     // Its M may start timers from now on.
     pMaskSet(timerpMask, pp->id);
     pMaskClear(idlepMask, pp->id);
-    sched.pidle = pp->link;
+    __atomic_store_n(&sched.pidle, pp->link, __ATOMIC_RELAXED);
     sched.npidle.fetch_sub(1);
   }
   return pp;
