@@ -2248,8 +2248,8 @@ void unlockOSThread() {
 
 // gcount is the number of live goroutines (Go: gcount).
 int32 gcount() {
-  int64 n = int64(allglen.load()) - sched.gFree.n - int64(sched.ngsys.load());
-  for (int32 i = 0; i < gomaxprocs; i++) n -= allp[i]->gFree.n;
+  int64 n = int64(allglen.load()) - sched.gFree.n.load(std::memory_order_relaxed) - int64(sched.ngsys.load());
+  for (int32 i = 0; i < gomaxprocs; i++) n -= allp[i]->gFree.n.load(std::memory_order_relaxed);
   // The counts above change under our feet, so the total may be off; it is
   // at least 1 all the same, for the goroutine that is running this.
   return n < 1 ? 1 : int32(n);
@@ -2918,7 +2918,7 @@ void schedtrace(bool detailed) {
       int64 id = mp != nullptr ? mp->id : -1;
       print("  P", i, ": status=", pp->status.load(std::memory_order_relaxed), " schedtick=", pp->schedtick.load(std::memory_order_relaxed),
             " syscalltick=", pp->syscalltick.load(std::memory_order_relaxed), " m=", id,
-            " runqsize=", t - h, " gfreecnt=", pp->gFree.n,
+            " runqsize=", t - h, " gfreecnt=", pp->gFree.n.load(std::memory_order_relaxed),
             " timerslen=", __atomic_load_n(&pp->timers.n, __ATOMIC_RELAXED), "\n");
     } else {
       // The short form gives each P's run queue length, all in one

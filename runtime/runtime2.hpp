@@ -463,7 +463,9 @@ struct p {
   // Available dead Gs (status == _Gdead), without stacks.
   struct {
     gList list;
-    int32 n = 0;
+    // gcount and schedtrace read it from any thread, as Go reads it
+    // plainly: atomic, written by the owner with relaxed stores.
+    std::atomic<int32> n{0};
   } gFree;
 
   struct stackcache stackcache;
@@ -535,8 +537,8 @@ struct schedt {
   // here is O(1) under the lock (gfree.cpp says why).
   struct {
     mutex lock;
-    g* batches = nullptr;
-    int32 n = 0;
+    g* batches = nullptr;  // gfget peeks without the lock: atomic stores
+    std::atomic<int32> n{0};  // written under lock, read by gcount: atomic
   } gFree;
 
   // Central cache of sudogs.
