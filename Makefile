@@ -226,6 +226,23 @@ $(O)/bench/diag/%: bench/diag/%.cpp bench/common/bench.hpp $(SDK)
 	@mkdir -p $(@D)
 	$(DRV) -std=c++20 $(OPT) $(WARN) -Ibench/common $< -o $@
 
+# ---- the runtime under each sanitizer ----
+# `gort-c++ -fsanitize=address` (or thread) links a runtime built with that
+# sanitizer (scripts/gort-c++.in): `make sanitizers` builds both, in
+# $(O)-address/ and $(O)-thread/ as `make SANITIZE=...` would, and copies
+# their libgort.a, crt and dynamic list into $(O)/lib/gort/<sanitizer>/,
+# where this build's gort-c++ finds them; `make install` installs them.
+# Their crt names this build's traceback helper. Not in a sanitizer build.
+SANITIZERS = $(if $(SANITIZE),,address thread)
+SANRT = $(foreach s,$(SANITIZERS),$(O)/lib/gort/$(s)/libgort.a)
+sanitizers: $(SANRT)
+$(O)/lib/gort/%/libgort.a: FORCE $(HELPER)
+	+$(MAKE) --no-print-directory SANITIZE=$* O=$(O)-$* HELPER=$(abspath $(HELPER)) \
+	    $(O)-$*/lib/libgort.a $(O)-$*/lib/gort/crt-hosted.o $(O)-$*/lib/gort/hooks.dynlist
+	@mkdir -p $(@D)
+	cmp -s $(O)-$*/lib/libgort.a $@ || cp $(O)-$*/lib/libgort.a $@
+	cp $(O)-$*/lib/gort/crt-hosted.o $(O)-$*/lib/gort/hooks.dynlist $(@D)/
+
 # ---- install ----
 # The installed crt names PREFIX's traceback helper; it is rebuilt when
 # PREFIX changes (the file below holds the last one).
@@ -241,13 +258,18 @@ $(O)/install/flavour_hosted.o: boot/flavour_hosted.cpp $(O)/install/prefix
 $(ICRT): $(filter-out %/flavour_hosted.o,$(CRT_OBJS)) $(O)/install/flavour_hosted.o
 	ld -r -o $@ $^
 
-install: $(SDK) $(ICRT)
+install: $(SDK) $(ICRT) $(SANRT)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/gort $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	    $(DESTDIR)$(PREFIX)/include/gort $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man3 $(DESTDIR)$(PREFIX)/share/man/man7
 	install -m 755 $(DRV) $(DESTDIR)$(PREFIX)/bin/gort-c++
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libgort.a
 	install -m 644 $(ICRT) $(DESTDIR)$(PREFIX)/lib/gort/crt-hosted.o
 	install -m 644 $(DYNLIST) $(DESTDIR)$(PREFIX)/lib/gort/hooks.dynlist
+	for s in $(SANITIZERS); do \
+	  $(MAKE) --no-print-directory SANITIZE=$$s O=$(O)-$$s PREFIX=$(PREFIX) $(O)-$$s/install/crt-hosted.o >/dev/null && \
+	  install -d $(DESTDIR)$(PREFIX)/lib/gort/$$s && \
+	  install -m 644 $(O)/lib/gort/$$s/libgort.a $(O)/lib/gort/$$s/hooks.dynlist $(DESTDIR)$(PREFIX)/lib/gort/$$s/ && \
+	  install -m 644 $(O)-$$s/install/crt-hosted.o $(DESTDIR)$(PREFIX)/lib/gort/$$s/ || exit 1; done
 	install -m 755 $(HELPER) $(DESTDIR)$(PREFIX)/lib/gort/gort-traceback
 	install -m 644 $(HEADERS) $(DESTDIR)$(PREFIX)/include/gort/
 	install -d $(DESTDIR)$(PREFIX)/share/gort
@@ -322,4 +344,4 @@ clean:
 # Local overrides, last: they win over everything above.
 -include config.mak
 
-.PHONY: all demo deps test check check-packages check-realworld deps-realworld bench deps-bench bench-floor bench-diag install deb check-deb clean FORCE
+.PHONY: all demo sanitizers deps test check check-packages check-realworld deps-realworld bench deps-bench bench-floor bench-diag install deb check-deb clean FORCE
