@@ -99,6 +99,9 @@ RT_SECTION = objcopy $$(readelf -SW $@ | sed -n 's/^ *\[ *[0-9]*\] \(\.text[^ ]*
 # that $(DRV) links, PREFIX's in the one `make install` installs (below).
 $(O)/obj/boot/flavour_hosted.o: RT_CXXFLAGS += -DGORT_TRACEBACK_HELPER='"$(abspath $(HELPER))"'
 
+# The TSan suppressions are built into the runtime (.incbin, runtime/tsan.supp).
+$(O)/obj/runtime/sanitizer.o: runtime/tsan.supp
+
 # Header dependencies come from the compiler (-MMD), read below.
 $(O)/obj/%.o: %.cpp
 	@mkdir -p $(@D)
