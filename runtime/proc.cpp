@@ -427,7 +427,9 @@ void allgadd(g* gp) {
   if (readgstatus(gp) == _Gidle) throw_("allgadd: bad status Gidle");
   lock(&allglock);
   gp->alllink = allgs;
-  allgs = gp;
+  // Published with a release store: sysmon (markwaitsince) and tracebacks
+  // walk the list without allglock.
+  __atomic_store_n(&allgs, gp, __ATOMIC_RELEASE);
   allglen.fetch_add(1, std::memory_order_release);
   unlock(&allglock);
 }
