@@ -403,7 +403,14 @@ void ticker_reset(rtimer* t, std::int64_t ns, std::int64_t period) noexcept {
 
 void timer_drop(rtimer* t, bool stop) noexcept {
   curg();
-  if (stop) deltimer(t);
+  if (stop) {
+    deltimer(t);
+  } else if (t->c != nullptr && t->period == 0) {
+    // Detached (gort::after): the handle's reference goes to the channel,
+    // which stops and frees the timer when its own last handle goes.
+    chansettimer(t->c, t);
+    return;
+  }
   timerRelease(t);  // the handle's reference
 }
 

@@ -65,6 +65,27 @@ void chanretain(hchan* c) {
   if (c != nullptr) c->refs.fetch_add(1, std::memory_order_relaxed);
 }
 
+// chandroptimer stops c's timer and drops c's reference to it, once no
+// handle of c is left (only the timer's reference to c). Freeing the
+// timer drops that last reference and frees c: do not touch c after this.
+// The exchange makes sure that one caller does it, when chanrelease and
+// chansettimer race. On a thread that gort does not manage there is no M
+// to keep deltimer's state change unpreemptible: the timer is left to
+// fire (a send that nobody sees) and is freed then.
+static void chandroptimer(hchan* c) {
+  timer* t = c->timer.exchange(nullptr);
+  if (t == nullptr) return;
+  if (getg() != nullptr) deltimer(t);
+  timerRelease(t);
+}
+
+void chansettimer(hchan* c, timer* t) {
+  c->timer.store(t);
+  // Every handle may have gone already (the program kept none): then no
+  // chanrelease will see the timer.
+  if (c->refs.load() == 1) chandroptimer(c);
+}
+
 // chanrelease drops a handle. The last one destroys what is still buffered
 // and frees the channel, unless goroutines still wait on it: they can only
 // reach it through a reference to a handle that is gone, which happens
@@ -74,7 +95,12 @@ void chanretain(hchan* c) {
 // memory.
 void chanrelease(hchan* c) {
   if (c == nullptr) return;
-  if (c->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  int64 n = c->refs.fetch_sub(1) - 1;
+  if (n == 1 && c->timer.load() != nullptr) {
+    chandroptimer(c);  // the last handle went: only the timer's reference is left
+    return;
+  }
+  if (n != 0) return;
   lock(&c->lock);
   bool waiters = c->recvq.first != nullptr || c->sendq.first != nullptr;
   unlock(&c->lock);

@@ -60,6 +60,15 @@ struct hchan {
   // parked on a channel holds a handle, so the count never drops to zero
   // while anyone waits on it.
   std::atomic<int64> refs{1};
+
+  // The detached one-shot timer that sends on this channel, if any (Go
+  // 1.23: hchan.timer, "timer feeding this chan"). It holds one reference
+  // to the channel, and the channel holds the reference its handle gave
+  // up (chansettimer): when the last handle goes, nothing can receive
+  // from the channel any more, so chanrelease stops the timer and drops
+  // that reference, and both are freed (Go 1.23's collector frees an
+  // unreferenced timer even before it fires; Go 1.19 kept it until then).
+  std::atomic<struct timer*> timer{nullptr};
 };
 
 // One case of a select, as the public header lays them out: sends first,
@@ -73,6 +82,10 @@ struct scase {
 hchan* makechan(const chantype* t, int64 size) RUNTIME_SYM("makechan");
 void chanretain(hchan* c) RUNTIME_SYM("chanretain");
 void chanrelease(hchan* c) RUNTIME_SYM("chanrelease");
+// chansettimer makes the detached one-shot timer t, whose f sends on c
+// and which holds a reference to c, c's (hchan::timer): c takes over the
+// caller's reference to t.
+void chansettimer(hchan* c, timer* t);
 // chansend puts *ep on c. With block false it returns false instead of
 // waiting. *ep is moved from (not destroyed) when the value is sent.
 // With closed non-null, a send on a closed channel sets *closed and

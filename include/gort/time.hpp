@@ -28,6 +28,9 @@
 // detached: nothing could ever stop it). gort::after is a detached timer's
 // channel. The runtime frees a timer once it is in no P's heap and no
 // handle owns it; the channel C lives on while any chan handle to it does.
+// A detached timer is owned by its channel: when C's last handle goes,
+// nothing could receive from it, so the timer is stopped and freed at once
+// (as Go 1.23's collector does).
 // Do not close C (Go's type system forbids it; here the runtime drops the
 // ticks that find it closed).
 //
@@ -75,7 +78,7 @@ bool timer_stop(rtimer* t) noexcept;                                         // 
 bool timer_reset(rtimer* t, std::int64_t ns) noexcept;                       // Go: resetTimer
 void ticker_reset(rtimer* t, std::int64_t ns, std::int64_t period) noexcept;  // Go: modTimer
 // timer_drop gives up the handle's ownership, stopping the timer first if
-// stop is set.
+// stop is set; without stop, a channel timer's channel takes it over.
 void timer_drop(rtimer* t, bool stop) noexcept;
 [[noreturn]] void time_panic(const char* msg) noexcept;
 
@@ -161,7 +164,8 @@ class timer {
 
   // detach lets the timer go on without this handle, which becomes empty
   // (C stays readable). The timer fires as set, with nothing left that can
-  // stop it, and the runtime frees it afterwards.
+  // stop it, and the runtime frees it afterwards; or, for a timer with a
+  // channel, as soon as the last handle of C goes (nobody could see it fire).
   void detach() noexcept {
     if (t_ != nullptr) detail::timer_drop(std::exchange(t_, nullptr), false);
   }
@@ -179,8 +183,8 @@ class timer {
 
 // after returns a channel that receives the time once, after at least d
 // (Go: time.After). The timer behind it cannot be stopped; it is freed
-// after it fires. Prefer a gort::timer in a loop or with long durations
-// that are usually not reached.
+// after it fires, or as soon as the channel's last handle goes. In a loop,
+// a gort::timer reset each round is still cheaper (no timer made each time).
 template <class Rep, class Period>
 chan<time_point> after(std::chrono::duration<Rep, Period> d) {
   timer t(d);

@@ -3,9 +3,13 @@
 // scenario), and a monotonic clock. The Criterion side matches the lines.
 #pragma once
 
+#include <dirent.h>
+
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <string>
+#include <system_error>
 
 #include <gort/gort.hpp>
 
@@ -70,6 +74,23 @@ void spread(int n, double seconds, F f) {
   }
   wg.wait();
 }
+
+// threads counts the process's OS threads (/proc/self/task).
+inline int threads() {
+  int n = 0;
+  if (DIR* d = opendir("/proc/self/task")) {
+    while (dirent* e = readdir(d))
+      if (e->d_name[0] != '.') n++;
+    closedir(d);
+  }
+  return n;
+}
+
+// clock is steady_clock::now(), for deadlines (gort::time_point).
+inline std::chrono::steady_clock::time_point clock() { return std::chrono::steady_clock::now(); }
+
+// msg spells an error_code as Go prints an error: its message, or "nil".
+inline std::string msg(const std::error_code& e) { return e ? e.message() : "nil"; }
 
 }  // namespace progs
 

@@ -41,16 +41,6 @@ namespace {
 // TLS").
 [[gnu::noinline]] int lasterrno() { return errno; }
 
-int threads() {
-  std::FILE* f = std::fopen("/proc/self/status", "r");
-  char line[256];
-  int n = -1;
-  while (f != nullptr && std::fgets(line, sizeof line, f) != nullptr)
-    if (std::strncmp(line, "Threads:", 8) == 0) n = std::atoi(line + 8);
-  if (f != nullptr) std::fclose(f);
-  return n;
-}
-
 int listener(sockaddr_in* addr) {
   int s = socket(AF_INET, SOCK_STREAM, 0);
   int one = 1;
@@ -130,7 +120,7 @@ void echo(int n) {
         std::string got(msg.size(), '\0');
         if (good && (!readfull(c, got.data(), got.size()) || got != msg)) good = false;
         if (round == 0) {
-          int t = threads();
+          int t = progs::threads();
           if (t > maxthreads.load()) maxthreads.store(t);
         }
       }
@@ -144,7 +134,7 @@ void echo(int n) {
   // to 500 ms (without the hooks, until more than 64 threads are seen).
   for (int k = 0; k < 50 && maxthreads.load() <= 64; k++) {
     gort::sleep(std::chrono::milliseconds(10));
-    int t = threads();
+    int t = progs::threads();
     if (t > maxthreads.load()) maxthreads.store(t);
   }
   gate.close();

@@ -62,9 +62,7 @@ using progs::report;
 
 namespace {
 
-auto now() { return std::chrono::steady_clock::now(); }
 
-std::string msg(const std::error_code& e) { return e ? e.message() : "nil"; }
 
 bool supportsIPv6() {
   auto [ln, err] = gort::net::listen("tcp6", "[::1]:0");
@@ -76,24 +74,24 @@ bool supportsIPv6() {
 void transponder(gort::net::listener& ln, std::atomic<int>& fails) {
   auto [c, err] = ln.accept();
   if (err) {
-    std::printf("FAIL: transponder accept: %s\n", msg(err).c_str());
+    std::printf("FAIL: transponder accept: %s\n", progs::msg(err).c_str());
     fails++;
     return;
   }
-  c.set_deadline(now() + 10s);
+  c.set_deadline(progs::clock() + 10s);
   char b[256];
   auto [n, rerr] = c.read(b, sizeof b);
   if (rerr || c.write(b, n).err) {
-    std::printf("FAIL: transponder: %s\n", msg(rerr).c_str());
+    std::printf("FAIL: transponder: %s\n", progs::msg(rerr).c_str());
     fails++;
   }
 }
 
 // transceiver writes wb and reads it back (Go: transceiver).
 bool transceiver(gort::net::conn& c, std::string_view wb) {
-  c.set_deadline(now() + 10s);
-  c.set_read_deadline(now() + 10s);
-  c.set_write_deadline(now() + 10s);
+  c.set_deadline(progs::clock() + 10s);
+  c.set_read_deadline(progs::clock() + 10s);
+  c.set_write_deadline(progs::clock() + 10s);
   if (auto [n, err] = c.write(wb); err || n != wb.size()) return false;
   char rb[64];
   auto [n, err] = gort::net::read_full(c, rb, wb.size());
@@ -140,7 +138,7 @@ void tcp_server() {
     if (needs6 && !v6) continue;
     rows++;
     auto [ln, err] = gort::net::listen(tt.snet, tt.saddr);
-    CHECK(!err, "listen %s %s: %s", tt.snet, tt.saddr, msg(err).c_str());
+    CHECK(!err, "listen %s %s: %s", tt.snet, tt.saddr, progs::msg(err).c_str());
     if (err) continue;
     constexpr int N = 3;
     std::atomic<int> tfails{0};
@@ -155,7 +153,7 @@ void tcp_server() {
     target += ":" + std::to_string(ln.address().port());
     for (int i = 0; i < N; i++) {
       auto [c, err] = gort::net::dial_timeout(tt.tnet, target, 10s);
-      CHECK(!err, "%s %s<-%s %s: dial: %s", tt.snet, tt.saddr, tt.tnet, target.c_str(), msg(err).c_str());
+      CHECK(!err, "%s %s<-%s %s: dial: %s", tt.snet, tt.saddr, tt.tnet, target.c_str(), progs::msg(err).c_str());
       if (err) continue;
       CHECK(transceiver(c, "TCP SERVER TEST"), "%s %s<-%s: transceiver", tt.snet, tt.saddr, tt.taddr);
     }
@@ -193,12 +191,12 @@ void read_timeout() {
     bool xerrs[2];  // expect a timeout: in transition
   } tests[] = {{-5000ms, {true, true}}, {50ms, {false, true}}};
   for (auto& tt : tests) {
-    p.c.set_read_deadline(now() + tt.timeout);
+    p.c.set_read_deadline(progs::clock() + tt.timeout);
     char b[1];
     for (bool xerr : tt.xerrs) {
       for (;;) {
         auto [n, err] = p.c.read(b, 1);
-        if (xerr) CHECK(err == errc::timeout && gort::net::is_timeout(err), "want timeout, got %s", msg(err).c_str());
+        if (xerr) CHECK(err == errc::timeout && gort::net::is_timeout(err), "want timeout, got %s", progs::msg(err).c_str());
         if (!err) {
           gort::sleep(tt.timeout / 3);
           continue;
@@ -215,19 +213,19 @@ void readfrom_timeout() {
   int fails = progs::fails;
   auto [srv, err] = gort::net::listen_packet("udp", "127.0.0.1:0");
   auto [c, err2] = gort::net::listen_packet("udp", "127.0.0.1:0");
-  CHECK(!err && !err2, "listen_packet: %s %s", msg(err).c_str(), msg(err2).c_str());
+  CHECK(!err && !err2, "listen_packet: %s %s", progs::msg(err).c_str(), progs::msg(err2).c_str());
   srv.write_to("READFROM TIMEOUT TEST", 21, c.local_addr());
   struct {
     std::chrono::milliseconds timeout;
     bool xerrs[2];
   } tests[] = {{-5000ms, {true, true}}, {50ms, {false, true}}};
   for (auto& tt : tests) {
-    c.set_read_deadline(now() + tt.timeout);
+    c.set_read_deadline(progs::clock() + tt.timeout);
     char b[64];
     for (bool xerr : tt.xerrs) {
       for (;;) {
         auto r = c.read_from(b, sizeof b);
-        if (xerr) CHECK(r.err == errc::timeout, "want timeout, got %s", msg(r.err).c_str());
+        if (xerr) CHECK(r.err == errc::timeout, "want timeout, got %s", progs::msg(r.err).c_str());
         if (!r.err) {
           CHECK(r.n == 21 && r.from.to_string() == srv.local_addr().to_string(), "datagram %zu from %s", r.n,
                 r.from.to_string().c_str());
@@ -252,12 +250,12 @@ void write_timeout() {
   std::vector<gort::net::conn> keep;
   for (auto& tt : tests) {
     auto [c, err] = gort::net::dial("tcp", ln.address().to_string());
-    CHECK(!err, "dial: %s", msg(err).c_str());
-    c.set_write_deadline(now() + tt.timeout);
+    CHECK(!err, "dial: %s", progs::msg(err).c_str());
+    c.set_write_deadline(progs::clock() + tt.timeout);
     for (bool xerr : tt.xerrs) {
       for (;;) {
         auto [n, err] = c.write("WRITE TIMEOUT TEST");
-        if (xerr) CHECK(err == errc::timeout, "want timeout, got %s", msg(err).c_str());
+        if (xerr) CHECK(err == errc::timeout, "want timeout, got %s", progs::msg(err).c_str());
         if (!err) {
           gort::sleep(tt.timeout / 3);
           continue;
@@ -293,9 +291,9 @@ void various_deadlines() {
                        nanoseconds(25000), nanoseconds(250000), nanoseconds(500000), nanoseconds(1000000),
                        nanoseconds(5000000), nanoseconds(100000000)}) {
     auto [c, err] = gort::net::dial("tcp", ln.address().to_string());
-    CHECK(!err, "dial: %s", msg(err).c_str());
+    CHECK(!err, "dial: %s", progs::msg(err).c_str());
     if (err) break;
-    auto t0 = now();
+    auto t0 = progs::clock();
     c.set_deadline(t0 + timeout);
     char buf[512];
     std::error_code rerr;
@@ -307,7 +305,7 @@ void various_deadlines() {
       }
     }
     CHECK(gort::net::is_timeout(rerr), "%lld ns: copy: %s; want timeout", (long long)timeout.count(),
-          msg(rerr).c_str());
+          progs::msg(rerr).c_str());
   }
   ln.close();
   wg.wait();
@@ -323,14 +321,14 @@ void close_read() {
   for (const char* network : {"tcp", "unix", "unixpacket"}) {
     std::string a = std::strcmp(network, "tcp") == 0 ? "127.0.0.1:0" : unixpath(network);
     auto [ln, err] = gort::net::listen(network, a);
-    CHECK(!err, "%s listen: %s", network, msg(err).c_str());
+    CHECK(!err, "%s listen: %s", network, progs::msg(err).c_str());
     auto [c, derr] = gort::net::dial(network, ln.address().to_string());
-    CHECK(!derr, "%s dial: %s", network, msg(derr).c_str());
+    CHECK(!derr, "%s dial: %s", network, progs::msg(derr).c_str());
     auto cerr = c.close_read();
-    CHECK(!cerr, "%s close_read: %s", network, msg(cerr).c_str());
+    CHECK(!cerr, "%s close_read: %s", network, progs::msg(cerr).c_str());
     char b[1];
     auto [n, rerr] = c.read(b, 1);
-    CHECK(n == 0 && rerr, "%s: got (%zu, %s); want (0, error)", network, n, msg(rerr).c_str());
+    CHECK(n == 0 && rerr, "%s: got (%zu, %s); want (0, error)", network, n, progs::msg(rerr).c_str());
   }
   report("close_read", progs::fails == fails);
 }
@@ -340,28 +338,28 @@ void close_write() {
   for (const char* network : {"tcp", "unix", "unixpacket"}) {
     std::string a = std::strcmp(network, "tcp") == 0 ? "127.0.0.1:0" : unixpath(network);
     auto [ln, err] = gort::net::listen(network, a);
-    CHECK(!err, "%s listen: %s", network, msg(err).c_str());
+    CHECK(!err, "%s listen: %s", network, progs::msg(err).c_str());
     gort::wait_group wg;
     wg.add(1);
     gort::go([&, network] {
       auto [c, err] = ln.accept();
-      CHECK(!err, "%s accept: %s", network, msg(err).c_str());
-      c.set_deadline(now() + 20s);
+      CHECK(!err, "%s accept: %s", network, progs::msg(err).c_str());
+      c.set_deadline(progs::clock() + 20s);
       char b[1];
       auto [n, rerr] = c.read(b, 1);
-      CHECK(n == 0 && rerr == errc::eof, "%s server: got (%zu, %s); want (0, EOF)", network, n, msg(rerr).c_str());
+      CHECK(n == 0 && rerr == errc::eof, "%s server: got (%zu, %s); want (0, EOF)", network, n, progs::msg(rerr).c_str());
       CHECK(!c.close_write(), "%s server close_write", network);
       auto [m, werr] = c.write(b, 1);
       CHECK(werr, "%s server: write after close_write: got (%zu, nil); want an error", network, m);
       wg.done();
     });
     auto [c, derr] = gort::net::dial(network, ln.address().to_string());
-    CHECK(!derr, "%s dial: %s", network, msg(derr).c_str());
-    c.set_deadline(now() + 20s);
+    CHECK(!derr, "%s dial: %s", network, progs::msg(derr).c_str());
+    c.set_deadline(progs::clock() + 20s);
     CHECK(!c.close_write(), "%s close_write", network);
     char b[1];
     auto [n, rerr] = c.read(b, 1);
-    CHECK(n == 0 && rerr == errc::eof, "%s client: got (%zu, %s); want (0, EOF)", network, n, msg(rerr).c_str());
+    CHECK(n == 0 && rerr == errc::eof, "%s client: got (%zu, %s); want (0, EOF)", network, n, progs::msg(rerr).c_str());
     auto [m, werr] = c.write(b, 1);
     CHECK(werr, "%s client: write after close_write: got (%zu, nil); want an error", network, m);
     wg.wait();
@@ -375,11 +373,11 @@ void conn_close() {
     std::string a = std::strcmp(network, "tcp") == 0 ? "127.0.0.1:0" : unixpath(network);
     auto [ln, err] = gort::net::listen(network, a);
     auto [c, derr] = gort::net::dial(network, ln.address().to_string());
-    CHECK(!err && !derr, "%s: %s %s", network, msg(err).c_str(), msg(derr).c_str());
+    CHECK(!err && !derr, "%s: %s %s", network, progs::msg(err).c_str(), progs::msg(derr).c_str());
     CHECK(!c.close(), "%s close", network);
     char b[1];
     auto [n, rerr] = c.read(b, 1);
-    CHECK(n == 0 && rerr == errc::closed, "%s: got (%zu, %s); want (0, closed)", network, n, msg(rerr).c_str());
+    CHECK(n == 0 && rerr == errc::closed, "%s: got (%zu, %s); want (0, closed)", network, n, progs::msg(rerr).c_str());
     CHECK(c.close() == errc::closed, "%s: second close", network);
   }
   report("conn_close", progs::fails == fails);
@@ -390,11 +388,11 @@ void listener_close() {
   for (const char* network : {"tcp", "unix", "unixpacket"}) {
     std::string a = std::strcmp(network, "tcp") == 0 ? "127.0.0.1:0" : unixpath(network);
     auto [ln, err] = gort::net::listen(network, a);
-    CHECK(!err, "%s listen: %s", network, msg(err).c_str());
+    CHECK(!err, "%s listen: %s", network, progs::msg(err).c_str());
     std::string where = ln.address().to_string();
     CHECK(!ln.close(), "%s close", network);
     auto [c, aerr] = ln.accept();
-    CHECK(aerr == errc::closed, "%s: accept after close: %s", network, msg(aerr).c_str());
+    CHECK(aerr == errc::closed, "%s: accept after close: %s", network, progs::msg(aerr).c_str());
     auto [d, derr] = gort::net::dial(network, where);
     CHECK(derr, "%s: dial after close succeeded", network);
     if (network[0] == 'u') CHECK(access(where.c_str(), F_OK) != 0, "%s: socket file %s left", network, where.c_str());
@@ -409,9 +407,9 @@ void zero_byte_read() {
     pair p = make_pair(network, a.c_str());
     CHECK(p.c && p.s, "%s setup", network);
     auto [n, err] = p.c.read(nullptr, 0);
-    CHECK(n == 0 && !err, "%s: zero byte client read = %zu, %s; want 0, nil", network, n, msg(err).c_str());
+    CHECK(n == 0 && !err, "%s: zero byte client read = %zu, %s; want 0, nil", network, n, progs::msg(err).c_str());
     auto [m, serr] = p.s.read(nullptr, 0);
-    CHECK(m == 0 && !serr, "%s: zero byte server read = %zu, %s; want 0, nil", network, m, msg(serr).c_str());
+    CHECK(m == 0 && !serr, "%s: zero byte server read = %zu, %s; want 0, nil", network, m, progs::msg(serr).c_str());
   }
   report("zero_byte_read", progs::fails == fails);
 }
@@ -427,7 +425,7 @@ void unblocks_read() {
     });
     char b[1];
     auto [n, err] = p.s.read(b, 1);
-    CHECK(n == 0 && err == errc::timeout, "Read = %zu, %s; want 0, timeout", n, msg(err).c_str());
+    CHECK(n == 0 && err == errc::timeout, "Read = %zu, %s; want 0, timeout", n, progs::msg(err).c_str());
   }
   {
     // TestCloseUnblocksRead
@@ -438,7 +436,7 @@ void unblocks_read() {
     });
     char b[1];
     auto [n, err] = p.s.read(b, 1);
-    CHECK(n == 0 && err == errc::eof, "Read = %zu, %s; want 0, EOF", n, msg(err).c_str());
+    CHECK(n == 0 && err == errc::eof, "Read = %zu, %s; want 0, EOF", n, progs::msg(err).c_str());
   }
   report("unblocks_read", progs::fails == fails);
 }
@@ -446,7 +444,7 @@ void unblocks_read() {
 void udp_server() {
   int fails = progs::fails;
   auto [srv, err] = gort::net::listen_packet("udp", "127.0.0.1:0");
-  CHECK(!err, "listen_packet: %s", msg(err).c_str());
+  CHECK(!err, "listen_packet: %s", progs::msg(err).c_str());
   gort::wait_group wg;
   wg.add(1);
   gort::go([&] {  // the transponder: echo 4 datagrams
@@ -461,18 +459,18 @@ void udp_server() {
   std::string a = srv.local_addr().to_string();
   for (int i = 0; i < 2; i++) {
     auto [c, err] = gort::net::dial("udp", a);  // connected: read and write
-    CHECK(!err, "dial udp: %s", msg(err).c_str());
-    c.set_deadline(now() + 10s);
+    CHECK(!err, "dial udp: %s", progs::msg(err).c_str());
+    c.set_deadline(progs::clock() + 10s);
     CHECK(transceiver(c, "UDP SERVER TEST"), "dialed transceiver");
     auto [pc, perr] = gort::net::listen_packet("udp4", "127.0.0.1:0");  // not connected: write_to, read_from
-    CHECK(!perr, "listen_packet udp4: %s", msg(perr).c_str());
-    pc.set_deadline(now() + 10s);
+    CHECK(!perr, "listen_packet udp4: %s", progs::msg(perr).c_str());
+    pc.set_deadline(progs::clock() + 10s);
     auto [to, rerr] = gort::net::addr::resolve("udp", a);
     CHECK(!rerr && !pc.write_to("UDP SERVER TEST", 15, to).err, "write_to");
     char b[64];
     auto r = pc.read_from(b, sizeof b);
     CHECK(!r.err && std::string_view(b, r.n) == "UDP SERVER TEST" && r.from.to_string() == a, "read_from: %s from %s",
-          msg(r.err).c_str(), r.from.to_string().c_str());
+          progs::msg(r.err).c_str(), r.from.to_string().c_str());
   }
   wg.wait();
   report("udp_server", progs::fails == fails);
@@ -485,7 +483,7 @@ void unix_server() {
                             {"unixpacket", unixpath("serverp")},
                             {"unix", abstract}}) {
     auto [ln, err] = gort::net::listen(network, a);
-    CHECK(!err, "%s %s listen: %s", network, a.c_str(), msg(err).c_str());
+    CHECK(!err, "%s %s listen: %s", network, a.c_str(), progs::msg(err).c_str());
     CHECK(ln.address().to_string() == a && ln.address().network() == network, "%s: address %s (%s)", network,
           ln.address().to_string().c_str(), ln.address().network().c_str());
     std::atomic<int> tfails{0};
@@ -496,7 +494,7 @@ void unix_server() {
       wg.done();
     });
     auto [c, derr] = gort::net::dial(network, a);
-    CHECK(!derr, "%s dial: %s", network, msg(derr).c_str());
+    CHECK(!derr, "%s dial: %s", network, progs::msg(derr).c_str());
     CHECK(transceiver(c, "UNIX SERVER TEST"), "%s transceiver", network);
     wg.wait();
     CHECK(tfails == 0, "%s transponder", network);
@@ -507,7 +505,7 @@ void unix_server() {
 // TestNetpollDeadlock's program: a dial during package init.
 std::string initdial = [] {
   auto [c, err] = gort::net::dial("tcp", "localhost:14356");
-  return err ? "error: " + msg(err) : "connected";
+  return err ? "error: " + progs::msg(err) : "connected";
 }();
 
 void netpoll_deadlock() {
@@ -532,10 +530,10 @@ void netpoll_break() {
     c.send(true);
   });
   c.recv();
-  auto start = now();
+  auto start = progs::clock();
   bool woke = false;
   // Loop because the break might get eaten by the scheduler.
-  while (!woke && now() - start < 5s) {
+  while (!woke && progs::clock() - start < 5s) {
     gort::runtime::usleep(100);
     netpollBreak();
     netpollBreak();

@@ -73,8 +73,6 @@ using progs::report;
 
 namespace {
 
-auto now() { return std::chrono::steady_clock::now(); }
-std::string msg(const std::error_code& e) { return e ? e.message() : "nil"; }
 
 struct pair {
   gort::net::listener ln;
@@ -85,7 +83,7 @@ pair make_pair() {
   auto [ln, err] = gort::net::listen("tcp", "127.0.0.1:0");
   auto [c, derr] = gort::net::dial("tcp", ln.address().to_string());
   auto [s, aerr] = ln.accept();
-  if (err || derr || aerr) std::printf("FAIL: pair: %s %s %s\n", msg(err).c_str(), msg(derr).c_str(), msg(aerr).c_str());
+  if (err || derr || aerr) std::printf("FAIL: pair: %s %s %s\n", progs::msg(err).c_str(), progs::msg(derr).c_str(), progs::msg(aerr).c_str());
   p.ln = std::move(ln);
   p.c = std::move(c);
   p.s = std::move(s);
@@ -97,7 +95,7 @@ pair make_pair() {
 std::size_t fill(gort::net::conn& c) {
   static char junk[1 << 16];
   std::size_t total = 0;
-  c.set_write_deadline(now() + 200ms);
+  c.set_write_deadline(progs::clock() + 200ms);
   for (;;) {
     auto [n, err] = c.write(junk, sizeof junk);
     total += n;
@@ -110,12 +108,12 @@ std::size_t fill(gort::net::conn& c) {
 void accept_deadline() {
   int fails = progs::fails;
   auto [ln, err] = gort::net::listen("tcp", "127.0.0.1:0");
-  ln.set_deadline(now() + 50ms);
+  ln.set_deadline(progs::clock() + 50ms);
   auto [c, aerr] = ln.accept();
-  CHECK(aerr == errc::timeout, "accept with a 50 ms deadline: %s", msg(aerr).c_str());
+  CHECK(aerr == errc::timeout, "accept with a 50 ms deadline: %s", progs::msg(aerr).c_str());
   auto [c2, aerr2] = ln.accept();
-  CHECK(aerr2 == errc::timeout, "accept after the deadline: %s", msg(aerr2).c_str());
-  ln.set_deadline(now() + 30s);
+  CHECK(aerr2 == errc::timeout, "accept after the deadline: %s", progs::msg(aerr2).c_str());
+  ln.set_deadline(progs::clock() + 30s);
   std::string a = ln.address().to_string();
   gort::go([a] {
     gort::sleep(20ms);
@@ -123,7 +121,7 @@ void accept_deadline() {
     gort::sleep(50ms);  // keep d open until accepted
   });
   auto [c3, aerr3] = ln.accept();
-  CHECK(!aerr3, "accept with the deadline moved later: %s", msg(aerr3).c_str());
+  CHECK(!aerr3, "accept with the deadline moved later: %s", progs::msg(aerr3).c_str());
   ln.set_deadline(gort::time_point{});
   report("accept_deadline", progs::fails == fails);
 }
@@ -152,9 +150,9 @@ void dial_timeout() {
     queued.push_back(std::move(c));
   }
   CHECK(last == errc::timeout && gort::net::is_timeout(last), "dial to a full queue after %zu: %s", queued.size(),
-        msg(last).c_str());
+        progs::msg(last).c_str());
   auto [c, err] = gort::net::dial_timeout("tcp", a, -1s);
-  CHECK(err == errc::timeout, "negative timeout: %s", msg(err).c_str());
+  CHECK(err == errc::timeout, "negative timeout: %s", progs::msg(err).c_str());
   close(s);
   report("dial_timeout", progs::fails == fails);
 }
@@ -166,46 +164,46 @@ void read_deadline() {
     // deadline arrives. (The mover runs 20 ms in; it would have to be
     // held up for 480 ms for the old deadline to fire first.)
     pair p = make_pair();
-    p.c.set_read_deadline(now() + 500ms);
+    p.c.set_read_deadline(progs::clock() + 500ms);
     gort::go([&p] {
       gort::sleep(20ms);
-      p.c.set_read_deadline(now() + 30s);
+      p.c.set_read_deadline(progs::clock() + 30s);
       gort::sleep(980ms);
       p.s.write("late");
     });
     char b[8];
     auto [n, err] = p.c.read(b, sizeof b);
-    CHECK(!err && std::string_view(b, n) == "late", "read with the deadline moved later: %zu %s", n, msg(err).c_str());
+    CHECK(!err && std::string_view(b, n) == "late", "read with the deadline moved later: %zu %s", n, progs::msg(err).c_str());
   }
   {
     pair p = make_pair();
-    p.c.set_read_deadline(now() + 300ms);
-    p.c.set_read_deadline(now() + 30s);  // moved later before the read: 300 ms must not fire
+    p.c.set_read_deadline(progs::clock() + 300ms);
+    p.c.set_read_deadline(progs::clock() + 30s);  // moved later before the read: 300 ms must not fire
     gort::go([&p] {
       gort::sleep(600ms);
       p.s.write("x");
     });
     char b[8];
     auto [n, err] = p.c.read(b, sizeof b);
-    CHECK(!err && n == 1, "the old deadline fired: %s", msg(err).c_str());
+    CHECK(!err && n == 1, "the old deadline fired: %s", progs::msg(err).c_str());
   }
   {
     pair p = make_pair();
-    p.c.set_read_deadline(now() + 30s);
+    p.c.set_read_deadline(progs::clock() + 30s);
     gort::go([&p] {
       gort::sleep(20ms);
-      p.c.set_read_deadline(now() - 1s);  // moved to the past: the blocked read fails now
+      p.c.set_read_deadline(progs::clock() - 1s);  // moved to the past: the blocked read fails now
     });
     char b[8];
     auto [n, err] = p.c.read(b, sizeof b);
-    CHECK(err == errc::timeout && n == 0, "read with the deadline moved to the past: %s", msg(err).c_str());
+    CHECK(err == errc::timeout && n == 0, "read with the deadline moved to the past: %s", progs::msg(err).c_str());
     p.c.set_read_deadline(gort::time_point{});  // removed
     gort::go([&p] {
       gort::sleep(50ms);
       p.s.write("y");
     });
     auto [m, err2] = p.c.read(b, sizeof b);
-    CHECK(!err2 && m == 1, "read with the deadline removed: %s", msg(err2).c_str());
+    CHECK(!err2 && m == 1, "read with the deadline removed: %s", progs::msg(err2).c_str());
   }
   report("read_deadline", progs::fails == fails);
 }
@@ -216,11 +214,11 @@ void write_deadline() {
   std::size_t filled = fill(p.c);
   CHECK(filled > 0, "fill");
   static char big[1 << 20];
-  p.c.set_write_deadline(now() + 100ms);
+  p.c.set_write_deadline(progs::clock() + 100ms);
   auto [n, err] = p.c.write(big, sizeof big);
-  CHECK(err == errc::timeout && n < sizeof big, "write into full buffers: %zu %s", n, msg(err).c_str());
+  CHECK(err == errc::timeout && n < sizeof big, "write into full buffers: %zu %s", n, progs::msg(err).c_str());
   // Drain on the other side while writing again with the deadline moved.
-  p.c.set_write_deadline(now() + 30s);
+  p.c.set_write_deadline(progs::clock() + 30s);
   std::size_t want = filled + n + sizeof big;
   std::atomic<std::size_t> got{0};
   gort::wait_group wg;
@@ -235,7 +233,7 @@ void write_deadline() {
     wg.done();
   });
   auto [n2, err2] = p.c.write(big, sizeof big);
-  CHECK(!err2 && n2 == sizeof big, "write after the deadline moved: %zu %s", n2, msg(err2).c_str());
+  CHECK(!err2 && n2 == sizeof big, "write after the deadline moved: %zu %s", n2, progs::msg(err2).c_str());
   wg.wait();
   CHECK(got == want, "read %zu of %zu", got.load(), want);
   report("write_deadline", progs::fails == fails);
@@ -267,9 +265,9 @@ void close_blocked() {
   progs::settle(20);  // let them block (the outcome is the same if they have not yet)
   CHECK(!r.c.close() && !w.c.close() && !ln.close(), "close");
   wg.wait();
-  CHECK(rerr == errc::closed, "blocked read: %s", msg(rerr).c_str());
-  CHECK(werr == errc::closed, "blocked write: %s", msg(werr).c_str());
-  CHECK(aerr == errc::closed, "blocked accept: %s", msg(aerr).c_str());
+  CHECK(rerr == errc::closed, "blocked read: %s", progs::msg(rerr).c_str());
+  CHECK(werr == errc::closed, "blocked write: %s", progs::msg(werr).c_str());
+  CHECK(aerr == errc::closed, "blocked accept: %s", progs::msg(aerr).c_str());
   CHECK(rerr.message() == "use of closed network connection", "message %s", rerr.message().c_str());
   report("close_blocked", progs::fails == fails);
 }
@@ -301,7 +299,7 @@ void half_close() {
       break;
     }
   }
-  CHECK(reply == "counted 100000" && err == errc::eof, "reply %s, then %s", reply.c_str(), msg(err).c_str());
+  CHECK(reply == "counted 100000" && err == errc::eof, "reply %s, then %s", reply.c_str(), progs::msg(err).c_str());
   report("half_close", progs::fails == fails);
 }
 
@@ -320,10 +318,10 @@ void fd_pipe() {
   });
   char b[64];
   auto [n, err] = r.read(b, sizeof b);
-  CHECK(!err && std::string_view(b, n) == "through the pipe", "read: %s", msg(err).c_str());
-  r.set_read_deadline(now() + 30ms);
+  CHECK(!err && std::string_view(b, n) == "through the pipe", "read: %s", progs::msg(err).c_str());
+  r.set_read_deadline(progs::clock() + 30ms);
   auto [n2, err2] = r.read(b, sizeof b);
-  CHECK(err2 == errc::timeout, "read with a deadline: %s", msg(err2).c_str());
+  CHECK(err2 == errc::timeout, "read with a deadline: %s", progs::msg(err2).c_str());
   r.set_read_deadline(gort::time_point{});
   std::error_code cerr;
   gort::wait_group wg;
@@ -336,14 +334,14 @@ void fd_pipe() {
   r.close();
   wg.wait();
   CHECK(cerr == errc::file_closed && cerr.message() == "use of closed file", "read blocked at close: %s",
-        msg(cerr).c_str());
+        progs::msg(cerr).c_str());
   // EOF, and release.
   int p2[2];
   CHECK(pipe2(p2, O_CLOEXEC) == 0, "pipe");
   gort::fd r2(p2[0]);
   close(p2[1]);
   auto [n3, err3] = r2.read(b, sizeof b);
-  CHECK(n3 == 0 && err3 == errc::eof, "read after the writer closed: %s", msg(err3).c_str());
+  CHECK(n3 == 0 && err3 == errc::eof, "read after the writer closed: %s", progs::msg(err3).c_str());
   int back = r2.release();
   CHECK(back == p2[0] && !nonblocking(back) && !r2, "release: %d", back);
   close(back);
@@ -360,11 +358,11 @@ void fd_pipe() {
   CHECK(read(p3[0], b, 1) == 1, "a hooked read that waits");
   gort::fd r3(p3[0]);
   CHECK(nonblocking(p3[0]), "taken over from the hooks: made non-blocking");
-  std::error_code derr = r3.set_read_deadline(now() + 20ms);
-  CHECK(!derr, "set_read_deadline after the hooks: %s", msg(derr).c_str());
+  std::error_code derr = r3.set_read_deadline(progs::clock() + 20ms);
+  CHECK(!derr, "set_read_deadline after the hooks: %s", progs::msg(derr).c_str());
   if (!derr) {  // in blocking mode the read would wait for ever
     auto [n4, err4] = r3.read(b, 1);
-    CHECK(err4 == errc::timeout, "read with a deadline after the hooks: %s", msg(err4).c_str());
+    CHECK(err4 == errc::timeout, "read with a deadline after the hooks: %s", progs::msg(err4).c_str());
   }
   close(p3[1]);
   report("fd_pipe", progs::fails == fails);
@@ -379,11 +377,11 @@ void fd_file() {
   gort::fd file(f);
   char b[64];
   auto [n, err] = file.read(b, sizeof b);
-  CHECK(!err && std::string_view(b, n) == "file contents", "read a file: %s", msg(err).c_str());
+  CHECK(!err && std::string_view(b, n) == "file contents", "read a file: %s", progs::msg(err).c_str());
   auto [n2, err2] = file.read(b, sizeof b);
-  CHECK(n2 == 0 && err2 == errc::eof, "file EOF: %s", msg(err2).c_str());
-  auto derr = file.set_read_deadline(now() + 1s);
-  CHECK(derr == errc::no_deadline, "deadline on a file: %s", msg(derr).c_str());
+  CHECK(n2 == 0 && err2 == errc::eof, "file EOF: %s", progs::msg(err2).c_str());
+  auto derr = file.set_read_deadline(progs::clock() + 1s);
+  CHECK(derr == errc::no_deadline, "deadline on a file: %s", progs::msg(derr).c_str());
   CHECK(!file.close() && file.close() == errc::file_closed, "close twice");
   // eventfd: the reader parks until a writer goroutine adds to it.
   gort::fd ev(eventfd(0, EFD_CLOEXEC));
@@ -395,20 +393,10 @@ void fd_file() {
   });
   std::uint64_t v = 0;
   auto [n3, err3] = ev.read(&v, sizeof v);
-  CHECK(!err3 && n3 == 8 && v == 1, "eventfd read: %s", msg(err3).c_str());
+  CHECK(!err3 && n3 == 8 && v == 1, "eventfd read: %s", progs::msg(err3).c_str());
   gort::fd bad(-1);
   CHECK(!bad && bad.read(b, 1).err == std::errc::invalid_argument, "an fd from -1");
   report("fd_file", progs::fails == fails);
-}
-
-int threads() {
-  int n = 0;
-  if (DIR* d = opendir("/proc/self/task")) {
-    while (dirent* e = readdir(d))
-      if (e->d_name[0] != '.') n++;
-    closedir(d);
-  }
-  return n;
 }
 
 void parked_not_threads() {
@@ -438,7 +426,7 @@ void parked_not_threads() {
       done++;
     });
   progs::settle(50);
-  int t = threads();
+  int t = progs::threads();
   CHECK(t < 20, "%d threads with %d goroutines blocked", t, 2 * N);
   for (auto& p : socks) p.c.write("a");
   for (int w : pipew) CHECK(write(w, "b", 1) == 1, "write");
@@ -448,8 +436,8 @@ void parked_not_threads() {
   // in its deep sleep (it went there while every P was idle; as in Go,
   // only a system call's return or a start of the world wakes it). Go's
   // scheduler does the same: a spinning waiter can starve the poller.
-  auto end = now() + 10s;
-  while (done < 2 * N && now() < end) gort::sleep(1ms);
+  auto end = progs::clock() + 10s;
+  while (done < 2 * N && progs::clock() < end) gort::sleep(1ms);
   CHECK(done == 2 * N, "%d of %d readers done", done.load(), 2 * N);
   CHECK(bad == 0, "%d reads failed", bad.load());
   for (int w : pipew) close(w);
@@ -473,15 +461,15 @@ void addresses() {
   };
   for (auto& t : bad) {
     auto [c, err] = gort::net::dial(t.net, t.addr);
-    CHECK(err == t.want, "dial %s %s: %s; want %s", t.net, t.addr, msg(err).c_str(),
+    CHECK(err == t.want, "dial %s %s: %s; want %s", t.net, t.addr, progs::msg(err).c_str(),
           gort::net::make_error_code(t.want).message().c_str());
   }
   auto [c, err] = gort::net::dial("tcp", "");
-  CHECK(err == errc::missing_address, "dial with no address: %s", msg(err).c_str());
+  CHECK(err == errc::missing_address, "dial with no address: %s", progs::msg(err).c_str());
   auto [l, lerr] = gort::net::listen("udp", "127.0.0.1:0");
-  CHECK(lerr == errc::unknown_network, "listen udp: %s", msg(lerr).c_str());
+  CHECK(lerr == errc::unknown_network, "listen udp: %s", progs::msg(lerr).c_str());
   auto [pl, plerr] = gort::net::listen_packet("tcp", "127.0.0.1:0");
-  CHECK(plerr == errc::unknown_network, "listen_packet tcp: %s", msg(plerr).c_str());
+  CHECK(plerr == errc::unknown_network, "listen_packet tcp: %s", progs::msg(plerr).c_str());
   struct {
     const char *net, *in, *out;
   } forms[] = {
@@ -498,7 +486,7 @@ void addresses() {
   for (auto& f : forms) {
     auto [a, err] = gort::net::addr::resolve(f.net, f.in);
     CHECK(!err && a.to_string() == f.out, "resolve %s %s: %s %s; want %s", f.net, f.in, a.to_string().c_str(),
-          msg(err).c_str(), f.out);
+          progs::msg(err).c_str(), f.out);
   }
   auto [a, aerr] = gort::net::addr::resolve("udp", "127.0.0.1:9");
   CHECK(a.network() == "udp" && a.port() == 9, "network %s port %d", a.network().c_str(), a.port());
@@ -514,7 +502,7 @@ void addresses() {
       if (ip[0] == '#' || std::strchr(ip, ':') != nullptr || std::strcmp(name, "localhost") == 0) continue;
       auto [a, lerr] = gort::net::addr::resolve("tcp4", std::string(name) + ":80");
       CHECK(!lerr && a.to_string() == std::string(ip) + ":80", "resolve %s: %s %s, want %s:80", name,
-            a.to_string().c_str(), msg(lerr).c_str(), ip);
+            a.to_string().c_str(), progs::msg(lerr).c_str(), ip);
       detail = std::string("(looked up ") + name + ")";
       break;
     }
@@ -528,12 +516,12 @@ void eof_after_short_read() {
   for (const char* network : {"tcp", "unix"}) {
     std::string a = network[0] == 't' ? "127.0.0.1:0" : "@gort-net-eof-" + std::to_string(getpid());
     auto [ln, err] = gort::net::listen(network, a);
-    CHECK(!err, "listen %s: %s", network, msg(err).c_str());
+    CHECK(!err, "listen %s: %s", network, progs::msg(err).c_str());
     for (int i = 0; i < 300 && progs::fails == fails; i++) {
       auto [c, derr] = gort::net::dial(network, ln.address().to_string());
       auto [s, aerr] = ln.accept();
-      CHECK(!derr && !aerr, "%s: %s %s", network, msg(derr).c_str(), msg(aerr).c_str());
-      s.set_read_deadline(now() + 10s);  // a hang becomes a timeout
+      CHECK(!derr && !aerr, "%s: %s %s", network, progs::msg(derr).c_str(), progs::msg(aerr).c_str());
+      s.set_read_deadline(progs::clock() + 10s);  // a hang becomes a timeout
       std::string got;
       std::error_code end;
       gort::wait_group wg;
@@ -565,7 +553,7 @@ void eof_after_short_read() {
       if (order != 0) gort::go(reader);
       wg.wait();
       CHECK(got == "abc" && end == errc::eof, "%s round %d: read %s, then %s", network, i, got.c_str(),
-            msg(end).c_str());
+            progs::msg(end).c_str());
     }
   }
   report("eof_after_short_read", progs::fails == fails);
@@ -583,16 +571,16 @@ void timer_earlier() {
   // Spin (no scheduling point: this P stays busy, so sysmon's safety net
   // for timers while every P is idle does not apply) long enough for the
   // other M to be asleep in netpoll.
-  auto until = now() + 100ms;
-  while (now() < until) {
+  auto until = progs::clock() + 100ms;
+  while (progs::clock() < until) {
   }
   std::atomic<bool> fired{false};
   auto t = gort::after_func(10ms, [&fired] { fired = true; });
   // The timer is on this P, which never looks at it while we spin: only
   // the sleeping M can run it, if netpollBreak wakes it for the earlier
   // time. Give up after 5 s (it would wait for an hour).
-  auto start = now();
-  while (!fired.load() && now() - start < 5s) {
+  auto start = progs::clock();
+  while (!fired.load() && progs::clock() - start < 5s) {
   }
   report("timer_earlier", fired.load(), fired.load() ? "" : "the timer did not fire in 5 s");
 }

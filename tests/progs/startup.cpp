@@ -6,35 +6,26 @@
 //   goroutine  a goroutine, waited for
 #include <gort/gort.hpp>
 
-#include <dirent.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 
-static int threads() {
-  int n = 0;
-  if (DIR* d = opendir("/proc/self/task")) {
-    while (dirent* e = readdir(d))
-      if (e->d_name[0] != '.') n++;
-    closedir(d);
-  }
-  return n;
-}
+#include "check.hpp"
 
 int main(int argc, char** argv) {
   const char* s = argc > 1 ? argv[1] : "none";
-  std::printf("threads at main: %d\n", threads());
+  std::printf("threads at main: %d\n", progs::threads());
   if (std::strcmp(s, "timer") == 0) {
     gort::timer t = gort::after_func(std::chrono::hours(1), [] {});
-    std::printf("threads after a timer: %d\n", threads());
+    std::printf("threads after a timer: %d\n", progs::threads());
     t.stop();
   } else if (std::strcmp(s, "goroutine") == 0) {
     gort::wait_group wg;
     wg.add(1);
     gort::go([&wg] { wg.done(); });
     wg.wait();
-    std::printf("threads after a goroutine: %d\n", threads());
+    std::printf("threads after a goroutine: %d\n", progs::threads());
   }
   return 0;
 }

@@ -6,7 +6,8 @@
 #                            warm-up, or a workload stalls (tests/soak/soak.cpp)
 #
 # The samples go to $(O)/soak/soak.csv, the RSS curve to $(O)/soak/rss.svg.
-# `make test` runs a 60-second soak after the suite (CI).
+# `make test` runs a 60-second soak after the suite (CI). One workload
+# alone: SOAK_ONLY=chan make soak (tests/soak/soak.cpp lists the names).
 SOAK_S ?= 600
 
 $(O)/soak/soak: tests/soak/soak.cpp $(SDK)
