@@ -120,7 +120,7 @@ void waitq::enqueue(sudog* sgp) {
   sudog* x = last;
   if (x == nullptr) {
     sgp->prev = nullptr;
-    first = sgp;
+    setfirst(sgp);
     last = sgp;
     return;
   }
@@ -139,11 +139,11 @@ sudog* waitq::dequeue() {
     if (sgp == nullptr) return nullptr;
     sudog* y = sgp->next;
     if (y == nullptr) {
-      first = nullptr;
+      setfirst(nullptr);
       last = nullptr;
     } else {
       y->prev = nullptr;
-      first = y;
+      setfirst(y);
       sgp->next = nullptr;  // mark as removed (see dequeueSudoG)
     }
     if (sgp->isSelect) {
@@ -174,13 +174,13 @@ void waitq::dequeueSudoG(sudog* sgp) {
   }
   if (y != nullptr) {  // at the front
     y->prev = nullptr;
-    first = y;
+    setfirst(y);
     sgp->next = nullptr;
     return;
   }
   // No neighbours: sgp is either the only element or already gone.
   if (first == sgp) {
-    first = nullptr;
+    setfirst(nullptr);
     last = nullptr;
   }
 }

@@ -56,6 +56,19 @@ void systemstacksan(void (*fn)(void*), void* arg) {
   sanarrive(gp);
 }
 
+#if GORT_TSAN
+// The suppressions in runtime/tsan.supp (what TSan cannot model: each
+// entry says why), built into the runtime: TSan asks every program for
+// them through this hook at start-up (its weak default returns "").
+asm(".pushsection .rodata.gort_tsan_supp, \"a\"\n"
+    "gort_tsan_supp:\n"
+    ".incbin \"runtime/tsan.supp\"\n"
+    ".byte 0\n"
+    ".popsection");
+extern "C" const char gort_tsan_supp[];
+extern "C" const char* __tsan_default_suppressions() { return gort_tsan_supp; }
+#endif
+
 void gostartsan(void* arg) {
   g* gp = static_cast<g*>(arg);
   sanarrive(nullptr);
