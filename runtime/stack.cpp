@@ -354,7 +354,7 @@ static void stackcacherefill(p* pp) {
     for (int i = 0; i < k; i++) poolpush(batch[i]);
     // Only their top pages are committed (populatetops): they count as
     // scavenged (unless the pool filled meanwhile), or the scavenger would
-    // zap 64 stacks of which one page each is in use; at most one batch
+    // zap 64 fresh stacks, each to be faulted in again; at most one batch
     // of such pages (256 KiB) waits in the pool.
     if (stackpool.nscav == 0 && stackpool.n == uintptr(k)) stackpool.nscav = stackpool.n;
   }

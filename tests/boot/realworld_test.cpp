@@ -164,6 +164,7 @@ Test(realworld, faults_and_terminate_with_gotraceback_crash) {
 // goroutine switch is still that fatal error. The threadsafe style
 // re-execs, so there goroutines work.
 Test(realworld, death_tests_fast_and_threadsafe) {
+  HOSTED_ONLY("tests/progs/deathtest.cpp uses std::thread and re-execs through glibc");
   nocore();
   struct {
     const char* stmt;
@@ -209,6 +210,7 @@ Test(realworld, death_tests_fast_and_threadsafe) {
 // ReadsAPipe, WaitsForItsChild and ThreadsAndAMutex failed in the fast
 // style (fatal error in the child), WaitsForItsChild in the threadsafe one.
 Test(realworld, googletest_death_tests) {
+  HOSTED_ONLY("googletest is built against glibc");
   std::string d = test_dir() + "/realworld/gtest", s = linkdir();
   sh_ok("rm -rf '" + d + "' && mkdir -p '" + d + "' && " + gortcxx() + " -O2 '" + s + "/gtest_death.cpp' -o '" + d +
         "/prog' -lgtest_main -lgtest");

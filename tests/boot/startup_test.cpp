@@ -4,6 +4,7 @@
 // (proc.cpp, startsysmon), or at once under schedtrace.
 #include <criterion/criterion.h>
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -33,9 +34,15 @@ Test(startup, sysmon_starts_with_the_first_timer_or_goroutine) {
     r = startup(v, "goroutine", 1);
     EXPECT(r.exited && r.status == 0, "exit 0");
     EXPECT(r.out == "threads at main: 1\nthreads after a goroutine: 2\n", "sysmon with the goroutine");
-    // schedtrace is printed by sysmon: it starts in runtime.main.
+    // schedtrace is printed by sysmon: it starts in runtime.main, so main
+    // sees at least its thread. At least, not exactly: with sysmon running
+    // from the start, retake may hand main's P to a new M while main is in
+    // a system call (Go's rule at GOMAXPROCS=1: no idle or spinning M), and
+    // CI once saw 3 in the nolibc run, with "spinningthreads=1 runqueue=1"
+    // in the first trace line.
     r = startup(v, "none", 1, {"GODEBUG=schedtrace=1000"});
     EXPECT(r.exited && r.status == 0, "exit 0");
-    EXPECT(r.out == "threads at main: 2\n", "sysmon at once under schedtrace");
+    int n = 0;
+    EXPECT(std::sscanf(r.out.c_str(), "threads at main: %d\n", &n) == 1 && n >= 2, "sysmon at once under schedtrace");
   }
 }

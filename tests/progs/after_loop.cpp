@@ -13,6 +13,7 @@
 //     lives (in another goroutine after the caller's went): "kept: ok".
 //   foreign: the last handle of after's channel dropped by a std::thread
 //     (no M there: the timer is left to fire, and freed then): "foreign: ok".
+// hosted only: mallinfo2 (glibc's malloc) and a std::thread
 #include <gort/gort.hpp>
 #include <malloc.h>
 

@@ -28,6 +28,7 @@
 //                killed by SIGSEGV), as in any gort program
 //   goroutine    starts a goroutine and waits for it, exit(7): in a forked
 //                child that is still issue 19's fatal error, exit 2
+// hosted only: googletest's styles fork and re-exec through glibc, with std::thread
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>

@@ -13,10 +13,10 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "check.hpp"
+#include "thread.hpp"
 
 using progs::report;
 
@@ -52,29 +52,40 @@ long rawread(int fd) {
 // read is released by a thread of its own once the ticker has made that
 // progress, or after 5 s when it has not (a fixed 200 ms window was too
 // short for 5 ticks on a loaded machine, now and then).
+// The releaser's state: progs::thread takes a plain function in the
+// nolibc flavour (a raw clone thread), so no captures.
+int relfd = -1;
+long relt0 = 0;
+std::atomic<long> during{-1};
+void release() {
+  std::int64_t cap = progs::now_ns() + 5'000'000'000;
+  while (ticks.load() - relt0 < 5 && progs::now_ns() < cap) {
+    timespec ms{0, 1'000'000};
+    nanosleep(&ms, nullptr);
+  }
+  during = ticks.load() - relt0;
+  if (write(relfd, "x", 1) != 1) std::exit(3);
+}
+
 void api() {
   for (bool block : {false, true}) {
     int p[2];
     if (pipe(p) != 0) std::exit(3);
     startticker();
     gort::sleep(std::chrono::milliseconds(20));
-    long t0 = ticks.load();
+    relt0 = ticks.load();
+    relfd = p[1];
+    during = -1;
     gort::chan<long> res(1);
-    long during = -1;
-    std::thread releaser([&] {
-      std::int64_t cap = progs::now_ns() + 5'000'000'000;
-      while (ticks.load() - t0 < 5 && progs::now_ns() < cap) usleep(1000);
-      during = ticks.load() - t0;
-      if (write(p[1], "x", 1) != 1) std::exit(3);
-    });
+    progs::thread releaser(release);
     gort::go([&] { res.send(block ? gort::blocking(rawread, p[0]) : gort::syscall(rawread, p[0])); });
     long r = res.recv();
     releaser.join();
     stopticker();
     ticking.store(true);
     char d[64];
-    std::snprintf(d, sizeof d, "ticks=%ld result=%ld", during, r);
-    report(block ? "blocking_gives_the_p_away" : "syscall_gives_the_p_away", during >= 5 && r == 1, d);
+    std::snprintf(d, sizeof d, "ticks=%ld result=%ld", during.load(), r);
+    report(block ? "blocking_gives_the_p_away" : "syscall_gives_the_p_away", during.load() >= 5 && r == 1, d);
     close(p[0]);
     close(p[1]);
   }

@@ -17,6 +17,7 @@ TestSuite(after, .timeout = 300);
 // every one stayed allocated until it fired (20 MiB each run), now the
 // bytes in use stay within 1 MiB.
 Test(after, unreachable_timers_are_freed) {
+  HOSTED_ONLY("after_loop reads glibc's mallinfo2");
   SKIP_UNDER_SANITIZER("the sanitizer's allocator keeps freed memory in quarantine and answers mallinfo2 itself");
   for (const std::string& v : some_variants())
     for (int procs : {1, 2})
@@ -34,6 +35,7 @@ Test(after, unreachable_timers_are_freed) {
 // whose last handle goes on a thread that gort does not manage is left to
 // fire and freed then.
 Test(after, reachable_timers_fire) {
+  HOSTED_ONLY("after_loop reads glibc's mallinfo2");
   for (const std::string& v : some_variants())
     for (int procs : {1, 2})
       for (const char* what : {"kept", "foreign"}) {
