@@ -169,6 +169,15 @@ struct g {
   void* startarg = nullptr;
   sudog* waiting = nullptr;  // sudog structures this g is waiting on
   uint32 selectDone = 0;     // are we participating in a select and did someone win the race?
+  // Set by a goroutine about to park on a channel (chanpark, selectgo) and
+  // cleared by its unlockf once the channel locks are released, which is
+  // when its wakers may ready it (chanwaitparked). Difference from Go,
+  // where parkingOnChan is cleared before the unlock and only guards stack
+  // shrinking: unlock reads the lock's sleeper count after releasing the
+  // key (lock_futex.cpp), and with no garbage collector the goroutine,
+  // once readied, may drop the channel's last handle and free it before
+  // that read.
+  std::atomic<bool> parkingOnChan{false};
   // Our addition: the goroutine's errno, kept while it is switched out
   // (dropg saves the thread's, execute restores it), so that errno read
   // after a call that parked the goroutine is its own on whatever M it
