@@ -4,6 +4,7 @@
 // sanitizer builds.
 #include "runtime.hpp"
 
+
 namespace gort::runtime {
 
 // mcalltramp is what mcallsan has mcall run on g0: it arrives there, then
@@ -67,6 +68,10 @@ asm(".pushsection .rodata.gort_tsan_supp, \"a\"\n"
     ".popsection");
 extern "C" const char gort_tsan_supp[];
 extern "C" const char* __tsan_default_suppressions() { return gort_tsan_supp; }
+
+// The text of libtsan, for sancaller: found at start-up by the hosted
+// flavour (sanitizer runtimes are hosted only), which may call libc.
+uintptr tsanlo, tsanhi;
 #endif
 
 void gostartsan(void* arg) {

@@ -63,6 +63,27 @@ void __lsan_unregister_root_region(const void* p, unsigned long size);
 
 namespace gort::runtime {
 
+// sancaller: whether pc, a hook's return address, lies in the TSan
+// runtime, whose text [tsanlo, tsanhi) the hosted flavour finds at
+// start-up (boot/flavour_hosted.cpp). Such calls bypass the scheduler. TSan
+// symbolizes a report's stacks with libbacktrace, in the reporting thread,
+// and libbacktrace opens and reads the debug files through plain
+// open/read/close: in a gort program those are the runtime's hooks (the
+// executable's definitions bind first), which entered the scheduler from
+// inside TSan's report. There TSan ignores synchronisation, so the
+// scheduler's own accesses were reported as races in turn, and the nested
+// report waited for a lock the outer one held: the program hung at its
+// first race report.
+#if GORT_TSAN
+extern uintptr tsanlo, tsanhi;
+inline bool sancaller(void* pc) {
+  uintptr a = reinterpret_cast<uintptr>(pc);
+  return a >= tsanlo && a < tsanhi;
+}
+#else
+inline constexpr bool sancaller(void*) { return false; }
+#endif
+
 // Whether a switch needs the hooks at all (mcall and systemstack take a
 // detour through a trampoline only then).
 inline constexpr bool sanfibers = GORT_ASAN || GORT_TSAN;
