@@ -127,6 +127,9 @@ RT_SECTION = objcopy $$(readelf -SW $@ | sed -n 's/^ *\[ *[0-9]*\] \(\.text[^ ]*
 # that $(DRV) links, PREFIX's in the one `make install` installs (below).
 $(O)/obj/boot/flavour_hosted.o $(O)/obj/boot/flavour_nolibc.o: RT_CXXFLAGS += -DGORT_TRACEBACK_HELPER='"$(abspath $(HELPER))"'
 
+# The TSan suppressions are built into the runtime (.incbin, runtime/tsan.supp).
+$(O)/obj/runtime/sanitizer.o: runtime/tsan.supp
+
 # Header dependencies come from the compiler (-MMD), read below.
 $(O)/obj/%.o: %.cpp
 	@mkdir -p $(@D)
@@ -271,6 +274,23 @@ $(O)/bench/diag/%: bench/diag/%.cpp bench/common/bench.hpp $(SDK)
 	@mkdir -p $(@D)
 	$(DRV) -std=c++20 $(OPT) $(WARN) -Ibench/common $< -o $@
 
+# ---- the runtime under each sanitizer ----
+# `gort-c++ -fsanitize=address` (or thread) links a runtime built with that
+# sanitizer (scripts/gort-c++.in): `make sanitizers` builds both, in
+# $(O)-address/ and $(O)-thread/ as `make SANITIZE=...` would, and copies
+# their libgort.a, crt and dynamic list into $(O)/lib/gort/<sanitizer>/,
+# where this build's gort-c++ finds them; `make install` installs them.
+# Their crt names this build's traceback helper. Not in a sanitizer build.
+SANITIZERS = $(if $(SANITIZE),,address thread)
+SANRT = $(foreach s,$(SANITIZERS),$(O)/lib/gort/$(s)/libgort.a)
+sanitizers: $(SANRT)
+$(O)/lib/gort/%/libgort.a: FORCE $(HELPER)
+	+$(MAKE) --no-print-directory SANITIZE=$* O=$(O)-$* HELPER=$(abspath $(HELPER)) \
+	    $(O)-$*/lib/libgort.a $(O)-$*/lib/gort/crt-hosted.o $(O)-$*/lib/gort/hooks.dynlist
+	@mkdir -p $(@D)
+	cmp -s $(O)-$*/lib/libgort.a $@ || cp $(O)-$*/lib/libgort.a $@
+	cp $(O)-$*/lib/gort/crt-hosted.o $(O)-$*/lib/gort/hooks.dynlist $(@D)/
+
 # ---- install ----
 # The installed crts name PREFIX's traceback helper; they are rebuilt when
 # PREFIX changes (the file below holds the last one).
@@ -295,7 +315,7 @@ $(ICRT_NOLIBC): $(filter-out %/flavour_nolibc.o,$(CRT_NOLIBC_OBJS)) $(O)/install
 	ld -r -o $@ $^
 	@$(RT_SECTION)
 
-install: $(SDK) $(ICRT) $(if $(SANITIZE),,$(ICRT_NOLIBC))
+install: $(SDK) $(ICRT) $(if $(SANITIZE),,$(ICRT_NOLIBC)) $(SANRT)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/gort $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	    $(DESTDIR)$(PREFIX)/include/gort $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man3 $(DESTDIR)$(PREFIX)/share/man/man7
 	install -m 755 $(DRV) $(DESTDIR)$(PREFIX)/bin/gort-c++
@@ -303,6 +323,11 @@ install: $(SDK) $(ICRT) $(if $(SANITIZE),,$(ICRT_NOLIBC))
 	install -m 644 $(ICRT) $(DESTDIR)$(PREFIX)/lib/gort/crt-hosted.o
 	$(if $(SANITIZE),,install -m 644 $(ICRT_NOLIBC) $(DESTDIR)$(PREFIX)/lib/gort/crt-nolibc.o)
 	install -m 644 $(DYNLIST) $(DESTDIR)$(PREFIX)/lib/gort/hooks.dynlist
+	for s in $(SANITIZERS); do \
+	  $(MAKE) --no-print-directory SANITIZE=$$s O=$(O)-$$s PREFIX=$(PREFIX) $(O)-$$s/install/crt-hosted.o >/dev/null && \
+	  install -d $(DESTDIR)$(PREFIX)/lib/gort/$$s && \
+	  install -m 644 $(O)/lib/gort/$$s/libgort.a $(O)/lib/gort/$$s/hooks.dynlist $(DESTDIR)$(PREFIX)/lib/gort/$$s/ && \
+	  install -m 644 $(O)-$$s/install/crt-hosted.o $(DESTDIR)$(PREFIX)/lib/gort/$$s/ || exit 1; done
 	install -m 755 $(HELPER) $(DESTDIR)$(PREFIX)/lib/gort/gort-traceback
 	install -m 644 $(HEADERS) $(DESTDIR)$(PREFIX)/include/gort/
 	install -d $(DESTDIR)$(PREFIX)/share/gort
@@ -384,4 +409,4 @@ clean:
 # Local overrides, last: they win over everything above.
 -include config.mak
 
-.PHONY: all demo deps test check check-packages check-realworld deps-realworld bench deps-bench bench-floor bench-diag install deb check-deb clean FORCE
+.PHONY: all demo sanitizers deps test check check-packages check-realworld deps-realworld bench deps-bench bench-floor bench-diag install deb check-deb clean FORCE

@@ -53,7 +53,35 @@ void settls(int argc, char** argv, void (*rtld_fini)()) {
   if (rtld_fini == nullptr) rt0_nodynamic(argc, argv);
 }
 
+#if GORT_TSAN
+extern "C" void __tsan_init();
+
+// tsanfind sets the runtime's [tsanlo, tsanhi) to the executable segment of
+// the TSan runtime (the one holding __tsan_init), for sancaller
+// (runtime/sanitizer.hpp).
+static void tsanfind() {
+  dl_iterate_phdr(
+      [](dl_phdr_info* pi, size_t, void*) -> int {
+        uintptr pc = reinterpret_cast<uintptr>(&__tsan_init);
+        for (int i = 0; i < pi->dlpi_phnum; i++) {
+          const ElfW(Phdr)& ph = pi->dlpi_phdr[i];
+          uintptr lo = pi->dlpi_addr + ph.p_vaddr, hi = lo + ph.p_memsz;
+          if (ph.p_type == PT_LOAD && (ph.p_flags & PF_X) != 0 && pc >= lo && pc < hi) {
+            tsanlo = lo;
+            tsanhi = hi;
+            return 1;
+          }
+        }
+        return 0;
+      },
+      nullptr);
+}
+#endif
+
 void flavour_init(int argc, char** argv, char** envp) {
+#if GORT_TSAN
+  tsanfind();
+#endif
   if (rtld_fini_ != nullptr) __cxa_atexit(reinterpret_cast<void (*)(void*)>(rtld_fini_), nullptr, nullptr);
   // An exception that escapes a constructor, main or a goroutine is a
   // panic (runtime/api.cpp).

@@ -65,25 +65,30 @@ void chanretain(hchan* c) {
   if (c != nullptr) c->refs.fetch_add(1, std::memory_order_relaxed);
 }
 
-// chandroptimer stops c's timer and drops c's reference to it, once no
-// handle of c is left (only the timer's reference to c). Freeing the
-// timer drops that last reference and frees c: do not touch c after this.
-// The exchange makes sure that one caller does it, when chanrelease and
-// chansettimer race. On a thread that gort does not manage there is no M
-// to keep deltimer's state change unpreemptible: the timer is left to
-// fire (a send that nobody sees) and is freed then.
+// The bit of hchan.refs that chansettimer sets when c takes over its
+// timer. The count below it includes the timer's own reference to c, so
+// "the bit and a count of 1" means that no handle is left, only the timer.
+// Each party learns this from its own atomic operation on refs, never from
+// a later load: once a handle is dropped, another party may free c.
+constexpr int64 kRefsOwnsTimer = int64(1) << 62;
+
+// chandroptimer stops c's timer and drops the timer's reference to c, once
+// no handle of c is left. Exactly one party calls it: whichever of
+// chansettimer's fetch_or and the last handle's fetch_sub comes second.
+// Freeing the timer drops that last reference and frees c: do not touch c
+// after this. On a thread that gort does not manage there is no M to keep
+// deltimer's state change unpreemptible: the timer is left to fire (a send
+// that nobody sees) and is freed then.
 static void chandroptimer(hchan* c) {
   timer* t = c->timer.exchange(nullptr);
-  if (t == nullptr) return;
   if (getg() != nullptr) deltimer(t);
   timerRelease(t);
 }
 
 void chansettimer(hchan* c, timer* t) {
   c->timer.store(t);
-  // Every handle may have gone already (the program kept none): then no
-  // chanrelease will see the timer.
-  if (c->refs.load() == 1) chandroptimer(c);
+  // Every handle may have gone already (the program kept none).
+  if ((c->refs.fetch_or(kRefsOwnsTimer) & ~kRefsOwnsTimer) == 1) chandroptimer(c);
 }
 
 // chanrelease drops a handle. The last one destroys what is still buffered
@@ -96,10 +101,11 @@ void chansettimer(hchan* c, timer* t) {
 void chanrelease(hchan* c) {
   if (c == nullptr) return;
   int64 n = c->refs.fetch_sub(1) - 1;
-  if (n == 1 && c->timer.load() != nullptr) {
+  if (n == (kRefsOwnsTimer | 1)) {
     chandroptimer(c);  // the last handle went: only the timer's reference is left
     return;
   }
+  n &= ~kRefsOwnsTimer;
   if (n != 0) return;
   lock(&c->lock);
   bool waiters = c->recvq.first != nullptr || c->sendq.first != nullptr;
@@ -120,7 +126,7 @@ void waitq::enqueue(sudog* sgp) {
   sudog* x = last;
   if (x == nullptr) {
     sgp->prev = nullptr;
-    first = sgp;
+    setfirst(sgp);
     last = sgp;
     return;
   }
@@ -139,11 +145,11 @@ sudog* waitq::dequeue() {
     if (sgp == nullptr) return nullptr;
     sudog* y = sgp->next;
     if (y == nullptr) {
-      first = nullptr;
+      setfirst(nullptr);
       last = nullptr;
     } else {
       y->prev = nullptr;
-      first = y;
+      setfirst(y);
       sgp->next = nullptr;  // mark as removed (see dequeueSudoG)
     }
     if (sgp->isSelect) {
@@ -174,13 +180,13 @@ void waitq::dequeueSudoG(sudog* sgp) {
   }
   if (y != nullptr) {  // at the front
     y->prev = nullptr;
-    first = y;
+    setfirst(y);
     sgp->next = nullptr;
     return;
   }
   // No neighbours: sgp is either the only element or already gone.
   if (first == sgp) {
-    first = nullptr;
+    setfirst(nullptr);
     last = nullptr;
   }
 }
@@ -203,9 +209,23 @@ static inline bool empty(hchan* c) {
 
 // chanparkcommit is gopark's unlockf for a blocked send or receive: the
 // goroutine is off its stack, so the channel lock can go.
-static bool chanparkcommit(g*, void* chanLock) {
+static bool chanparkcommit(g* gp, void* chanLock) {
   unlock(static_cast<mutex*>(chanLock));
+  gp->parkingOnChan.store(false, std::memory_order_release);
   return true;
+}
+
+// chanwaitparked: a waker that took gp off a channel's wait queue waits
+// here, before readying it, until gp's unlockf has finished with the
+// channel locks (see g.parkingOnChan). The window is the few instructions
+// of an unlock, on a running M; yield the thread if that M is not on a CPU.
+static void chanwaitparked(g* gp) {
+  for (int i = 0; gp->parkingOnChan.load(std::memory_order_acquire); i++) {
+    if (i < 100)
+      arch::procyield(10);
+    else
+      osyield();
+  }
 }
 
 static void unlockchan(void* c) { unlock(&static_cast<hchan*>(c)->lock); }
@@ -228,6 +248,7 @@ static void unlockchan(void* c) { unlock(&static_cast<hchan*>(c)->lock); }
   gp->waiting = mysg;
   gp->param = nullptr;
   q->enqueue(mysg);
+  gp->parkingOnChan.store(true, std::memory_order_relaxed);
   gopark(chanparkcommit, &c->lock, reason);
 
   // Woken up: by the other side, which completed the operation, or by
@@ -304,6 +325,7 @@ static void completeWaiter(sudog* sg, void (*unlockf)(void*), void* arg) {
   unlockf(arg);
   gp->param = sg;
   sg->success = true;
+  chanwaitparked(gp);
   goready(gp);
 }
 
@@ -422,6 +444,7 @@ void closechan(hchan* c) {
   // Ready them only now: never change a G's status under a channel lock.
   while (g* gp = glist.pop()) {
     gp->schedlink = nullptr;
+    chanwaitparked(gp);
     goready(gp);
   }
 }

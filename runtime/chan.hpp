@@ -26,8 +26,12 @@ struct chantype {
 
 // A FIFO of sudogs waiting on one side of a channel (Go: waitq).
 struct waitq {
+  // first is read without the channel's lock by the fast paths (chansend1,
+  // chanrecv2, empty/full: Go's plain reads in chansend/chanrecv), so it is
+  // written atomically (setfirst), always under the lock.
   sudog* first = nullptr;
   sudog* last = nullptr;
+  void setfirst(sudog* s) { __atomic_store_n(&first, s, __ATOMIC_RELAXED); }
   void enqueue(sudog* sgp);
   sudog* dequeue();
   void dequeueSudoG(sudog* sgp);

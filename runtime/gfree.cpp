@@ -19,14 +19,20 @@ namespace gort::runtime {
 // each, while holding the lock, and the two Ms spent much of their time
 // waiting for it or asleep on it.
 
+// addn adds d to a free-list count, which only its owner (the P's M, or
+// the holder of sched.gFree.lock) writes: a relaxed load and store.
+static inline void addn(std::atomic<int32>& n, int32 d) {
+  n.store(n.load(std::memory_order_relaxed) + d, std::memory_order_relaxed);
+}
+
 // gfbatchpush puts the chain head..(schedlink)..null of n Gs on the global
 // list as one batch.
 static void gfbatchpush(g* head, int32 n) {
   head->gfreebatchn = n;
   lock(&sched.gFree.lock);
   head->gfreebatch = sched.gFree.batches;
-  sched.gFree.batches = head;
-  sched.gFree.n += n;
+  __atomic_store_n(&sched.gFree.batches, head, __ATOMIC_RELAXED);
+  addn(sched.gFree.n, n);
   unlock(&sched.gFree.lock);
 }
 
@@ -43,7 +49,7 @@ void gfput(p* pp, g* gp) {
   }
 
   pp->gFree.list.push(gp);
-  pp->gFree.n++;
+  addn(pp->gFree.n, 1);
   if (pp->gFree.n >= 64) {
     // Cut the first 33 off pp's list, outside the lock: these Gs are hot
     // in this CPU's cache.
@@ -52,7 +58,7 @@ void gfput(p* pp, g* gp) {
     g* last = head;
     for (int32 i = 1; i < cut; i++) last = last->schedlink;
     pp->gFree.list.head = last->schedlink;
-    pp->gFree.n -= cut;
+    addn(pp->gFree.n, -cut);
     last->schedlink = nullptr;
     gfbatchpush(head, cut);
   }
@@ -65,19 +71,19 @@ g* gfget(p* pp) {
     lock(&sched.gFree.lock);
     g* b = sched.gFree.batches;
     if (b != nullptr) {
-      sched.gFree.batches = b->gfreebatch;
-      sched.gFree.n -= b->gfreebatchn;
+      __atomic_store_n(&sched.gFree.batches, b->gfreebatch, __ATOMIC_RELAXED);
+      addn(sched.gFree.n, -b->gfreebatchn);
     }
     unlock(&sched.gFree.lock);
     if (b != nullptr) {
       pp->gFree.list.head = b;  // the list was empty
-      pp->gFree.n = b->gfreebatchn;
+      pp->gFree.n.store(b->gfreebatchn, std::memory_order_relaxed);
       b->gfreebatch = nullptr;
     }
   }
   g* gp = pp->gFree.list.pop();
   if (gp == nullptr) return nullptr;
-  pp->gFree.n--;
+  addn(pp->gFree.n, -1);
   return gp;
 }
 
@@ -87,7 +93,7 @@ void gfpurge(p* pp) {
   if (pp->gFree.list.empty()) return;
   gfbatchpush(pp->gFree.list.head, pp->gFree.n);
   pp->gFree.list.head = nullptr;
-  pp->gFree.n = 0;
+  pp->gFree.n.store(0, std::memory_order_relaxed);
 }
 
 }  // namespace gort::runtime

@@ -96,6 +96,7 @@ void onreportstack(void (*fn)(void*), void* arg) {
 // call, and a third gives up. What a failing report had buffered is
 // written out before its "panic during panic".
 bool startpanic_m() {
+  sandying();
   g* gp = getg();
   m* mp = gp != nullptr ? gp->m : nullptr;
   if (mp == nullptr) {  // before m0 is bound, or a thread that gort does not manage
@@ -104,7 +105,7 @@ bool startpanic_m() {
     return true;
   }
   mp->mallocing++;
-  if (mp->locks < 0) mp->locks = 1;
+  if (mp->locks < 0) mp->locks.store(1, std::memory_order_relaxed);
   switch (mp->dying) {
     case 0:
       mp->dying = 1;

@@ -27,7 +27,7 @@ void printlock() {
   if (mp == nullptr) {  // before m0 is bound: single-threaded
     return;
   }
-  mp->locks++;  // do not reschedule between printlock and printunlock
+  mlocksadd(mp, 1);  // do not reschedule between printlock and printunlock
   if (mp->printlock++ == 0) lock(&debuglock);
 }
 
@@ -42,7 +42,7 @@ void printunlock() {
     printflush();
     unlock(&debuglock);
   }
-  mp->locks--;
+  mlocksadd(mp, -1);
 }
 
 void printbytes(const char* s, uintptr n) {

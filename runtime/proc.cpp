@@ -428,7 +428,9 @@ void allgadd(g* gp) {
   if (readgstatus(gp) == _Gidle) throw_("allgadd: bad status Gidle");
   lock(&allglock);
   gp->alllink = allgs;
-  allgs = gp;
+  // Published with a release store: sysmon (markwaitsince) and tracebacks
+  // walk the list without allglock.
+  __atomic_store_n(&allgs, gp, __ATOMIC_RELEASE);
   allglen.fetch_add(1, std::memory_order_release);
   unlock(&allglock);
 }
@@ -667,7 +669,7 @@ static void startTheWorldWithSema() {
     p1 = p1->link;
     if (pp->m != nullptr) {
       m* nmp = pp->m;
-      pp->m = nullptr;
+      __atomic_store_n(&pp->m, nullptr, __ATOMIC_RELAXED);  // p::m: sysmon reads it
       if (nmp->nextp != nullptr) throw_("startTheWorld: inconsistent mp->nextp");
       nmp->nextp = pp;
       notewakeup(&nmp->park);
@@ -1143,8 +1145,8 @@ GORT_NOTSAN void execute(g* gp, bool inheritTime) {
   m* mp = getg()->m;
   // Link gp and the M before gp's status says _Grunning: a G that is
   // running always has an M.
-  mp->curg = gp;
-  gp->m = mp;
+  __atomic_store_n(&mp->curg, gp, __ATOMIC_RELEASE);  // read by sysmon (dropg)
+  __atomic_store_n(&gp->m, mp, __ATOMIC_RELAXED);
   if (gp->stack.lo == 0) gostartstack(mp->p, gp);
   casgstatus(gp, _Grunnable, _Grunning);
   gp->waitsince = 0;
@@ -1156,7 +1158,9 @@ GORT_NOTSAN void execute(g* gp, bool inheritTime) {
   }
   if (void** eh = static_cast<void**>(mp->ehglobals); eh != nullptr) {
     eh[0] = gp->ehstate[0];
-    eh[1] = gp->ehstate[1];
+    // eh[1] holds uncaughtExceptions, which throwsInFlight reads from
+    // another M: an atomic store, here and in dropg.
+    __atomic_store_n(&eh[1], gp->ehstate[1], __ATOMIC_RELAXED);
   }
   *mp->errnoloc = gp->goerrno;
   sanleave(mp->g0, false, gp, gp->stack.lo, gp->stack.hi);  // sanitizer.hpp
@@ -1641,10 +1645,12 @@ void dropg() {
     gp->ehstate[0] = eh[0];
     gp->ehstate[1] = eh[1];
     eh[0] = nullptr;
-    eh[1] = nullptr;
+    __atomic_store_n(&eh[1], nullptr, __ATOMIC_RELAXED);  // (throwsInFlight)
   }
-  gp->m = nullptr;
-  mp->curg = nullptr;
+  // g::m, m::curg: sysmon, preemptone and schedtrace read them without a
+  // lock (as Go does plainly): atomic stores.
+  __atomic_store_n(&gp->m, nullptr, __ATOMIC_RELAXED);
+  __atomic_store_n(&mp->curg, nullptr, __ATOMIC_RELEASE);
 }
 
 // checkTimers runs pp's due timers (Go: checkTimers). now is the current
@@ -1886,7 +1892,7 @@ static inline void save(uintptr pc, uintptr sp, uintptr bp) {
 // _Grunning with a P, possibly on another M: mp is read after it.
 void reentersyscall(uintptr pc, uintptr sp, uintptr bp) {
   g* gp = getg();
-  gp->m->locks++;
+  mlocksadd(gp->m, 1);
   checksysblock(gp->m);
   m* mp = gp->m;
   save(pc, sp, bp);
@@ -1906,7 +1912,7 @@ void reentersyscall(uintptr pc, uintptr sp, uintptr bp) {
   pp->status.store(_Psyscall, std::memory_order_release);
   lightfence();
   if (sched.gcwaiting.load(std::memory_order_relaxed) != 0) systemstack([] { entersyscall_gcwait(); });
-  mp->locks--;
+  mlocksadd(mp, -1);
 }
 
 // entersyscall is called by a goroutine about to make a system call that
@@ -1955,7 +1961,7 @@ void entersyscallblock() {
 // whose own frame is gone by the time the call blocks: gort::blocking).
 void reentersyscallblock(uintptr pc, uintptr sp, uintptr bp) {
   g* gp = getg();
-  gp->m->locks++;
+  mlocksadd(gp->m, 1);
   checksysblock(gp->m);  // as in reentersyscall
   m* mp = gp->m;
   p* pp = mp->p;
@@ -1965,7 +1971,7 @@ void reentersyscallblock(uintptr pc, uintptr sp, uintptr bp) {
   casgstatus(gp, _Grunning, _Gsyscall);
   systemstack([] { entersyscallblock_handoff(); });
   save(pc, sp, bp);
-  mp->locks--;
+  mlocksadd(mp, -1);
 }
 
 static void entersyscallblock_handoff() { handoffp(releasep()); }
@@ -1977,7 +1983,7 @@ static void entersyscallblock_handoff() { handoffp(releasep()); }
 void exitsyscall() {
   g* gp = getg();
   m* mp = gp->m;
-  mp->locks++;
+  mlocksadd(mp, 1);
   gp->waitsince = 0;
   p* oldp = mp->oldp;
   mp->oldp = nullptr;
@@ -1985,10 +1991,10 @@ void exitsyscall() {
     p* pp = mp->p;
     pp->syscalltick.store(pp->syscalltick.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     casgstatus(gp, _Gsyscall, _Grunning);
-    mp->locks--;
+    mlocksadd(mp, -1);
     return;
   }
-  mp->locks--;
+  mlocksadd(mp, -1);
   // Call the scheduler.
   mcall(exitsyscall0);
   // Scheduler returned, so we're allowed to run now. (On some M, with a P.)
@@ -2119,9 +2125,9 @@ void sysblockReturn(m* mp) {
   if (mp->sysblock.load(std::memory_order_relaxed) != 3) return;
   if (mp->locks != 1) throw_("sysblockReturn: P taken inside the runtime");
   mp->sysblock.store(0, std::memory_order_relaxed);
-  mp->locks--;
+  mlocksadd(mp, -1);
   exitsyscall();
-  getg()->m->locks++;
+  mlocksadd(getg()->m, 1);
 }
 
 // malg allocates a new g (Go: malg). Difference from Go: no stack yet; it is
@@ -2256,8 +2262,8 @@ void unlockOSThread() {
 
 // gcount is the number of live goroutines (Go: gcount).
 int32 gcount() {
-  int64 n = int64(allglen.load()) - sched.gFree.n - int64(sched.ngsys.load());
-  for (int32 i = 0; i < gomaxprocs; i++) n -= allp[i]->gFree.n;
+  int64 n = int64(allglen.load()) - sched.gFree.n.load(std::memory_order_relaxed) - int64(sched.ngsys.load());
+  for (int32 i = 0; i < gomaxprocs; i++) n -= allp[i]->gFree.n.load(std::memory_order_relaxed);
   // The counts above change under our feet, so the total may be off; it is
   // at least 1 all the same, for the goroutine that is running this.
   return n < 1 ? 1 : int32(n);
@@ -2365,10 +2371,10 @@ p* procresize(int32 nprocs) {
     mp->p->status.store(_Prunning, std::memory_order_relaxed);
   } else {
     // Our P is going away, or we have none: switch to allp[0].
-    if (mp->p != nullptr) mp->p->m = nullptr;
+    if (mp->p != nullptr) __atomic_store_n(&mp->p->m, nullptr, __ATOMIC_RELAXED);
     mp->p = nullptr;
     p* pp = allp[0];
-    pp->m = nullptr;
+    __atomic_store_n(&pp->m, nullptr, __ATOMIC_RELAXED);
     pp->status.store(_Pidle, std::memory_order_relaxed);
     acquirep(pp);
   }
@@ -2385,7 +2391,7 @@ p* procresize(int32 nprocs) {
     if (runqempty(pp)) {
       pidleput(pp);
     } else {
-      pp->m = mget();
+      __atomic_store_n(&pp->m, mget(), __ATOMIC_RELAXED);
       pp->link = runnablePs;
       runnablePs = pp;
     }
@@ -2411,7 +2417,9 @@ void wirep(p* pp) {
     throw_("wirep: invalid p state");
   }
   mp->p = pp;
-  pp->m = mp;
+  // p::m is read by sysmon and preemptone without a lock (plainly in Go):
+  // atomic stores, here and wherever it changes.
+  __atomic_store_n(&pp->m, mp, __ATOMIC_RELEASE);
   pp->status.store(_Prunning, std::memory_order_relaxed);
 }
 
@@ -2425,7 +2433,7 @@ p* releasep() {
     throw_("releasep: invalid p state");
   }
   mp->p = nullptr;
-  pp->m = nullptr;
+  __atomic_store_n(&pp->m, nullptr, __ATOMIC_RELAXED);
   pp->status.store(_Pidle, std::memory_order_relaxed);
   return pp;
 }
@@ -2820,7 +2828,7 @@ static bool retakeblocked(p* pp, int64 now) {
   g* gp = __atomic_load_n(&mp->curg, __ATOMIC_ACQUIRE);
   if (gp == nullptr) return false;
   auto inuser = [&] {
-    return __atomic_load_n(&mp->locks, __ATOMIC_RELAXED) == 0 &&
+    return mp->locks.load(std::memory_order_acquire) == 0 &&
            __atomic_load_n(reinterpret_cast<g**>(mp->tls), __ATOMIC_RELAXED) == gp;
   };
   auto asleep = [&] {
@@ -2931,7 +2939,7 @@ void schedtrace(bool detailed) {
       int64 id = mp != nullptr ? mp->id : -1;
       print("  P", i, ": status=", pp->status.load(std::memory_order_relaxed), " schedtick=", pp->schedtick.load(std::memory_order_relaxed),
             " syscalltick=", pp->syscalltick.load(std::memory_order_relaxed), " m=", id,
-            " runqsize=", t - h, " gfreecnt=", pp->gFree.n,
+            " runqsize=", t - h, " gfreecnt=", pp->gFree.n.load(std::memory_order_relaxed),
             " timerslen=", __atomic_load_n(&pp->timers.n, __ATOMIC_RELAXED), "\n");
     } else {
       // The short form gives each P's run queue length, all in one
@@ -2956,7 +2964,7 @@ void schedtrace(bool detailed) {
     int64 id2 = gp != nullptr ? gp->goid : -1;
     int64 id3 = lockedg != nullptr ? lockedg->goid : -1;
     print("  M", mp->id, ": p=", id1, " curg=", id2, " mallocing=", mp->mallocing, " throwing=", mp->throwing,
-          " preemptoff=", "", " locks=", mp->locks, " dying=", mp->dying, " spinning=", mp->spinning,
+          " preemptoff=", "", " locks=", mp->locks.load(), " dying=", mp->dying, " spinning=", mp->spinning,
           " blocked=", mp->blocked, " lockedg=", id3, "\n");
   }
 
@@ -3031,7 +3039,9 @@ void pidleput(p* pp) {
   updateTimerPMask(pp);
   pMaskSet(idlepMask, pp->id);
   pp->link = sched.pidle;
-  sched.pidle = pp;
+  // exitsyscallfast peeks at sched.pidle without the lock (Go reads it
+  // plainly): atomic stores, here and in pidleget.
+  __atomic_store_n(&sched.pidle, pp, __ATOMIC_RELAXED);
   sched.npidle.fetch_add(1);
 }
 
@@ -3044,7 +3054,7 @@ p* pidleget() {
     // Its M may start timers from now on.
     pMaskSet(timerpMask, pp->id);
     pMaskClear(idlepMask, pp->id);
-    sched.pidle = pp->link;
+    __atomic_store_n(&sched.pidle, pp->link, __ATOMIC_RELAXED);
     sched.npidle.fetch_sub(1);
   }
   return pp;

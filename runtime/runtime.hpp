@@ -335,7 +335,7 @@ inline void lock(mutex* l) {
   g* gp = getg();
   if (gp != nullptr) {
     if (__builtin_expect(gp->m->locks < 0, 0)) lockCountBad("runtime.lock: lock count");
-    gp->m->locks++;
+    mlocksadd(gp->m, 1);
     checksysblock(gp->m);
   }
   if (__builtin_expect(l->key.exchange(1, std::memory_order_acquire) != 0, 0)) lockSlow(l);
@@ -356,7 +356,7 @@ inline void unlock(mutex* l) {
   if (__builtin_expect(l->nsleep.load(std::memory_order_relaxed) != 0, 0)) unlockWake(l);
   if (g* gp = getg(); gp != nullptr) {
     if constexpr (GORT_DEBUG) lockHeldPop(gp->m, l);
-    gp->m->locks--;
+    mlocksadd(gp->m, -1);
     if (__builtin_expect(gp->m->locks < 0, 0)) lockCountBad("runtime.unlock: lock count");
   }
 }
@@ -457,12 +457,12 @@ int32 gcount();
 // bracket every run-queue and sudog-cache operation.
 inline m* acquirem() {
   g* gp = getg();
-  gp->m->locks++;
+  mlocksadd(gp->m, 1);
   checksysblock(gp->m);
   return gp->m;
 }
 inline void releasem(m* mp) {
-  mp->locks--;
+  mlocksadd(mp, -1);
   // Difference from Go: Go re-arms a pending preemption request here
   // (m->locks == 0 and curg->preempt: stackguard0 = stackPreempt, checked
   // at the next call). C++ calls check nothing; the request stays in

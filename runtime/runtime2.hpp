@@ -169,6 +169,15 @@ struct g {
   void* startarg = nullptr;
   sudog* waiting = nullptr;  // sudog structures this g is waiting on
   uint32 selectDone = 0;     // are we participating in a select and did someone win the race?
+  // Set by a goroutine about to park on a channel (chanpark, selectgo) and
+  // cleared by its unlockf once the channel locks are released, which is
+  // when its wakers may ready it (chanwaitparked). Difference from Go,
+  // where parkingOnChan is cleared before the unlock and only guards stack
+  // shrinking: unlock reads the lock's sleeper count after releasing the
+  // key (lock_futex.cpp), and with no garbage collector the goroutine,
+  // once readied, may drop the channel's last handle and free it before
+  // that read.
+  std::atomic<bool> parkingOnChan{false};
   // Our addition: the goroutine's errno, kept while it is switched out
   // (dropg saves the thread's, execute restores it), so that errno read
   // after a call that parked the goroutine is its own on whatever M it
@@ -298,7 +307,10 @@ struct m {
   int64 id = 0;
   int32 mallocing = 0;
   int32 throwing = 0;
-  int32 locks = 0;  // > 0: holding runtime locks, not preemptible
+  // > 0: holding runtime locks, not preemptible. Written only by this M
+  // (mlocksadd); read by sysmon (retakeblocked) and the preemption signal
+  // (where Go reads it plainly): atomic.
+  std::atomic<int32> locks{0};
   int32 dying = 0;
   int32 printlock = 0;  // recursion depth of printlock on this M
   bool spinning = false;  // looking for work (sched.nmspinning counts these)
@@ -368,6 +380,16 @@ struct m {
   std::atomic<uint32> preemptGen{0};
   std::atomic<uint64> sigmask{0};
 };
+// mlocksadd adds d to mp->locks. Only mp's own thread writes it (and a
+// signal handler on that thread, which leaves it as it found it), so a
+// relaxed load and store do: a plain add as in Go, not a locked
+// read-modify-write.
+// The store releases: sysmon's acquiring read of 0 (retakeblocked) then
+// happens after everything the M did inside the runtime (a plain store on
+// x86-64, as relaxed is).
+inline void mlocksadd(m* mp, int32 d) {
+  mp->locks.store(mp->locks.load(std::memory_order_relaxed) + d, std::memory_order_release);
+}
 static_assert(offsetof(m, g0) == m_g0);
 static_assert(offsetof(m, curg) == m_curg);
 static_assert(offsetof(m, gsignal) == m_gsignal);
@@ -451,7 +473,9 @@ struct p {
   // Available dead Gs (status == _Gdead), without stacks.
   struct {
     gList list;
-    int32 n = 0;
+    // gcount and schedtrace read it from any thread, as Go reads it
+    // plainly: atomic, written by the owner with relaxed stores.
+    std::atomic<int32> n{0};
   } gFree;
 
   struct stackcache stackcache;
@@ -526,8 +550,8 @@ struct schedt {
   // here is O(1) under the lock (gfree.cpp says why).
   struct {
     mutex lock;
-    g* batches = nullptr;
-    int32 n = 0;
+    g* batches = nullptr;  // gfget peeks without the lock: atomic stores
+    std::atomic<int32> n{0};  // written under lock, read by gcount: atomic
   } gFree;
 
   // Central cache of sudogs.

@@ -4,6 +4,7 @@
 // sanitizer builds.
 #include "runtime.hpp"
 
+
 namespace gort::runtime {
 
 // mcalltramp is what mcallsan has mcall run on g0: it arrives there, then
@@ -55,6 +56,23 @@ void systemstacksan(void (*fn)(void*), void* arg) {
   systemstack_asm(systemstacktramp, &c);
   sanarrive(gp);
 }
+
+#if GORT_TSAN
+// The suppressions in runtime/tsan.supp (what TSan cannot model: each
+// entry says why), built into the runtime: TSan asks every program for
+// them through this hook at start-up (its weak default returns "").
+asm(".pushsection .rodata.gort_tsan_supp, \"a\"\n"
+    "gort_tsan_supp:\n"
+    ".incbin \"runtime/tsan.supp\"\n"
+    ".byte 0\n"
+    ".popsection");
+extern "C" const char gort_tsan_supp[];
+extern "C" const char* __tsan_default_suppressions() { return gort_tsan_supp; }
+
+// The text of libtsan, for sancaller: found at start-up by the hosted
+// flavour (sanitizer runtimes are hosted only), which may call libc.
+uintptr tsanlo, tsanhi;
+#endif
 
 void gostartsan(void* arg) {
   g* gp = static_cast<g*>(arg);

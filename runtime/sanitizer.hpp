@@ -55,12 +55,34 @@ void* __tsan_get_current_fiber();
 void* __tsan_create_fiber(unsigned flags);
 void __tsan_destroy_fiber(void* fiber);
 void __tsan_switch_to_fiber(void* fiber, unsigned flags);
+void __tsan_ignore_thread_begin();
 void __asan_unpoison_memory_region(const volatile void* addr, unsigned long size);
 void __lsan_register_root_region(const void* p, unsigned long size);
 void __lsan_unregister_root_region(const void* p, unsigned long size);
 }
 
 namespace gort::runtime {
+
+// sancaller: whether pc, a hook's return address, lies in the TSan
+// runtime, whose text [tsanlo, tsanhi) the hosted flavour finds at
+// start-up (boot/flavour_hosted.cpp). Such calls bypass the scheduler. TSan
+// symbolizes a report's stacks with libbacktrace, in the reporting thread,
+// and libbacktrace opens and reads the debug files through plain
+// open/read/close: in a gort program those are the runtime's hooks (the
+// executable's definitions bind first), which entered the scheduler from
+// inside TSan's report. There TSan ignores synchronisation, so the
+// scheduler's own accesses were reported as races in turn, and the nested
+// report waited for a lock the outer one held: the program hung at its
+// first race report.
+#if GORT_TSAN
+extern uintptr tsanlo, tsanhi;
+inline bool sancaller(void* pc) {
+  uintptr a = reinterpret_cast<uintptr>(pc);
+  return a >= tsanlo && a < tsanhi;
+}
+#else
+inline constexpr bool sancaller(void*) { return false; }
+#endif
 
 // Whether a switch needs the hooks at all (mcall and systemstack take a
 // detour through a trampoline only then).
@@ -70,8 +92,12 @@ inline constexpr bool sanfibers = GORT_ASAN || GORT_TSAN;
 // of `to`. resumes: the current stack's frames will be resumed (a
 // goroutine's), so ASan keeps its fake stack in from->asanfake; g0's are
 // abandoned. tsan: whether TSan should switch fibers (not for the report
-// stack, which runs on the same fiber, as a call does).
-inline void sanleave([[maybe_unused]] g* from, [[maybe_unused]] bool resumes, [[maybe_unused]] g* to,
+// stack, which runs on the same fiber, as a call does). Not instrumented
+// (GORT_NOTSAN) and always inlined: TSan's function entry would be pushed
+// on the shadow stack of the fiber we leave and its exit popped from the
+// one we switch to, so that g0's fiber grew by a frame at every execute
+// until its shadow stack overflowed (a SIGSEGV inside TSan).
+GORT_NOTSAN __attribute__((always_inline)) inline void sanleave([[maybe_unused]] g* from, [[maybe_unused]] bool resumes, [[maybe_unused]] g* to,
                      [[maybe_unused]] uintptr lo, [[maybe_unused]] uintptr hi, [[maybe_unused]] bool tsan = true) {
 #if GORT_ASAN
   __sanitizer_start_switch_fiber(resumes ? &from->asanfake : nullptr, reinterpret_cast<void*>(lo), hi - lo);
@@ -147,6 +173,18 @@ inline void sangoexit([[maybe_unused]] g* gp) {
 #if GORT_TSAN
   if (gp->tsanfiber != nullptr) __tsan_destroy_fiber(gp->tsanfiber);
   gp->tsanfiber = nullptr;
+#endif
+}
+
+// sandying: this thread is about to print a fatal report. The report reads
+// the state of Ms and Gs that other threads may still be changing (it
+// stops them only at their next scheduling point: freezetheworld), as
+// Go's does, knowing the race; TSan is told to ignore this thread's
+// memory accesses from here on, so that a crash is reported as in any
+// other build, not with data-race warnings about its report.
+inline void sandying() {
+#if GORT_TSAN
+  __tsan_ignore_thread_begin();
 #endif
 }
 

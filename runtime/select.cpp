@@ -51,6 +51,7 @@ static bool selparkcommit(g* gp, void*) {
     lastc = sg->c;
   }
   if (lastc != nullptr) unlock(&lastc->lock);
+  gp->parkingOnChan.store(false, std::memory_order_release);
   return true;
 }
 
@@ -187,6 +188,7 @@ int selectgo(scase* cas0, uint16_t* order0, int nsends, int nrecvs, bool block, 
 
     // Wait for a case to fire.
     gp->param = nullptr;
+    gp->parkingOnChan.store(true, std::memory_order_relaxed);
     gopark(selparkcommit, nullptr, waitReason::select);
 
     sellock(scases, lockorder, norder);

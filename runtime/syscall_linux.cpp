@@ -368,7 +368,7 @@ static inline int64 nstimespec(const timespec* ts) {
 
 extern "C" ssize_t hook_read(int fd, void* buf, size_t n) HOOK(read);
 ssize_t hook_read(int fd, void* buf, size_t n) {
-  if (!hookable()) return direct(SYS_read, fd, buf, n);
+  if (sancaller(__builtin_return_address(0)) || !hookable()) return direct(SYS_read, fd, buf, n);
   switch (fdkind(fd)) {
     case kindSocket:
       // read of a socket is recvfrom with no flags.
@@ -631,6 +631,7 @@ ssize_t hook_sendmsg(int fd, const msghdr* msg, int flags) { return sendwait(fd,
 
 extern "C" int hook_close(int fd) HOOK(close);
 int hook_close(int fd) {
+  if (sancaller(__builtin_return_address(0))) return int(direct(SYS_close, fd));
   fdkindforget(fd);
   pollDesc* pd = getg() != nullptr ? fdforget(fd) : nullptr;
   long r = syscall3(SYS_close, fd, 0, 0);
@@ -689,6 +690,7 @@ int hook_open(const char* path, int flags, ...) {
   va_start(ap, flags);
   mode_t mode = modearg(flags, ap);
   va_end(ap);
+  if (sancaller(__builtin_return_address(0))) return int(direct(SYS_openat, AT_FDCWD, path, flags, mode));
   return openat1(AT_FDCWD, path, flags, mode);
 }
 int hook_open64(const char* path, int flags, ...) {
@@ -696,6 +698,7 @@ int hook_open64(const char* path, int flags, ...) {
   va_start(ap, flags);
   mode_t mode = modearg(flags, ap);
   va_end(ap);
+  if (sancaller(__builtin_return_address(0))) return int(direct(SYS_openat, AT_FDCWD, path, flags, mode));
   return openat1(AT_FDCWD, path, flags, mode);
 }
 int hook_openat(int dirfd, const char* path, int flags, ...) {
@@ -703,6 +706,7 @@ int hook_openat(int dirfd, const char* path, int flags, ...) {
   va_start(ap, flags);
   mode_t mode = modearg(flags, ap);
   va_end(ap);
+  if (sancaller(__builtin_return_address(0))) return int(direct(SYS_openat, dirfd, path, flags, mode));
   return openat1(dirfd, path, flags, mode);
 }
 int hook_openat64(int dirfd, const char* path, int flags, ...) {
@@ -710,6 +714,7 @@ int hook_openat64(int dirfd, const char* path, int flags, ...) {
   va_start(ap, flags);
   mode_t mode = modearg(flags, ap);
   va_end(ap);
+  if (sancaller(__builtin_return_address(0))) return int(direct(SYS_openat, dirfd, path, flags, mode));
   return openat1(dirfd, path, flags, mode);
 }
 
@@ -839,7 +844,7 @@ int hook_flock(int fd, int op) {
 extern "C" int hook_fcntl(int fd, int cmd, ...) HOOK(fcntl);
 extern "C" int hook_fcntl64(int fd, int cmd, ...) HOOK(fcntl64);
 static int fcntl1(int fd, int cmd, long arg) {
-  if (!hookable() || (cmd != F_SETLKW && cmd != F_OFD_SETLKW)) return int(direct(SYS_fcntl, fd, cmd, arg));
+  if ((cmd != F_SETLKW && cmd != F_OFD_SETLKW) || !hookable()) return int(direct(SYS_fcntl, fd, cmd, arg));
   long r = syscall3(SYS_fcntl, fd, cmd == F_SETLKW ? F_SETLK : F_OFD_SETLK, arg);
   if (r != -EAGAIN && r != -EACCES) return int(ret(r));
   return int(ret(call(true, SYS_fcntl, fd, cmd, arg)));

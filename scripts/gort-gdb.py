@@ -720,7 +720,7 @@ number of timers in its heap, and its local run queue (goids, in order)."""
                 P_STATUS.get(int(load(pp["status"])), str(int(load(pp["status"])))),
                 str(int(mp["id"])) if ptr(mp) != 0 else "-",
                 str(int(nxt["goid"])) if ptr(nxt) != 0 else "-",
-                int(pp["gFree"]["n"]),
+                int(load(pp["gFree"]["n"])),
                 timers,
                 runq_goids(pp)))
 
@@ -1002,7 +1002,7 @@ class PPrinter:
         yield "runqhead", load(v["runqhead"])
         yield "runqtail", load(v["runqtail"])
         yield "runnext", load(v["runnext"])
-        yield "gfreecnt", v["gFree"]["n"]
+        yield "gfreecnt", load(v["gFree"]["n"])
         yield "schedtick", load(v["schedtick"])
 
 

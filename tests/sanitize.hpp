@@ -13,6 +13,17 @@ inline std::string test_sanitizer() {
   return s != nullptr ? s : "";
 }
 
+// Under ThreadSanitizer the runtime sends no preemption signal
+// (sigpreemptinit, gort-debug(7)): the tests of asynchronous preemption
+// skip there.
+#define SKIP_WITHOUT_ASYNC_PREEMPTION()                                                      \
+  do {                                                                                       \
+    if (test_sanitizer() == "thread") {                                                      \
+      SKIP("under -fsanitize=thread: no asynchronous preemption (TSan cannot take its signal)"); \
+      return;                                                                                \
+    }                                                                                        \
+  } while (0)
+
 #define SKIP_UNDER_SANITIZER(why)                                          \
   do {                                                                     \
     if (!test_sanitizer().empty()) {                                       \

@@ -141,6 +141,20 @@ check-install: $(SDK)
 	$(MAKE) --no-print-directory install PREFIX=$(abspath $(O)/tests/prefix) >/dev/null
 	$(O)/tests/prefix/bin/gort-c++ -O2 examples/hello.cpp -o $(O)/tests/hello-installed
 	$(O)/tests/hello-installed installed >/dev/null
+	# workers built with the installed gort-c++ under each sanitizer, run
+	# three times at GOMAXPROCS=4 (TSan exits 66 on a warning).
+	for s in $(SANITIZERS); do \
+	  $(O)/tests/prefix/bin/gort-c++ -O1 -g -fsanitize=$$s tests/progs/workers.cpp -o $(O)/tests/workers-$$s && \
+	  for i in 1 2 3; do \
+	    out=$$(GOMAXPROCS=4 timeout 300 $(O)/tests/workers-$$s 2000) && \
+	    test "$$out" = "sum=2668667000 ok" || exit 1; done; done
+	# A racy program under TSan: reported, exit 66, no hang (five runs).
+	$(if $(filter thread,$(SANITIZERS)),$(O)/tests/prefix/bin/gort-c++ -O1 -g -fsanitize=thread tests/tools/tsan_race.cpp -o $(O)/tests/tsan_race)
+	$(if $(filter thread,$(SANITIZERS)),for i in 1 2 3 4 5; do \
+	  GOMAXPROCS=4 timeout 60 $(O)/tests/tsan_race >/dev/null 2>$(O)/tests/tsan_race.err; rc=$$?; \
+	  if [ $$rc != 66 ] || ! grep -q 'WARNING: ThreadSanitizer: data race' $(O)/tests/tsan_race.err || \
+	     ! grep -q 'tsan_race.cpp:' $(O)/tests/tsan_race.err; then \
+	    echo "tsan_race: exit $$rc (want 66 and a symbolized report)"; cat $(O)/tests/tsan_race.err; exit 1; fi; done)
 	test -f $(O)/tests/prefix/share/gort/gort-gdb.py && test -f $(O)/tests/prefix/share/man/man7/gort-gdb.7
 	readelf -SW $(O)/tests/hello-installed | grep -q '\.debug_gdb_scripts'
 	PKG_CONFIG_PATH=$(O)/tests/prefix/lib/pkgconfig g++ -O2 examples/hello.cpp \
@@ -154,7 +168,7 @@ check-install: $(SDK)
 	cd $(O)/tests && g++ -c $(abspath tests/link/archive_main.cpp) -o archive_main.o && ar rcs libarchive_main.a archive_main.o && \
 	    g++ $(abspath tests/link/archive_tests.cpp) libarchive_main.a \
 	    $$(PKG_CONFIG_PATH=prefix/lib/pkgconfig pkg-config --libs gort) -o archive-pkgconfig && ./archive-pkgconfig >/dev/null
-	@echo "check-install: make install, gort-c++ and pkg-config builds (both flavours; main in an archive too), the gdb script: ok"
+	@echo "check-install: make install, gort-c++ (both flavours; -fsanitize=address, thread too) and pkg-config builds (main in an archive too), the gdb script: ok"
 
 # The man pages: mandoc's linter, warnings and worse are errors.
 check-man:

@@ -88,6 +88,17 @@ void field(fmtsink* out, const spec& sp, const char* prefix, std::size_t np, con
   if ((sp.flags & fMinus) != 0) out->pad(' ', padn);
 }
 
+// putsign appends the sign of a signed conversion to buf at *n: '-' for a
+// negative value, else '+' or ' ' as the flags ask, else nothing.
+static void putsign(char* buf, std::size_t* n, spec sp, bool neg) {
+  if (neg)
+    buf[(*n)++] = '-';
+  else if ((sp.flags & fPlus) != 0)
+    buf[(*n)++] = '+';
+  else if ((sp.flags & fSpace) != 0)
+    buf[(*n)++] = ' ';
+}
+
 void fmtint(fmtsink* out, spec sp, std::uint64_t v, bool neg, unsigned base) {
   char digits[24];
   std::size_t n = 0;
@@ -102,12 +113,7 @@ void fmtint(fmtsink* out, spec sp, std::uint64_t v, bool neg, unsigned base) {
   }
   char prefix[3];
   std::size_t np = 0;
-  if (neg)
-    prefix[np++] = '-';
-  else if ((sp.flags & fPlus) != 0)
-    prefix[np++] = '+';
-  else if ((sp.flags & fSpace) != 0)
-    prefix[np++] = ' ';
+  putsign(prefix, &np, sp, neg);
   if ((sp.flags & fAlt) != 0) {
     if (base == 16 && v != 0) {
       prefix[np++] = '0';
@@ -264,12 +270,7 @@ void fmtfloat(fmtsink* out, spec sp, double v, char c) {
   if (neg) v = -v;
   char sign[1];
   std::size_t ns = 0;
-  if (neg)
-    sign[ns++] = '-';
-  else if ((sp.flags & fPlus) != 0)
-    sign[ns++] = '+';
-  else if ((sp.flags & fSpace) != 0)
-    sign[ns++] = ' ';
+  putsign(sign, &ns, sp, neg);
   bool upper = c == 'F' || c == 'E' || c == 'G';
   if (__builtin_isinf(v) || __builtin_isnan(v)) {
     sp.flags &= ~fZero;
@@ -394,12 +395,7 @@ void fmthex(fmtsink* out, spec sp, double v, bool upper) {
   while (nd > 0) body[nb++] = ed[--nd];
   char prefix[3];
   std::size_t np = 0;
-  if (neg)
-    prefix[np++] = '-';
-  else if ((sp.flags & fPlus) != 0)
-    prefix[np++] = '+';
-  else if ((sp.flags & fSpace) != 0)
-    prefix[np++] = ' ';
+  putsign(prefix, &np, sp, neg);
   prefix[np++] = '0';
   prefix[np++] = upper ? 'X' : 'x';
   field(out, sp, prefix, np, body, std::size_t(nb));

@@ -5,6 +5,7 @@
 #include <gort/gort.hpp>
 
 #include <array>
+#include <atomic>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -31,7 +32,9 @@ int main() {
   // 100,000 goroutines, each runs exactly once.
   constexpr int N = 100000;
   std::vector<unsigned char> ran(N, 0);
-  int finished = 0;
+  // Atomic: at GOMAXPROCS > 1 the goroutines run on several threads (a data
+  // race that ThreadSanitizer reported when it was a plain int).
+  std::atomic<int> finished{0};
   {
     // None may run before the count below: at GOMAXPROCS=1 the loop takes
     // longer than a slice, and main would be preempted.

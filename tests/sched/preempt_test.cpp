@@ -14,6 +14,7 @@
 #include <regex>
 
 #include "harness.hpp"
+#include "sanitize.hpp"
 
 TestSuite(preempt, .timeout = 900);
 
@@ -42,12 +43,14 @@ long field(const std::string& out, const char* re) {
 // do not starve main, which sleeps 1 ms a hundred times (Go: every
 // goroutine gets the P within a slice).
 Test(preempt, loops_do_not_starve_a_sleeper) {
+  SKIP_WITHOUT_ASYNC_PREEMPTION();
   for (const std::string& v : variants())
     for (const char* s : {"callfree", "inline"}) expect_ok(v, s, 1);
 }
 
 // Two CPU-bound goroutines share the P; Go's TestPingPongHog.
 Test(preempt, cpu_bound_goroutines_share_the_p) {
+  SKIP_WITHOUT_ASYNC_PREEMPTION();
   for (const std::string& v : some_variants())
     for (const char* s : {"fair", "pingponghog"}) expect_ok(v, s, 1);
 }
@@ -55,6 +58,7 @@ Test(preempt, cpu_bound_goroutines_share_the_p) {
 // Go's testprog AsyncPreempt and a stop of the world by gomaxprocs(n):
 // loops that never enter the scheduler are stopped.
 Test(preempt, stop_the_world_stops_loops) {
+  SKIP_WITHOUT_ASYNC_PREEMPTION();
   for (const std::string& v : some_variants()) {
     expect_ok(v, "asyncpreempt", 1);
     expect_ok(v, "stw", 2);
@@ -62,11 +66,15 @@ Test(preempt, stop_the_world_stops_loops) {
 }
 
 // Go's TestPreemptionAfterSyscall.
-Test(preempt, preemption_after_syscall) { expect_ok("pie-O2", "aftersyscall", 2); }
+Test(preempt, preemption_after_syscall) {
+  SKIP_WITHOUT_ASYNC_PREEMPTION();
+  expect_ok("pie-O2", "aftersyscall", 2);
+}
 
 // Never inside libc: qsort is not preempted, the loop after it is; a
 // gort::no_preempt region is not, the code after it is.
 Test(preempt, not_in_libc_nor_no_preempt) {
+  SKIP_WITHOUT_ASYNC_PREEMPTION();
   for (const std::string& v : some_variants())
     for (const char* s : {"qsort", "nopreempt"}) expect_ok(v, s, 1);
 }
@@ -74,6 +82,7 @@ Test(preempt, not_in_libc_nor_no_preempt) {
 // A thread asleep in the kernel gets no signal (its nanosleep is not cut
 // short); a goroutine pinned to an M that blocks runs elsewhere.
 Test(preempt, sleeping_threads_and_pins) {
+  SKIP_WITHOUT_ASYNC_PREEMPTION();
   expect_ok("pie-O2", "nosignal", 2);
   expect_ok("pie-O2", "unpin", 1);
 }
@@ -82,6 +91,7 @@ Test(preempt, sleeping_threads_and_pins) {
 // fs base does not change between two calls), on any with
 // GODEBUG=asyncpreemptpin=0 (Go's way: it does).
 Test(preempt, sticky_resumption) {
+  SKIP_WITHOUT_ASYNC_PREEMPTION();
   result r = sched("pie-O2", "policy", 2);
   expect_scenarios(r, "policy", 2, {"policy"});
   cr_assert_eq(field(r.out, "changes inside call-free code: (\\d+)"), 0, "%s", r.out.c_str());
@@ -93,6 +103,7 @@ Test(preempt, sticky_resumption) {
 // GODEBUG=asyncpreemptoff=1: cooperative only, as before; main does not run
 // during a call-free loop. Without it, it does.
 Test(preempt, asyncpreemptoff) {
+  SKIP_WITHOUT_ASYNC_PREEMPTION();
   result r = sched("pie-O2", "asyncoff", 1, {"GODEBUG=asyncpreemptoff=1"});
   expect_scenarios(r, "asyncoff off", 1, {"asyncoff"});
   cr_assert_eq(field(r.out, "main ran (\\d+) times"), 0, "%s", r.out.c_str());
@@ -105,6 +116,7 @@ Test(preempt, asyncpreemptoff) {
 // The signal: a foreign SIGURG reaches the program's own handler;
 // GORT_PREEMPTSIG picks another signal; a bad one is refused clearly.
 Test(preempt, the_signal) {
+  SKIP_WITHOUT_ASYNC_PREEMPTION();
   expect_ok("pie-O2", "foreign", 1);
   expect_ok("pie-O2", "callfree", 1, {"GORT_PREEMPTSIG=SIGUSR2"});
   expect_ok("pie-O2", "foreign", 1, {"GORT_PREEMPTSIG=RTMIN+3"});
@@ -118,6 +130,7 @@ Test(preempt, the_signal) {
 // A SIGQUIT dump shows a preempted goroutine's own frames below
 // runtime.asyncPreempt.
 Test(preempt, dump_shows_preempted_frames) {
+  SKIP_WITHOUT_ASYNC_PREEMPTION();
   for (const std::string& v : some_variants()) {
     result r = sched(v, "dump", 1);
     cr_assert(r.exited && r.status == 2, "%s: %s", v.c_str(), show(r).c_str());
@@ -135,12 +148,14 @@ Test(preempt, dump_shows_preempted_frames) {
 // cross-thread signals slowly); a run stopped by the bound must still have
 // seen 200 and says how many it saw.
 Test(preempt, registers_bit_exact) {
+  SKIP_WITHOUT_ASYNC_PREEMPTION();
   result r = runp("pie-O2", "preempt_regs", 1, {"regs", "100000", "60"}, {}, 120);
   expect_scenarios(r, "preempt_regs regs", 1, {"regs"});
   cr_log_info("%s", r.out.c_str());
 }
 
 Test(preempt, malloc_survives) {
+  SKIP_WITHOUT_ASYNC_PREEMPTION();
   result r = runp("pie-O2", "preempt_regs", 1, {"malloc", "100000", "40"}, {}, 120);
   expect_scenarios(r, "preempt_regs malloc", 1, {"malloc"});
   cr_log_info("%s", r.out.c_str());
