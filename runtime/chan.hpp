@@ -31,7 +31,7 @@ struct waitq {
   // written atomically (setfirst), always under the lock.
   sudog* first = nullptr;
   sudog* last = nullptr;
-  void setfirst(sudog* s) { __atomic_store_n(&first, s, __ATOMIC_RELAXED); }
+  void setfirst(sudog* s) { sanstore(&first, s, __ATOMIC_RELAXED); }
   void enqueue(sudog* sgp);
   sudog* dequeue();
   void dequeueSudoG(sudog* sgp);

@@ -669,7 +669,7 @@ static void startTheWorldWithSema() {
     p1 = p1->link;
     if (pp->m != nullptr) {
       m* nmp = pp->m;
-      __atomic_store_n(&pp->m, nullptr, __ATOMIC_RELAXED);  // p::m: sysmon reads it
+      sanstore(&pp->m, nullptr, __ATOMIC_RELAXED);  // p::m: sysmon reads it
       if (nmp->nextp != nullptr) throw_("startTheWorld: inconsistent mp->nextp");
       nmp->nextp = pp;
       notewakeup(&nmp->park);
@@ -1145,8 +1145,8 @@ GORT_NOTSAN void execute(g* gp, bool inheritTime) {
   m* mp = getg()->m;
   // Link gp and the M before gp's status says _Grunning: a G that is
   // running always has an M.
-  __atomic_store_n(&mp->curg, gp, __ATOMIC_RELEASE);  // read by sysmon (dropg)
-  __atomic_store_n(&gp->m, mp, __ATOMIC_RELAXED);
+  sanstore(&mp->curg, gp, __ATOMIC_RELEASE);  // read by sysmon (dropg)
+  sanstore(&gp->m, mp, __ATOMIC_RELAXED);
   if (gp->stack.lo == 0) gostartstack(mp->p, gp);
   casgstatus(gp, _Grunnable, _Grunning);
   gp->waitsince = 0;
@@ -1160,7 +1160,7 @@ GORT_NOTSAN void execute(g* gp, bool inheritTime) {
     eh[0] = gp->ehstate[0];
     // eh[1] holds uncaughtExceptions, which throwsInFlight reads from
     // another M: an atomic store, here and in dropg.
-    __atomic_store_n(&eh[1], gp->ehstate[1], __ATOMIC_RELAXED);
+    sanstore(&eh[1], gp->ehstate[1], __ATOMIC_RELAXED);
   }
   *mp->errnoloc = gp->goerrno;
   sanleave(mp->g0, false, gp, gp->stack.lo, gp->stack.hi);  // sanitizer.hpp
@@ -1645,12 +1645,12 @@ void dropg() {
     gp->ehstate[0] = eh[0];
     gp->ehstate[1] = eh[1];
     eh[0] = nullptr;
-    __atomic_store_n(&eh[1], nullptr, __ATOMIC_RELAXED);  // (throwsInFlight)
+    sanstore(&eh[1], nullptr, __ATOMIC_RELAXED);  // (throwsInFlight)
   }
   // g::m, m::curg: sysmon, preemptone and schedtrace read them without a
   // lock (as Go does plainly): atomic stores.
-  __atomic_store_n(&gp->m, nullptr, __ATOMIC_RELAXED);
-  __atomic_store_n(&mp->curg, nullptr, __ATOMIC_RELEASE);
+  sanstore(&gp->m, nullptr, __ATOMIC_RELAXED);
+  sanstore(&mp->curg, nullptr, __ATOMIC_RELEASE);
 }
 
 // checkTimers runs pp's due timers (Go: checkTimers). now is the current
@@ -1901,7 +1901,7 @@ void reentersyscall(uintptr pc, uintptr sp, uintptr bp) {
 
   p* pp = mp->p;
   mp->syscalltick = pp->syscalltick.load(std::memory_order_relaxed);
-  __atomic_store_n(&pp->m, nullptr, __ATOMIC_RELAXED);
+  sanstore(&pp->m, nullptr, __ATOMIC_RELAXED);
   mp->oldp = pp;
   mp->p = nullptr;
   // Publishing _Psyscall and then reading gcwaiting is one side of a
@@ -2371,10 +2371,10 @@ p* procresize(int32 nprocs) {
     mp->p->status.store(_Prunning, std::memory_order_relaxed);
   } else {
     // Our P is going away, or we have none: switch to allp[0].
-    if (mp->p != nullptr) __atomic_store_n(&mp->p->m, nullptr, __ATOMIC_RELAXED);
+    if (mp->p != nullptr) sanstore(&mp->p->m, nullptr, __ATOMIC_RELAXED);
     mp->p = nullptr;
     p* pp = allp[0];
-    __atomic_store_n(&pp->m, nullptr, __ATOMIC_RELAXED);
+    sanstore(&pp->m, nullptr, __ATOMIC_RELAXED);
     pp->status.store(_Pidle, std::memory_order_relaxed);
     acquirep(pp);
   }
@@ -2391,7 +2391,7 @@ p* procresize(int32 nprocs) {
     if (runqempty(pp)) {
       pidleput(pp);
     } else {
-      __atomic_store_n(&pp->m, mget(), __ATOMIC_RELAXED);
+      sanstore(&pp->m, mget(), __ATOMIC_RELAXED);
       pp->link = runnablePs;
       runnablePs = pp;
     }
@@ -2419,7 +2419,7 @@ void wirep(p* pp) {
   mp->p = pp;
   // p::m is read by sysmon and preemptone without a lock (plainly in Go):
   // atomic stores, here and wherever it changes.
-  __atomic_store_n(&pp->m, mp, __ATOMIC_RELEASE);
+  sanstore(&pp->m, mp, __ATOMIC_RELEASE);
   pp->status.store(_Prunning, std::memory_order_relaxed);
 }
 
@@ -2433,7 +2433,7 @@ p* releasep() {
     throw_("releasep: invalid p state");
   }
   mp->p = nullptr;
-  __atomic_store_n(&pp->m, nullptr, __ATOMIC_RELAXED);
+  sanstore(&pp->m, nullptr, __ATOMIC_RELAXED);
   pp->status.store(_Pidle, std::memory_order_relaxed);
   return pp;
 }
@@ -2863,7 +2863,7 @@ static bool retakeblocked(p* pp, int64 now) {
   mp->syscalltick = pp->syscalltick.load(std::memory_order_relaxed);
   mp->oldp = pp;
   mp->p = nullptr;
-  __atomic_store_n(&pp->m, nullptr, __ATOMIC_RELAXED);
+  sanstore(&pp->m, nullptr, __ATOMIC_RELAXED);
   pp->status.store(_Psyscall, std::memory_order_release);
   mp->sysblock.store(3, std::memory_order_release);
 
