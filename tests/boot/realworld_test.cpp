@@ -22,6 +22,9 @@ static void nocore() {
 
 // tests/link/, found from this file's path (the tests run from the
 // source tree's root).
+// fresh: the start of a shell command that empties directory d.
+static std::string fresh(const std::string& d) { return "rm -rf '" + d + "' && mkdir -p '" + d + "' && "; }
+
 static std::string linkdir() {
   std::string f = __FILE__;
   std::string dir = f.substr(0, f.rfind("/boot/")) + "/link";
@@ -49,7 +52,7 @@ static void sh_ok(const std::string& cmd) {
 Test(realworld, main_in_a_static_library) {
   HOSTED_ONLY("builds hosted programs with gort-c++; the hosted run covers it");
   std::string d = test_dir() + "/realworld/archive", s = linkdir();
-  sh_ok("rm -rf '" + d + "' && mkdir -p '" + d + "' && cd '" + d + "' && " + gortcxx() + " -c '" + s +
+  sh_ok(fresh(d) + "cd '" + d + "' && " + gortcxx() + " -c '" + s +
         "/archive_main.cpp' '" + s + "/archive_tests.cpp' && ar rcs libmain.a archive_main.o && " + gortcxx() +
         " archive_tests.o libmain.a -o prog");
   std::string v = "archive";
@@ -63,7 +66,7 @@ Test(realworld, main_in_a_static_library) {
 Test(realworld, shared_library) {
   HOSTED_ONLY("builds hosted programs with gort-c++ (a static program loads no shared library)");
   std::string d = test_dir() + "/realworld/shlib", s = linkdir();
-  sh_ok("rm -rf '" + d + "' && mkdir -p '" + d + "' && cd '" + d + "' && " + gortcxx() +
+  sh_ok(fresh(d) + "cd '" + d + "' && " + gortcxx() +
         " -O2 -fPIC -shared '" + s + "/shlib.cpp' -o libshlib.so && " + gortcxx() + " -O2 '" + s +
         "/shlib_main.cpp' -L. -lshlib -Wl,-rpath,'$ORIGIN' -o prog");
   std::string v = "shlib";
@@ -80,7 +83,7 @@ Test(realworld, shared_library) {
 Test(realworld, shared_library_constructor) {
   HOSTED_ONLY("builds hosted programs with gort-c++ (a static program loads no shared library)");
   std::string d = test_dir() + "/realworld/shlib_ctor", s = linkdir();
-  sh_ok("rm -rf '" + d + "' && mkdir -p '" + d + "' && cd '" + d + "' && " + gortcxx() + " -fPIC -shared '" + s +
+  sh_ok(fresh(d) + "cd '" + d + "' && " + gortcxx() + " -fPIC -shared '" + s +
         "/shlib_ctor.cpp' -o libctor.so && " + gortcxx() + " '" + s +
         "/archive_main.cpp' -L. -lctor -Wl,-rpath,'$ORIGIN' -o prog");
   std::string v = "shlib_ctor";
@@ -212,7 +215,7 @@ Test(realworld, death_tests_fast_and_threadsafe) {
 Test(realworld, googletest_death_tests) {
   HOSTED_ONLY("googletest is built against glibc");
   std::string d = test_dir() + "/realworld/gtest", s = linkdir();
-  sh_ok("rm -rf '" + d + "' && mkdir -p '" + d + "' && " + gortcxx() + " -O2 '" + s + "/gtest_death.cpp' -o '" + d +
+  sh_ok(fresh(d) + gortcxx() + " -O2 '" + s + "/gtest_death.cpp' -o '" + d +
         "/prog' -lgtest_main -lgtest");
   std::string v = "gtest";
   for (const char* style : {"fast", "threadsafe"})
@@ -245,7 +248,7 @@ Test(realworld, main_stack_is_the_process_stack) {
 Test(realworld, boehm_gc) {
   HOSTED_ONLY("builds a hosted program with gort-c++ (Boehm GC needs glibc)");
   std::string d = test_dir() + "/realworld/gc", s = linkdir();
-  sh_ok("rm -rf '" + d + "' && mkdir -p '" + d + "' && " + gortcxx() + " -O2 '" + s + "/gc_loop.cpp' -o '" + d +
+  sh_ok(fresh(d) + gortcxx() + " -O2 '" + s + "/gc_loop.cpp' -o '" + d +
         "/prog' -lgccpp -lgc");
   std::string v = "gc";
   for (int procs : {1, 4}) {

@@ -29,6 +29,14 @@ result runn(const std::string& v, const std::string& name, std::vector<std::stri
   return run(argv, &env, 60);
 }
 
+// expect_ok runs scenario s of program name in variant v and asserts that
+// it exits 0 and prints "s: ok".
+void expect_ok(const char* v, const std::string& name, const std::string& s, std::vector<std::string> env = {},
+               int procs = 2) {
+  result r = runn(v, name, {s}, std::move(env), procs);
+  cr_assert(r.exited && r.status == 0 && contains(r.out, s + ": ok"), "%s %s: %s", v, s.c_str(), show(r).c_str());
+}
+
 // A build without the nolibc flavour (SANITIZE=...: the sanitizers need
 // glibc) has none of its programs.
 #define NEED_NOLIBC()                                                                         \
@@ -57,16 +65,14 @@ Test(nolibc, programs_are_static_with_no_libc) {
     cr_assert(!contains(sh("readelf -dW " + p), "NEEDED"), "%s: needs a shared library", v);
     std::string syms = sh("nm " + p + " | grep -c -w -e __libc_start_main -e _dl_start -e __libc_setup_tls; true");
     cr_assert_eq(syms, "0\n", "%s: glibc symbols in the program", v);
-    result r = runn(v, "nolibc", {"maps"}, {});
-    cr_assert(r.exited && r.status == 0 && contains(r.out, "maps: ok"), "%s: %s", v, show(r).c_str());
+    expect_ok(v, "nolibc", "maps");
   }
 }
 
 Test(nolibc, threads_are_joined_on_their_child_tid_word) {
   NEED_NOLIBC();
   for (const char* v : kVariants) {
-    result r = runn(v, "nolibc", {"join"}, {});
-    cr_assert(r.exited && r.status == 0 && contains(r.out, "join: ok"), "%s: %s", v, show(r).c_str());
+    expect_ok(v, "nolibc", "join");
   }
 }
 
@@ -76,19 +82,14 @@ Test(nolibc, threads_are_joined_on_their_child_tid_word) {
 Test(nolibc, static_initialisation_and_std_mutex_park_the_goroutine) {
   NEED_NOLIBC();
   for (const char* v : kVariants)
-    for (const char* s : {"statics", "stdmutex"}) {
-      result r = runn(v, "nolibc", {s}, {"GODEBUG=retakeblocked=0"}, 1);
-      cr_assert(r.exited && r.status == 0 && contains(r.out, std::string(s) + ": ok"), "%s %s: %s", v, s,
-                show(r).c_str());
-    }
+    for (const char* s : {"statics", "stdmutex"}) expect_ok(v, "nolibc", s, {"GODEBUG=retakeblocked=0"}, 1);
 }
 
 // The runtime's scavenger gives freed memory back to the kernel.
 Test(nolibc, freed_memory_goes_back_to_the_kernel) {
   NEED_NOLIBC();
   for (const char* v : kVariants) {
-    result r = runn(v, "malloc", {"scavenge"}, {});
-    cr_assert(r.exited && r.status == 0 && contains(r.out, "scavenge: ok"), "%s: %s", v, show(r).c_str());
+    expect_ok(v, "malloc", "scavenge");
   }
 }
 
