@@ -38,6 +38,9 @@
 
 extern char** environ;
 
+// Defined when the program runs under ThreadSanitizer (libtsan): see exec.
+extern "C" void __tsan_init() __attribute__((weak));
+
 namespace gort::runtime {
 void freezetheworld();  // runtime/proc.cpp
 }
@@ -128,6 +131,13 @@ int exec(const char* path, char* const argv[], char* const envp[], std::string* 
   if (argv != nullptr)
     for (char* const* a = argv; *a != nullptr; a++) req.argv.push_back(*a);
   for (char* const* e = envp != nullptr ? envp : environ; e != nullptr && *e != nullptr; e++) req.envp.push_back(*e);
+  // TSan runs a signal's handler only at its next intercepted call, and
+  // an M asleep in a raw futex makes none: the other threads would not
+  // end. It also keeps a thread of its own. Refused, while reversible.
+  if (&__tsan_init != nullptr) {
+    if (why != nullptr) *why = req.path + ": gort::exec is not available under ThreadSanitizer";
+    return ENOTSUP;
+  }
   static loader::plan p;
   loader::error e = loader::prepare(req, &p);
   if (!e) e = loader::load(&p);

@@ -106,7 +106,7 @@ $(LOADER_TEST): $(wildcard tests/loader/*.cpp tests/loader/*.hpp) tests/harness.
 check: check-loader
 check-loader: all $(LOADER_TEST) $(LOADER_FIXTURES) $(PROG_BINS) fuzz-run
 	GORT_TEST_DIR=$(abspath $(O)/tests) GORT_TEST_VARIANTS="$(TEST_VARIANTS)" GORT_BIN=$(abspath $(O)/bin) \
-	    $(LOADER_TEST) --jobs 2
+	    GORT_TEST_SANITIZE=$(SANITIZE) $(LOADER_TEST) --jobs 2
 
 # ---- fuzzing: libFuzzer (clang) on loader::validate ----
 # make fuzz runs FUZZ_SECONDS (default 300); make check runs it for 60 s in

@@ -31,3 +31,23 @@ inline std::string test_sanitizer() {
       return;                                                              \
     }                                                                      \
   } while (0)
+
+// without_sanitizer_notes returns err less the sanitizer's one-line notes
+// ("==PID==..."), such as LSan's "Running thread N was not suspended" in a
+// forked child of a threaded program: for the tests that compare stderr
+// exactly.
+inline std::string without_sanitizer_notes(const std::string& err) {
+  if (test_sanitizer().empty()) return err;
+  std::string out;
+  std::size_t at = 0;
+  while (at < err.size()) {
+    std::size_t nl = err.find('\n', at);
+    std::size_t end = nl == std::string::npos ? err.size() : nl + 1;
+    std::size_t d = 2;
+    while (at + d < err.size() && err[at + d] >= '0' && err[at + d] <= '9') d++;
+    bool note = err.compare(at, 2, "==") == 0 && d > 2 && err.compare(at + d, 2, "==") == 0;
+    if (!note) out.append(err, at, end - at);
+    at = end;
+  }
+  return out;
+}

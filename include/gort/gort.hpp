@@ -253,7 +253,7 @@ int set_max_threads(int n) noexcept;
 // checked before anything is changed: on failure exec returns an errno
 // value (ENOENT, EACCES, ENOEXEC, E2BIG, ELOOP, ELIBBAD, EPERM, EAGAIN,
 // ...), as posix_spawn does, with gort-exec's one-line reason in *why, and
-// the program goes on. It never returns otherwise. The world is stopped
+// the program goes on (ENOTSUP under ThreadSanitizer, gort-debug(7)). It never returns otherwise. The world is stopped
 // and the other threads end wherever they are, as under execve. Linking
 // it brings in libgort-exec.a and libelf (gort-c++ does it when used).
 int exec(const char* path, char* const argv[], char* const envp[], std::string* why = nullptr) noexcept;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "harness.hpp"
+#include "sanitize.hpp"
 
 #define EXPECT(cond, what) cr_assert((cond), "%s %s: %s\n%s", v.c_str(), scenario, what, show(r).c_str())
 
@@ -30,6 +31,8 @@ Test(traceback, programs_load_no_traceback_library) {
 // malloc of the program's (before the helper, it waited for ever).
 Test(traceback, fault_inside_malloc_is_reported) {
   HOSTED_ONLY("the scenario corrupts glibc's heap");
+  SKIP_UNDER_SANITIZER("the sanitizer's allocator replaces glibc's, and the corrupting write is caught as a "
+                       "use-after-free");
   const char* scenario = "malloc";
   for (const std::string& v : variants()) {
     result r = run({prog(v, "tb_crash"), scenario}, nullptr, 30);
@@ -53,6 +56,7 @@ Test(traceback, fault_inside_malloc_is_reported) {
 // fresh static process under the same limit), and the status is 2, not the
 // exit(1) with which libdw, inside the program, gave up.
 Test(traceback, out_of_memory_is_reported_with_frames) {
+  SKIP_UNDER_SANITIZER("the sanitizer needs address space of its own, past any RLIMIT_AS the test can set");
   const char* scenario = "oom";
   for (const std::string& v : variants()) {
     result r = run({"/bin/sh", "-c", "ulimit -v 10000; ulimit -s 8192; GORT_MAINSTACKSIZE=16m exec \"$0\" oom",

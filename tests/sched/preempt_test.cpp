@@ -134,8 +134,15 @@ Test(preempt, dump_shows_preempted_frames) {
   for (const std::string& v : some_variants()) {
     result r = sched(v, "dump", 1);
     cr_assert(r.exited && r.status == 2, "%s: %s", v.c_str(), show(r).c_str());
-    std::size_t at = r.err.find("goroutine 2 [runnable]:\nruntime.asyncPreempt");
+    // (Under ASan, mcall's detour that tells the sanitizer of the switch,
+    // runtime/sanitizer.cpp, is the innermost frame: shown at this level.)
+    std::string head = "goroutine 2 [runnable]:\n";
+    std::size_t at = r.err.find(head);
     cr_assert(at != std::string::npos, "%s: %s", v.c_str(), show(r).c_str());
+    std::size_t top = at + head.size();
+    if (!test_sanitizer().empty() && r.err.compare(top, 24, "gort::runtime::mcallsan(") == 0)
+      top = r.err.find('\n', r.err.find('\n', top) + 1) + 1;
+    cr_assert(r.err.compare(top, 21, "runtime.asyncPreempt(") == 0, "%s: %s", v.c_str(), show(r).c_str());
     std::string g2 = r.err.substr(at, r.err.find("\n\n", at) - at);
     cr_assert(contains(g2, "spinUntilStopped"), "%s: %s", v.c_str(), show(r).c_str());
   }
