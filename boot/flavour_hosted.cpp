@@ -81,6 +81,9 @@ static void tsanfind() {
 void flavour_init(int argc, char** argv, char** envp) {
 #if GORT_TSAN
   tsanfind();
+  // Before TSan's own exit handler (registered at its start, so run
+  // last), which reports the threads not joined by then.
+  std::atexit(joinexitedms);
 #endif
   if (rtld_fini_ != nullptr) __cxa_atexit(reinterpret_cast<void (*)(void*)>(rtld_fini_), nullptr, nullptr);
   // An exception that escapes a constructor, main or a goroutine is a

@@ -44,6 +44,9 @@ uintptr flavour_threadreserve();
 // Reports whether the thread of an M that exited has finished with its
 // stack, which may then be freed.
 bool flavour_threadgone(m* mp);
+// joinexitedms joins the threads of the Ms that have exited and are not
+// reaped yet (proc.cpp), at exit, for TSan's thread-leak check.
+void joinexitedms();
 // Called by minit on the new thread: returns this thread's C++ exception
 // globals (struct __cxa_eh_globals), or null where there are none.
 void* flavour_minit();

@@ -247,7 +247,7 @@ void mstart_newthread(m* mp, uintptr sp) {
 void minit() {
   g* gp = getg();
   gp->m->procid = gettid();
-  gp->m->ehglobals = flavour_minit();
+  __atomic_store_n(&gp->m->ehglobals, flavour_minit(), __ATOMIC_RELEASE);  // throwsInFlight reads it from other Ms
   gp->m->errnoloc = flavour_errno();
   minitSignalStack();
   minitSignalMask();

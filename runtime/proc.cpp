@@ -282,8 +282,9 @@ static bool throwsInFlight() {
   bool inflight = false;
   lock(&sched.lock);
   for (m* mp = allm; mp != nullptr && !inflight; mp = mp->alllink) {
-    if (mp == self || mp->ehglobals == nullptr || __atomic_load_n(&mp->curg, __ATOMIC_RELAXED) == nullptr) continue;
-    auto* uncaught = reinterpret_cast<uint32*>(static_cast<void**>(mp->ehglobals) + 1);
+    void* eh = __atomic_load_n(&mp->ehglobals, __ATOMIC_ACQUIRE);  // (set by minit on mp's thread)
+    if (mp == self || eh == nullptr || __atomic_load_n(&mp->curg, __ATOMIC_RELAXED) == nullptr) continue;
+    auto* uncaught = reinterpret_cast<uint32*>(static_cast<void**>(eh) + 1);
     inflight = __atomic_load_n(uncaught, __ATOMIC_RELAXED) != 0;
   }
   unlock(&sched.lock);
@@ -789,6 +790,20 @@ static void mexit(bool osStack) {
   // Return to the flavour's thread entry, which ends the thread.
 }
 
+// joinexitedms: the Ms that exited (sched.freem) have threads that allocm
+// joins when it next reaps them; at exit some may not have been. TSan
+// would report them as leaked threads: the hosted flavour calls this from
+// an exit handler under TSan. They are taken off the list first (the
+// process is ending), so that no allocm joins one twice.
+void joinexitedms() {
+  lock(&sched.lock);
+  m* list = sched.freem;
+  sched.freem = nullptr;
+  unlock(&sched.lock);
+  for (m* mp = list; mp != nullptr; mp = mp->freelink)
+    for (int i = 0; i < 100000 && !flavour_threadgone(mp); i++) osyield();
+}
+
 // allocm makes an M that no thread runs yet, together with its g0 and the
 // mapping for the g0 stack (Go: allocm). fn becomes the M's mstartfn; id is
 // an M id that the caller reserved, or -1.
@@ -1149,7 +1164,7 @@ GORT_NOTSAN void execute(g* gp, bool inheritTime) {
   sanstore(&gp->m, mp, __ATOMIC_RELAXED);
   if (gp->stack.lo == 0) gostartstack(mp->p, gp);
   casgstatus(gp, _Grunnable, _Grunning);
-  gp->waitsince = 0;
+  sanstore(&gp->waitsince, int64(0), __ATOMIC_RELAXED);  // sysmon stamps it (markwaitsince)
   gp->preempt.store(false, std::memory_order_relaxed);
   gp->stackguard0 = gp->stack.lo + kStackGuard;
   if (!inheritTime) {
@@ -1984,7 +1999,7 @@ void exitsyscall() {
   g* gp = getg();
   m* mp = gp->m;
   mlocksadd(mp, 1);
-  gp->waitsince = 0;
+  sanstore(&gp->waitsince, int64(0), __ATOMIC_RELAXED);  // sysmon stamps it (markwaitsince)
   p* oldp = mp->oldp;
   mp->oldp = nullptr;
   if (exitsyscallfast(oldp)) {
@@ -2570,7 +2585,10 @@ static void sysmon() {
     // With schedtrace on, sysmon stays out of deep sleep: the trace lines
     // would not come out on time otherwise.
     int64 now = nanotime();
-    if (debug.schedtrace <= 0 && (sched.gcwaiting.load() != 0 || sched.npidle.load() == uint32(gomaxprocs))) {
+    // (gomaxprocs read atomically here: sysmon has no P, and procresize
+    // may change it meanwhile; the Ms that read it plainly hold a P.)
+    if (debug.schedtrace <= 0 &&
+        (sched.gcwaiting.load() != 0 || sched.npidle.load() == uint32(__atomic_load_n(&gomaxprocs, __ATOMIC_RELAXED)))) {
       lock(&sched.lock);
       if (sched.gcwaiting.load() != 0 || sched.npidle.load() == uint32(gomaxprocs)) {
         bool syscallWake = false;
@@ -2629,7 +2647,7 @@ static void sysmon() {
     // for them (netpoll's sleeper) has not. Go does this only on NetBSD,
     // whose kernel can lose netpollBreak's wake-ups; here it is a cheap
     // safety net, and it only acts when a P is idle.
-    if (sched.npidle.load() == uint32(gomaxprocs)) {
+    if (sched.npidle.load() == uint32(__atomic_load_n(&gomaxprocs, __ATOMIC_RELAXED))) {
       if (int64 next = timeSleepUntil(); next < now) startm(nullptr, false);
     }
     // retake P's blocked in syscalls

@@ -37,8 +37,16 @@
 
 #if defined(__SANITIZE_ADDRESS__)
 #define GORT_ASAN 1
+// For the code that runs on the signal stack and calls a function that
+// does not return: ASan puts __asan_handle_no_return before such calls,
+// and on the signal stack that asks pthread_getattr_np for the thread's
+// stack, which calls calloc: in a handler, a deadlock when the signal
+// interrupted ASan's allocator, or in the child of a fork that another
+// thread did while holding its lock (a death test's abort()).
+#define GORT_NOASAN __attribute__((no_sanitize("address")))
 #else
 #define GORT_ASAN 0
+#define GORT_NOASAN
 #endif
 #if defined(__SANITIZE_THREAD__)
 #define GORT_TSAN 1

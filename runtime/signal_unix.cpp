@@ -142,7 +142,7 @@ uint64 newmSigmask(bool forSysmon) {
 // which si_code and si_pid tell (tgkill from this process) together with
 // m::signalPending (a program's own tgkill to itself is the program's).
 
-[[noreturn]] static void dieFromSignal(int sig);
+[[noreturn]] GORT_NOASAN static void dieFromSignal(int sig);
 
 constinit int32 sigPreempt = 0;
 constinit static bool sigPreemptInstalled = false;
@@ -382,7 +382,7 @@ static void raise(int sig) { syscall3(SYS_tgkill, arch::syscall0(SYS_getpid), sy
 
 // dieFromSignal ends the process by sig with its default action (a core
 // dump for SIGABRT, SIGSEGV...) (Go: dieFromSignal).
-[[noreturn]] static void dieFromSignal(int sig) {
+[[noreturn]] GORT_NOASAN static void dieFromSignal(int sig) {
   setsig(sig, nullptr, true);
   uint64 m = sigbit(sig);
   sys_rt_sigprocmask(SIG_UNBLOCK, &m, nullptr);
@@ -399,7 +399,7 @@ static void raise(int sig) { syscall3(SYS_tgkill, arch::syscall0(SYS_getpid), sy
 // dump) and by SIGABRT only for a panic or a fatal error, which is what a
 // C++ program's supervisor, its core handler and WIFSIGNALED expect of a
 // C++ program (std::terminate ends in abort()).
-[[noreturn]] static void crash(int sig) { dieFromSignal(sig); }
+[[noreturn]] GORT_NOASAN static void crash(int sig) { dieFromSignal(sig); }
 
 static void dumpregs(const sigctxt& c) {
   for (const sigreg& r : sigregs) print(r.name, hex{uint64(c.regs()[r.reg])}, "\n");
@@ -414,7 +414,7 @@ static bool sigFromUser(const siginfo_t* info) { return info->si_code <= 0; }
 // ---- the handler (Go: sigtrampgo, sighandler, sigpanic) ----
 
 extern "C" void sigtrampgo(int sig, siginfo_t* info, void* ctx) RUNTIME_SYM("sigtrampgo");
-void sigtrampgo(int sig, siginfo_t* info, void* ctx) {
+GORT_NOASAN void sigtrampgo(int sig, siginfo_t* info, void* ctx) {
   auto* uc = static_cast<ucontext_t*>(ctx);
   g* gp = getg();
   m* mp = gp != nullptr ? gp->m : nullptr;

@@ -48,13 +48,13 @@ Test(crt, cxx_core_matches_plain_gxx) {
   for (const char* want : {"caught out_of_range: bottom\n", "nested int: 42\n", "bad_cast\n", "unwinding: 0 live after\n",
                            "exact: 0.10000000000000000555 ", "static initialised once\n"})
     cr_assert(contains(oracle.out, want), "oracle lacks %s: %s", want, oracle.out.c_str());
-  // The oracle is built without a sanitizer; under ASan cxxcore does not
+  // The oracle is built without a sanitizer; under one cxxcore does not
   // try its huge allocation (tests/progs/cxxcore.cpp) and says so.
   std::string want = oracle.out;
-  if (test_sanitizer() == "address") {
+  if (!test_sanitizer().empty()) {
     std::size_t at = want.find("\nbad_alloc\n");
     cr_assert(at != std::string::npos, "oracle: %s", want.c_str());
-    want.replace(at + 1, 10, "bad_alloc: not tried under AddressSanitizer\n");
+    want.replace(at + 1, 10, "bad_alloc: not tried under a sanitizer\n");
   }
   for (const std::string& v : variants()) {
     result r = run({prog(v, "cxxcore")});

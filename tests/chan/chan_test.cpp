@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "harness.hpp"
+#include "sanitize.hpp"
 
 namespace {
 
@@ -30,6 +31,8 @@ void run_scenarios(const std::string& name, const std::vector<std::string>& scen
 TestSuite(chan, .timeout = 400);
 
 Test(chan, classic_sieve_ring_fifo_stress) {
+  SKIP_UNDER_TSAN("the ring and the stress start tens of thousands of goroutines, a TSan fiber each: past the "
+                  "test's time limit");
   run_scenarios("chan_classic", {"sieve", "ring", "fifo", "stress", "stress_select"});
 }
 

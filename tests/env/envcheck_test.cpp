@@ -5,6 +5,7 @@
 #include <string>
 
 #include "harness.hpp"
+#include "sanitize.hpp"
 #include "skip.hpp"
 
 // GOMAXPROCS=+1 is refused, as every value Go's atoi would not take.
@@ -34,6 +35,7 @@ Test(envcheck, gotraceback_single_hides_inlined_runtime_frames) {
 
 // The stack guard that cannot be installed names the limit it hit.
 Test(envcheck, stack_guard_failure_names_vm_max_map_count) {
+  SKIP_UNDER_TSAN("TSan allows 8128 threads and fibers alive at once, far from vm.max_map_count");
   long limit = std::atol(sh("cat /proc/sys/vm/max_map_count").c_str());
   if (limit <= 0 || limit > 100000) {
     SKIP("vm.max_map_count is %ld: too many goroutines needed to reach it", limit);

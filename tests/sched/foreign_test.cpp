@@ -6,6 +6,7 @@
 #include <string>
 
 #include "harness.hpp"
+#include "sanitize.hpp"
 
 #define EXPECT(cond, what) cr_assert((cond), "%s %s P=%d: %s\n%s", v.c_str(), sc, procs, what, show(r).c_str())
 
@@ -71,6 +72,7 @@ Test(foreign, deadlock_reported_after_the_threads) {
 // would schedule goroutines ends with a fatal error (before: it hung).
 Test(foreign, fork_without_exec) {
   HOSTED_ONLY("std::thread needs the C library (tests/progs/foreign.cpp)");
+  SKIP_FORK_CHILD_UNDER_TSAN();
   int procs = 2;
   for (const std::string& v : some_variants()) {
     const char* sc = "fork_exit";

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "harness.hpp"
+#include "sanitize.hpp"
 
 namespace {
 
@@ -47,15 +48,21 @@ TestSuite(sched, .timeout = 400);
 
 // A spawn tree of 1,000,000 goroutines, joined with a wait_group; the sum of
 // their indices is checked and every goroutine is gone afterwards.
+// (10^4 under TSan, where each goroutine costs a fiber: gort-debug(7).)
+static long spawn_n() { return test_sanitizer() == "thread" ? 10000 : 1000000; }
+static std::string spawn_sums(long n) {
+  std::string sum = std::to_string(n * (n - 1) / 2), c = std::to_string(n);
+  return "count=" + c + " sum=" + sum + " want=" + sum + " ok\n";
+}
+
 Test(sched, spawn_tree_of_a_million_goroutines) {
+  long N = spawn_n();
   for (const std::string& v : some_variants())
     for (int n : kProcs) {
-      result r = runp(v, "sched_spawn", n, {"wg"});
+      result r = runp(v, "sched_spawn", n, {"wg", std::to_string(N)});
       std::string w = where(v, "sched_spawn wg", n);
       EXPECT_EXIT(r, 0, w);
-      cr_assert_eq(r.out,
-                   "spawn tree: n=1000000 count=1000000 sum=499999500000 want=499999500000 ok\n"
-                   "num_goroutine after join: 1\n",
+      cr_assert_eq(r.out, "spawn tree: n=" + std::to_string(N) + " " + spawn_sums(N) + "num_goroutine after join: 1\n",
                    "%s: %s", w.c_str(), show(r).c_str());
     }
 }
@@ -64,11 +71,11 @@ Test(sched, spawn_tree_of_a_million_goroutines) {
 // nothing from the sync package is involved.
 Test(sched, spawn_tree_joined_by_polling) {
   std::string v = one_variant();
-  result r = runp(v, "sched_spawn", 2, {"atomic"});
+  long N = spawn_n();
+  result r = runp(v, "sched_spawn", 2, {"atomic", std::to_string(N)});
   std::string w = where(v, "sched_spawn atomic", 2);
   EXPECT_EXIT(r, 0, w);
-  cr_assert(contains(r.out, "count=1000000 sum=499999500000 want=499999500000 ok\n"), "%s: %s", w.c_str(),
-            show(r).c_str());
+  cr_assert(contains(r.out, spawn_sums(N)), "%s: %s", w.c_str(), show(r).c_str());
 }
 
 // GOMAXPROCS=N goroutines that never yield all run at once, on N threads.
@@ -105,6 +112,7 @@ Test(sched, idle_program_parks_all_threads) {
 // given up its P but not parked yet while another is being started. And at
 // least GOMAXPROCS: all Ps were put to work.
 Test(sched, thread_count_bounded_while_computing) {
+  SKIP_UNDER_TSAN("its goroutines outnumber the 8128 threads and fibers TSan allows alive at once");
   for (const std::string& v : some_variants())
     for (int n : kProcs) {
       result r = runp(v, "sched_threads", n);
@@ -177,7 +185,9 @@ const std::regex kG("  G(\\d+): status=(\\d+)\\((.*)\\) m=(-1|\\d+) lockedm=(-1|
 // interval ms from 0 ms on. Loose bounds: a loaded machine delays sysmon.
 void check_times(const std::vector<long>& ms, int interval, const std::string& w, const std::string& err) {
   long want = 1000 / interval + 1;
-  cr_assert(long(ms.size()) >= want / 2 + 1 && long(ms.size()) <= want + want / 2,
+  // (Under TSan the run itself takes about twice as long: no upper bound.)
+  long most = test_sanitizer() == "thread" ? 4 * want : want + want / 2;
+  cr_assert(long(ms.size()) >= want / 2 + 1 && long(ms.size()) <= most,
             "%s: %zu SCHED lines for a 1000 ms run at schedtrace=%d:\n%s", w.c_str(), ms.size(), interval,
             err.substr(0, 3000).c_str());
   cr_assert_eq(ms.front(), 0, "%s: the first trace is at 0ms: %s", w.c_str(), err.substr(0, 500).c_str());

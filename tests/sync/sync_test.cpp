@@ -64,7 +64,12 @@ Test(sync, misuse_is_fatal_or_panics_as_in_go) {
         std::string where = std::string(c.scenario) + " " + v + " GOMAXPROCS=" + std::to_string(procs);
         cr_assert(r.exited && r.status == 2, "%s: %s", where.c_str(), show(r).c_str());
         cr_assert_eq(r.out, "before\n", "%s: %s", where.c_str(), show(r).c_str());
-        cr_assert(r.err.rfind(c.want, 0) == 0, "%s: stderr does not start with %s%s", where.c_str(), c.want,
+        // At several Ps main may wake from its wait before goroutine 2's
+        // add(-1), and see the counter drop under it: Go's other panic for
+        // that misuse (seen under TSan, whose timing differs).
+        bool reused = std::string(c.scenario) == "wg_negative_go" && procs > 1 &&
+                      r.err.rfind("panic: sync: WaitGroup is reused before previous Wait has returned\n", 0) == 0;
+        cr_assert(reused || r.err.rfind(c.want, 0) == 0, "%s: stderr does not start with %s%s", where.c_str(), c.want,
                   show(r).c_str());
       }
     }
