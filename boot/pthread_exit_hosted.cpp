@@ -28,7 +28,6 @@
 //    gcount; other threads: /proc/self/task against the runtime's Ms).
 // A catch (...) that catches the unwinding must rethrow it, as with glibc;
 // one that does not is a fatal error ("exception not rethrown").
-#include <dirent.h>
 #include <dlfcn.h>
 #include <unwind.h>
 
@@ -39,24 +38,16 @@
 
 namespace gort::runtime {
 
-// Threads of the process that are not Ms: /proc/self/task's entries less
+// Threads of the process that are not Ms: threadcount (foreign.cpp) less
 // mcount(). Transiently off while an M's thread starts or ends.
-static int32 foreignthreads() {
-  DIR* d = opendir("/proc/self/task");
-  if (d == nullptr) return 0;
-  int32 n = 0;
-  while (dirent* e = readdir(d))
-    if (e->d_name[0] != '.') n++;
-  closedir(d);
-  return n - mcount();
-}
+static int64 nonmthreads() { return threadcount() - mcount(); }
 
 // mainexited is the rest of goroutine 1 once main has called pthread_exit
 // and its frames are unwound: it waits for the last goroutine and thread
 // to end, then exits with status 0. Never returns.
 [[noreturn]] static void mainexited() {
   for (int quiet = 0;;) {
-    quiet = gcount() <= 1 && foreignthreads() <= 0 ? quiet + 1 : 0;
+    quiet = gcount() <= 1 && nonmthreads() <= 0 ? quiet + 1 : 0;
     if (quiet == 2) flavour_exit(0);  // twice 10 ms apart: not a transient
     timeSleep(10 * 1000 * 1000);
   }

@@ -53,18 +53,17 @@ uint32 fastrandforeign() {
   return uint32(uint64(r >> 64) ^ uint64(r));
 }
 
-// foreignthreads reports whether the process has threads that are not Ms
-// (or Ms that have ended: exited, the nexited of them): the 20th field of
-// /proc/self/stat, num_threads, against mcount. Read with raw system
-// calls; called by checkdead under sched.lock, only when it is about to
-// report a deadlock.
-bool foreignthreads(int32 nexited) {
+// threadcount: the process's threads, the 20th field of /proc/self/stat
+// (num_threads), less TSan's own background thread, which its
+// pthread_create starts the first time the process makes a thread. Read
+// with raw system calls; -1 if unreadable.
+int64 threadcount() {
   int fd = int(sys_openat(AT_FDCWD, "/proc/self/stat", O_RDONLY | O_CLOEXEC, 0));
-  if (fd < 0) return false;
+  if (fd < 0) return -1;
   char buf[1024];
   long n = sys_read(fd, buf, sizeof buf - 1);
   sys_close(fd);
-  if (n <= 0) return false;
+  if (n <= 0) return -1;
   buf[n] = 0;
   // Fields after the command name, which is in parentheses and may hold
   // spaces: ") S ppid ..."; num_threads is the 18th after the ')'.
@@ -82,9 +81,15 @@ bool foreignthreads(int32 nexited) {
       break;
     }
   }
-  // Under TSan, one more is TSan's own background thread, which its
-  // pthread_create starts the first time the process makes a thread.
   if (GORT_TSAN && threads > 1) threads--;
+  return threads;
+}
+
+// foreignthreads reports whether the process has threads that are not Ms
+// (or Ms that have ended: exited, the nexited of them). Called by checkdead
+// under sched.lock, only when it is about to report a deadlock.
+bool foreignthreads(int32 nexited) {
+  int64 threads = threadcount();
   return threads > int64(mcount()) + nexited;
 }
 

@@ -786,7 +786,7 @@ static void mexit(bool osStack) {
   sched.nmfreed++;
   checkdead();
   unlock(&sched.lock);
-  tlsg = nullptr;
+  sanstore(&tlsg, nullptr, __ATOMIC_RELAXED);  // retakeblocked reads it (m.tls)
   // Return to the flavour's thread entry, which ends the thread.
 }
 
@@ -2854,6 +2854,13 @@ static bool retakeblocked(p* pp, int64 now) {
     return st == 'S' || st == 'D';
   };
   if (!inuser() || !asleep()) return false;
+  if constexpr (GORT_TSAN) {
+    // A thread asleep inside TSan's own runtime (its locks, a new fiber's
+    // pages) is not in a system call of the program's, and would run the
+    // goroutine's code again beside the P's next one: not retaken.
+    uintptr sp, pc;
+    if (!threadsyscallsp(mp, &sp, &pc) || sancaller(reinterpret_cast<void*>(pc))) return false;
+  }
   uint32 expect = 0;
   if (!mp->sysblock.compare_exchange_strong(expect, 1)) return false;
   procfence();
@@ -2877,7 +2884,7 @@ static bool retakeblocked(p* pp, int64 now) {
     gp->sched.pc = pc;
     gp->sched.bp = 0;
   }
-  gp->waitsince = now;
+  sanstore(&gp->waitsince, now, __ATOMIC_RELAXED);
   mp->syscalltick = pp->syscalltick.load(std::memory_order_relaxed);
   mp->oldp = pp;
   mp->p = nullptr;

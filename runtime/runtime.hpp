@@ -634,6 +634,8 @@ uint32 fastrandforeign();
 // foreignthreads: does the process have threads besides its Ms (less the
 // nexited Ms that ended but whose threads may not be gone yet)?
 bool foreignthreads(int32 nexited);
+// threadcount: the process's threads, less TSan's own (-1: unreadable).
+int64 threadcount();
 
 // ---- fork.cpp: fork() without exec ----
 // The pthread_atfork handlers (hosted flavour); forkedchild (declared at

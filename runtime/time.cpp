@@ -388,10 +388,10 @@ bool modtimer(timer* t, int64 when, int64 period, void (*f)(void*, uintptr), voi
     }
   }
 
-  t->period = period;
-  t->f = f;
-  t->arg = arg;
-  t->seq = seq;
+  sanstore(&t->period, period, __ATOMIC_RELAXED);  // resettimer reads them unlocked
+  sanstore(&t->f, f, __ATOMIC_RELAXED);
+  sanstore(&t->arg, arg, __ATOMIC_RELAXED);
+  sanstore(&t->seq, seq, __ATOMIC_RELAXED);
 
   if (wasRemoved) {
     t->when = when;
@@ -428,7 +428,12 @@ bool modtimer(timer* t, int64 when, int64 period, void (*f)(void*, uintptr), voi
 // resettimer makes t fire at when, keeping its period, f, arg and seq; for
 // a timer that has been (or may have been) used before, instead of
 // addtimer. Reports whether t was active.
-bool resettimer(timer* t, int64 when) { return modtimer(t, when, t->period, t->f, t->arg, t->seq); }
+// (Read atomically: another reset of the same timer may be storing the
+// same values in modtimer meanwhile; Go reads them plainly.)
+bool resettimer(timer* t, int64 when) {
+  return modtimer(t, when, __atomic_load_n(&t->period, __ATOMIC_RELAXED), __atomic_load_n(&t->f, __ATOMIC_RELAXED),
+                  __atomic_load_n(&t->arg, __ATOMIC_RELAXED), __atomic_load_n(&t->seq, __ATOMIC_RELAXED));
+}
 
 // cleantimers clears deleted and modified timers off the front of pp's
 // heap, so that a program that keeps starting and stopping timers does not

@@ -137,6 +137,7 @@ static void nomemory() {
     state = 1;
     c.wait(lk);
     state = 2;
+    lk.unlock();  // before done(): mu is on main's stack, gone once wait() returns (TSan saw it)
     wg.done();
   });
   bool ok = eventually([&] {
