@@ -807,7 +807,8 @@ void joinexitedms() {
 // allocm makes an M that no thread runs yet, together with its g0 and the
 // mapping for the g0 stack (Go: allocm). fn becomes the M's mstartfn; id is
 // an M id that the caller reserved, or -1.
-static m* allocm(void (*fn)(), int64 id) {
+// (Never inlined: runtime/tsan.supp names it.)
+__attribute__((noinline)) static m* allocm(void (*fn)(), int64 id) {
   m* curm = acquiremIfAny();
   // First reap the Ms that have exited (sched.freem). That job has to be
   // done at some point, and doing it now may give back an M to reuse here.
@@ -2211,6 +2212,9 @@ void newproc_start(g* newg) {
   }
   newg->goid = int64(pp->goidcache);
   pp->goidcache++;
+  // Once queued, newg may run, exit and be reused by another M before we
+  // are done here: nothing of it is read after runqput (TSan saw the goid).
+  bool ismain = newg->goid == 1;
   casgstatus(newg, _Gdead, _Grunnable);
   runqput(pp, newg, true);
   if (mainStarted.load(std::memory_order_relaxed)) {
@@ -2218,7 +2222,7 @@ void newproc_start(g* newg) {
     wakep();
   }
   releasem(mp);
-  if (newg->goid == 1) boottrace(bootstep::newproc, "runtime.main as goroutine", 1);
+  if (ismain) boottrace(bootstep::newproc, "runtime.main as goroutine", 1);
 }
 
 // dolockOSThread links the current goroutine and its M to each other;
@@ -2945,6 +2949,7 @@ void schedtrace(bool detailed) {
   if (starttime == 0) starttime = now;
 
   lock(&sched.lock);
+  sanracyreads(true);  // (sanitizer.hpp)
   print("SCHED ", (now - starttime) / 1000000, "ms: gomaxprocs=", gomaxprocs, " idleprocs=", sched.npidle.load(),
         " threads=", mcount(), " spinningthreads=", sched.nmspinning.load(), " idlethreads=", sched.nmidle,
         " runqueue=", sched.runqsize.load(std::memory_order_relaxed));
@@ -2977,6 +2982,7 @@ void schedtrace(bool detailed) {
   }
 
   if (!detailed) {
+    sanracyreads(false);
     unlock(&sched.lock);
     return;
   }
@@ -3006,6 +3012,7 @@ void schedtrace(bool detailed) {
           " lockedm=", id2, "\n");
   }
   unlock(&allglock);
+  sanracyreads(false);
   unlock(&sched.lock);
 }
 

@@ -64,6 +64,7 @@ void* __tsan_create_fiber(unsigned flags);
 void __tsan_destroy_fiber(void* fiber);
 void __tsan_switch_to_fiber(void* fiber, unsigned flags);
 void __tsan_ignore_thread_begin();
+void __tsan_ignore_thread_end();
 void __asan_unpoison_memory_region(const volatile void* addr, unsigned long size);
 void __lsan_register_root_region(const void* p, unsigned long size);
 void __lsan_unregister_root_region(const void* p, unsigned long size);
@@ -84,7 +85,10 @@ namespace gort::runtime {
 // first race report.
 #if GORT_TSAN
 extern uintptr tsanlo, tsanhi;
-inline bool sancaller(void* pc) {
+// (Not instrumented: it runs inside TSan's own reports, whose symbolizer
+// opens files through the hooks, and a report of its read of tsanlo there
+// would wait for the lock the outer report holds.)
+GORT_NOTSAN inline bool sancaller(void* pc) {
   uintptr a = reinterpret_cast<uintptr>(pc);
   return a >= tsanlo && a < tsanhi;
 }
@@ -193,6 +197,19 @@ inline void sangoexit([[maybe_unused]] g* gp) {
 inline void sandying() {
 #if GORT_TSAN
   __tsan_ignore_thread_begin();
+#endif
+}
+
+// sanracyreads: schedtrace's dump reads every P's, M's and G's fields
+// while their owners change them, as Go's does (its comment: "most data can
+// be changed concurrently"); TSan ignores this thread's accesses between
+// sanracyreads(true) and sanracyreads(false).
+inline void sanracyreads([[maybe_unused]] bool on) {
+#if GORT_TSAN
+  if (on)
+    __tsan_ignore_thread_begin();
+  else
+    __tsan_ignore_thread_end();
 #endif
 }
 
