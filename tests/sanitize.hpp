@@ -13,32 +13,10 @@ inline std::string test_sanitizer() {
   return s != nullptr ? s : "";
 }
 
-// Under ThreadSanitizer the runtime sends no preemption signal
-// (sigpreemptinit, gort-debug(7)): the tests of asynchronous preemption
-// skip there.
-#define SKIP_WITHOUT_ASYNC_PREEMPTION()                                                      \
-  do {                                                                                       \
-    if (test_sanitizer() == "thread") {                                                      \
-      SKIP("under -fsanitize=thread: no asynchronous preemption (TSan cannot take its signal)"); \
-      return;                                                                                \
-    }                                                                                        \
-  } while (0)
-
-// A fork child of a program with several threads (every gort program
-// once sysmon starts) is half supported by TSan: it dies if the child
-// starts a thread (die_after_fork), and its fibers' synchronisation does
-// not carry over (the child's first park is reported as a race).
-#define SKIP_FORK_CHILD_UNDER_TSAN()                                                                \
-  do {                                                                                              \
-    if (test_sanitizer() == "thread") {                                                             \
-      SKIP("under -fsanitize=thread: TSan does not support a forked child of a threaded program"); \
-      return;                                                                                       \
-    }                                                                                               \
-  } while (0)
-
-// Under TSan every goroutine is a fiber, which TSan counts with the
-// threads: at most 8128 alive at once ("Thread limit exceeded. Dying"),
-// and each costs about half a millisecond to start (gort-debug(7)).
+// SKIP_UNDER_TSAN skips the test under ThreadSanitizer, saying why. Under
+// TSan every goroutine is a fiber, which TSan counts with the threads: at
+// most 8128 alive at once ("Thread limit exceeded. Dying"), and each costs
+// about half a millisecond to start (gort-debug(7)).
 #define SKIP_UNDER_TSAN(why)                                   \
   do {                                                         \
     if (test_sanitizer() == "thread") {                        \
@@ -46,6 +24,18 @@ inline std::string test_sanitizer() {
       return;                                                  \
     }                                                          \
   } while (0)
+
+// Under ThreadSanitizer the runtime sends no preemption signal
+// (sigpreemptinit, gort-debug(7)): the tests of asynchronous preemption
+// skip there.
+#define SKIP_WITHOUT_ASYNC_PREEMPTION() \
+  SKIP_UNDER_TSAN("no asynchronous preemption (TSan cannot take its signal)")
+
+// A fork child of a program with several threads (every gort program
+// once sysmon starts) is half supported by TSan: it dies if the child
+// starts a thread (die_after_fork), and its fibers' synchronisation does
+// not carry over (the child's first park is reported as a race).
+#define SKIP_FORK_CHILD_UNDER_TSAN() SKIP_UNDER_TSAN("TSan does not support a forked child of a threaded program")
 
 #define SKIP_UNDER_SANITIZER(why)                                          \
   do {                                                                     \
