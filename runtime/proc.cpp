@@ -2950,6 +2950,9 @@ void schedtrace(bool detailed) {
 
   lock(&sched.lock);
   sanracyreads(true);  // (sanitizer.hpp)
+  // The header line is one write: an exit between its two parts left
+  // half a line (seen in check-asan's scheddetail test).
+  printlock();
   print("SCHED ", (now - starttime) / 1000000, "ms: gomaxprocs=", gomaxprocs, " idleprocs=", sched.npidle.load(),
         " threads=", mcount(), " spinningthreads=", sched.nmspinning.load(), " idlethreads=", sched.nmidle,
         " runqueue=", sched.runqsize.load(std::memory_order_relaxed));
@@ -2957,6 +2960,7 @@ void schedtrace(bool detailed) {
     print(" gcwaiting=", sched.gcwaiting.load(), " nmidlelocked=", sched.nmidlelocked, " stopwait=", sched.stopwait,
           " sysmonwait=", uint32(sched.sysmonwait.load()), "\n");
   }
+  printunlock();
   // Read P, M and G fields with care: sched.lock does not freeze most of
   // them. p->m, say, may become null between a test and a use, so that
   // (p->m ? p->m->id : -1) could crash; each pointer is loaded only once.

@@ -169,7 +169,7 @@ Test(realworld, faults_and_terminate_with_gotraceback_crash) {
 // re-execs, so there goroutines work.
 Test(realworld, death_tests_fast_and_threadsafe) {
   HOSTED_ONLY("tests/progs/deathtest.cpp uses std::thread and re-execs through glibc");
-  SKIP_FORK_CHILD_UNDER_TSAN();
+  SKIP_FORK_CHILD_UNDER_SANITIZER();
   nocore();
   struct {
     const char* stmt;
@@ -197,7 +197,7 @@ Test(realworld, death_tests_fast_and_threadsafe) {
                     show(r).c_str());
           std::string stmt = c.stmt;
           if (stmt == "exit" || stmt == "pipe" || stmt == "waitpid" || stmt == "mutex")
-            cr_assert(without_sanitizer_notes(r.err) == "child: static destructor\n", "%s: exit runs the child's destructors: %s", v.c_str(),
+            cr_assert(r.err == "child: static destructor\n", "%s: exit runs the child's destructors: %s", v.c_str(),
                       show(r).c_str());
           if (stmt == "segv")
             cr_assert(r.err.rfind("panic: runtime error: invalid memory address", 0) == 0, "%s: Go's report: %s",
@@ -216,21 +216,15 @@ Test(realworld, death_tests_fast_and_threadsafe) {
 // style (fatal error in the child), WaitsForItsChild in the threadsafe one.
 Test(realworld, googletest_death_tests) {
   HOSTED_ONLY("googletest is built against glibc");
-  SKIP_FORK_CHILD_UNDER_TSAN();
+  SKIP_FORK_CHILD_UNDER_SANITIZER();
   std::string d = test_dir() + "/realworld/gtest", s = linkdir();
   sh_ok(fresh(d) + gortcxx() + " -O2 '" + s + "/gtest_death.cpp' -o '" + d +
         "/prog' -lgtest_main -lgtest");
   std::string v = "gtest";
-  // Under ASan, LSan checks a death test's child at its exit(): forked
-  // from a process with several threads (every gort program once a second
-  // M has started), it cannot scan the threads that did not come along, and
-  // reports their objects as leaks ("Running thread N was not suspended.
-  // False leaks are possible."): off for this test (gort-debug(7)).
-  std::string lsan = test_sanitizer() == "address" ? "ASAN_OPTIONS=handle_segv=0:detect_leaks=0 " : "";
   for (const char* style : {"fast", "threadsafe"})
     for (int procs : {1, 4}) {
       result r = run({"/bin/sh", "-c",
-                      lsan + "GOMAXPROCS=" + std::to_string(procs) + " exec \"$0\" --gtest_death_test_style=" + style,
+                      "GOMAXPROCS=" + std::to_string(procs) + " exec \"$0\" --gtest_death_test_style=" + style,
                       d + "/prog"});
       EXPECT(r.exited && r.status == 0 && contains(r.out, "[  PASSED  ] 7 tests.\n"), style);
     }
