@@ -807,8 +807,7 @@ void joinexitedms() {
 // allocm makes an M that no thread runs yet, together with its g0 and the
 // mapping for the g0 stack (Go: allocm). fn becomes the M's mstartfn; id is
 // an M id that the caller reserved, or -1.
-// (Never inlined: runtime/tsan.supp names it.)
-__attribute__((noinline)) static m* allocm(void (*fn)(), int64 id) {
+static m* allocm(void (*fn)(), int64 id) {
   m* curm = acquiremIfAny();
   // First reap the Ms that have exited (sched.freem). That job has to be
   // done at some point, and doing it now may give back an M to reuse here.
@@ -2846,6 +2845,9 @@ static uint32 retake(int64 now) {
 static bool retakeblocked(p* pp, int64 now) {
   if (!lockStoreRelease || debug.retakeblocked == 0) return false;  // the handshake needs membarrier
   m* mp = __atomic_load_n(&pp->m, __ATOMIC_ACQUIRE);
+  // mp may exit and be rebuilt by allocm for reuse while we look: what we
+  // read is only trusted once checked again after the CAS below.
+  sanracyscope racy;
   if (mp == nullptr || mp->tls == 0) return false;
   g* gp = __atomic_load_n(&mp->curg, __ATOMIC_ACQUIRE);
   if (gp == nullptr) return false;
@@ -2879,6 +2881,7 @@ static bool retakeblocked(p* pp, int64 now) {
     mp->sysblock.compare_exchange_strong(expect, 0);
     return false;
   }
+  racy.end();  // mp is asleep in the kernel and ours (sysblock 2)
   // The M is asleep outside the runtime and will not touch pp before it
   // has seen 3: do what entersyscall would have done, on its behalf.
   casgstatus(gp, _Grunning, _Gsyscall);

@@ -202,8 +202,10 @@ inline void sandying() {
 
 // sanracyreads: schedtrace's dump reads every P's, M's and G's fields
 // while their owners change them, as Go's does (its comment: "most data can
-// be changed concurrently"); TSan ignores this thread's accesses between
-// sanracyreads(true) and sanracyreads(false).
+// be changed concurrently"), and retakeblocked's checks read an M that may
+// have exited and be rebuilt by allocm meanwhile (it acts only once they
+// hold twice); TSan ignores this thread's plain accesses between
+// sanracyreads(true) and sanracyreads(false) (its atomics still order).
 inline void sanracyreads([[maybe_unused]] bool on) {
 #if GORT_TSAN
   if (on)
@@ -212,6 +214,18 @@ inline void sanracyreads([[maybe_unused]] bool on) {
     __tsan_ignore_thread_end();
 #endif
 }
+// The same for a scope, ended early by end().
+struct sanracyscope {
+  bool on = true;
+  sanracyscope() { sanracyreads(true); }
+  void end() {
+    if (on) sanracyreads(false);
+    on = false;
+  }
+  ~sanracyscope() { end(); }
+  sanracyscope(const sanracyscope&) = delete;
+  sanracyscope& operator=(const sanracyscope&) = delete;
+};
 
 // asanstart and asanfinish: the bare ASan fiber calls, for a stack that no
 // g owns (the report stack: panic.cpp); asanfinish gives the bounds of the
