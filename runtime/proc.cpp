@@ -762,7 +762,7 @@ static void mexit(bool osStack) {
   // Block signals before unminit: the thread is about to lose its M.
   // (exiting from here: the handoffp below may start an M, which must not
   // take this blocked mask; see newmSigmask.)
-  mp->exiting = true;
+  sanstore(&mp->exiting, true, __ATOMIC_RELAXED);  // joinexitedms reads it
   uint64 all = ~uint64(0);
   sigprocmask_set(all, nullptr);
   unminitSignals();
@@ -795,13 +795,21 @@ static void mexit(bool osStack) {
 // would report them as leaked threads: the hosted flavour calls this from
 // an exit handler under TSan. They are taken off the list first (the
 // process is ending), so that no allocm joins one twice.
+// An M in mexit is in allm (exiting) until it moves to sched.freem under
+// sched.lock: those are waited for too, a while.
 void joinexitedms() {
-  lock(&sched.lock);
-  m* list = sched.freem;
-  sched.freem = nullptr;
-  unlock(&sched.lock);
-  for (m* mp = list; mp != nullptr; mp = mp->freelink)
-    for (int i = 0; i < 100000 && !flavour_threadgone(mp); i++) osyield();
+  for (int tries = 0; tries < 10000; tries++) {
+    lock(&sched.lock);
+    m* list = sched.freem;
+    sched.freem = nullptr;
+    bool more = false;
+    for (m* mp = allm; mp != nullptr && !more; mp = mp->alllink) more = __atomic_load_n(&mp->exiting, __ATOMIC_RELAXED);
+    unlock(&sched.lock);
+    for (m* mp = list; mp != nullptr; mp = mp->freelink)
+      for (int i = 0; i < 100000 && !flavour_threadgone(mp); i++) osyield();
+    if (!more) return;
+    osyield();
+  }
 }
 
 // allocm makes an M that no thread runs yet, together with its g0 and the
@@ -2930,6 +2938,9 @@ static void preemptall() {
 // handler stops it at once if it is at a safe point (preempt.cpp). Returns
 // whether a request was made.
 bool preemptone(p* pp) {
+  // As Go's, a best effort on an M that may exit meanwhile, and be rebuilt
+  // by allocm: its reads are racy by design (sanitizer.hpp).
+  sanracyscope racy;
   m* mp = __atomic_load_n(&pp->m, __ATOMIC_ACQUIRE);
   g* me = getg();  // null on a thread gort does not run (a test's driver)
   if (mp == nullptr || (me != nullptr && mp == me->m)) return false;

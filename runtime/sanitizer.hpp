@@ -202,9 +202,10 @@ inline void sandying() {
 
 // sanracyreads: schedtrace's dump reads every P's, M's and G's fields
 // while their owners change them, as Go's does (its comment: "most data can
-// be changed concurrently"), and retakeblocked's checks read an M that may
-// have exited and be rebuilt by allocm meanwhile (it acts only once they
-// hold twice); TSan ignores this thread's plain accesses between
+// be changed concurrently"), and sysmon's retakeblocked and preemptone
+// read an M that may have exited and be rebuilt by allocm meanwhile
+// (retakeblocked acts only once its checks hold twice; a stale preemption
+// request is harmless, as in Go); TSan ignores this thread's plain accesses between
 // sanracyreads(true) and sanracyreads(false) (its atomics still order).
 inline void sanracyreads([[maybe_unused]] bool on) {
 #if GORT_TSAN
