@@ -115,9 +115,23 @@ static long vmsize_kb() {
   return v;
 }
 
+// growstack touches the 64 KiB of stack below its caller, top down.
+// Goroutine 1 runs on the process's initial stack, which the kernel grows
+// a page at a time as the stack pointer comes down to it, and each page
+// it adds counts towards RLIMIT_AS, as for a C++ main thread: once the
+// limit is the process's size, a call that reaches a page the stack never
+// reached before dies by SIGSEGV (the fputs below did, now and then: which
+// page is new depends on where ASLR puts the stack's top in its page).
+[[gnu::noinline]] static void growstack() {
+  volatile char buf[64 << 10];
+  for (size_t i = sizeof buf; i > 0; i -= 4096) buf[i - 1] = 0;
+  buf[0] = 0;
+}
+
 // nomem parks n goroutines, then leaves the process no address space to
 // map anything (RLIMIT_AS at its current size) and deadlocks: the report
-// cannot map its list of goroutines.
+// cannot map its list of goroutines. The stack it goes on with is grown
+// first, before the limit.
 static void nomem(int n) {
   gort::chan<int> never(0);
   gort::wait_group wg;
@@ -130,6 +144,7 @@ static void nomem(int n) {
   }
   wg.wait();
   gort::chan<int> last(0);
+  growstack();
   rlimit rl{};
   rl.rlim_cur = rl.rlim_max = rlim_t(vmsize_kb()) << 10;
   if (setrlimit(RLIMIT_AS, &rl) != 0) std::perror("setrlimit");
