@@ -196,18 +196,24 @@ void blocklocked() {
 
 // numgoroutine: goroutines in system calls count, and a SIGQUIT dump
 // shows them [syscall] (the system-call part of Go's TestNumGoroutine);
-// those in a hooked read of a pipe wait on the poller: [IO wait].
+// those in a hooked read of a pipe wait on the poller: [IO wait]. At
+// GOMAXPROCS=1 each goroutine in gort::syscall holds the P until sysmon
+// takes it, so main waits until all have started (each a few lines from
+// its call) rather than for a fixed time, and then 100 ms more.
 void numgoroutine() {
   const int N = 6;
   int p[2];
   if (pipe(p) != 0) std::exit(3);
+  std::atomic<int> started{0};
   for (int i = 0; i < N; i++) gort::go([&, i] {
       char c;
+      started.fetch_add(1);
       if (i % 2 == 0)
         (void)!read(p[0], &c, 1);  // hooked: parks on the poller
       else
         (void)!gort::syscall(rawread, p[0]);
     });
+  while (started.load() < N) gort::sleep(std::chrono::milliseconds(10));
   gort::sleep(std::chrono::milliseconds(100));
   std::printf("numgoroutine: %d\n", gort::num_goroutine());
   std::fflush(stdout);
