@@ -194,7 +194,10 @@ check-man:
 # flavours, the driver's tests the driver, and the nolibc suite names the
 # nolibc programs itself: they run once, in the first run.
 NOLIBC_ONCE := runq|gfree|steal|sema|lock|timerheap|env|stack|driver|malloc|nolibc
-check: all $(PROG_BINS) $(NOLIBC_PROG_BINS) $(ORACLE_BINS) $(O)/tests/wrong/static_hello $(TEST_BIN) check-install check-man
+# test-progs builds what check runs, without running it: the suite and
+# its programs, relinked against the current libgort.a, for runs by hand.
+test-progs: all $(PROG_BINS) $(NOLIBC_PROG_BINS) $(ORACLE_BINS) $(O)/tests/wrong/static_hello $(TEST_BIN)
+check: test-progs check-install check-man
 	GORT_TEST_DIR=$(abspath $(O)/tests) GORT_TEST_VARIANTS="$(TEST_VARIANTS)" GORT_BIN=$(abspath $(O)/bin) \
 	    GORT_TEST_SANITIZE=$(SANITIZE) $(if $(filter address,$(SANITIZE)),ASAN_OPTIONS=handle_segv=0) \
 	    $(TEST_BIN) --jobs 2
@@ -211,4 +214,4 @@ check-asan:
 check-tsan:
 	$(MAKE) --no-print-directory SANITIZE=thread check
 
-.PHONY: check check-install check-man check-asan check-tsan
+.PHONY: test-progs check check-install check-man check-asan check-tsan
